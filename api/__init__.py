@@ -1,0 +1,1 @@
+"""HTTP API: validate, authorise, produce commands; serve views rebuilt from Kafka."""

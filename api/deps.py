@@ -1,0 +1,73 @@
+"""FastAPI dependencies as `Annotated` aliases: the container, the caller, role checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import InvalidToken, verify
+from api.publisher import Publisher
+from api.views import Views
+from handlers.common import Actor
+from muster.settings import Settings
+from streams.runtime import Clock
+
+
+@dataclass
+class Container:
+    """What the composition root hands the API: settings, Kafka adapters, clock, geocoder."""
+
+    settings: Settings
+    views: Views
+    publisher: Publisher
+    clock: Clock
+    geocoder: Any = None
+
+
+def get_container(request: Request) -> Container:
+    return request.app.state.container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+bearer = HTTPBearer(auto_error=False, description="`muster token ROLE [--partner ID]` prints one.")
+
+
+def current_actor(
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    if credentials is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    try:
+        return verify(container.settings, credentials.credentials)
+    except InvalidToken as exc:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
+        ) from None
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def require(*roles: str):
+    """A dependency that lets through the given roles (and admin) and answers 403 to the rest."""
+
+    def check(actor: CurrentActor) -> Actor:
+        if actor.role != "admin" and actor.role not in roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"this needs the role {' or '.join(roles + ('admin',))}"
+            )
+        return actor
+
+    return Depends(check)
+
+
+Manager = Annotated[Actor, require("manager")]
+Navigator = Annotated[Actor, require("navigator")]
+Admin = Annotated[Actor, require()]
+AnyRole = CurrentActor

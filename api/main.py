@@ -1,0 +1,73 @@
+"""The FastAPI application: routes, limits, error mapping, and the views' lifecycle."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from api.deps import Container
+from api.limits import BodyLimit
+from api.publisher import BrokerUnavailable
+from api.routes import incidents, system
+from bus import topics
+from bus.topics import ensure_topics
+from handlers.incidents import Incident
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Muster coordinates Ontario's emergency response: managers declare incidents,
+partner agencies commit resources and log volunteer hours, 211 navigators get callers a held bed.
+
+Every command carries a client-supplied `id`: sending it again has one effect. Commands are
+answered once their outcome is visible (201/200), or with 202 and a URL to poll if that takes
+longer than the reply deadline. Authenticate with `Authorization: Bearer <token>`; `muster token
+ROLE [--partner ID]` prints one."""
+
+
+def follow_views(container: Container) -> None:
+    container.views.follow(topics.INCIDENT_STATE, Incident)
+
+
+def create_api(container: Container) -> FastAPI:
+    settings = container.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await ensure_topics(settings)
+        await container.publisher.start()
+        await container.views.start()
+        if not await container.views.wait_ready(timeout=60):
+            log.warning("views still catching up after 60 s; /readyz will say when done")
+        try:
+            yield
+        finally:
+            await container.views.stop()
+            await container.publisher.stop()
+
+    app = FastAPI(title="Muster", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.container = container
+    follow_views(container)
+
+    @app.exception_handler(BrokerUnavailable)
+    async def broker_unavailable(request: Request, exc: BrokerUnavailable):
+        return JSONResponse(
+            {"detail": "Kafka is unavailable; nothing was accepted, retry shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    app.include_router(system.router)
+    app.include_router(incidents.router)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,116 @@
+"""Incidents: declared, updated and stood down by managers; read by everyone."""
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.responses import JSONResponse
+
+from api.deps import AnyRole, ContainerDep, Manager
+from api.schemas import ERRORS, Accepted
+from bus.topics import INCIDENT_STATE, INCIDENTS
+from handlers.incidents import (
+    CloseIncident,
+    DeclareIncident,
+    Incident,
+    IncidentChanges,
+    IncidentDeclaration,
+    UpdateIncident,
+)
+
+router = APIRouter(prefix="/v1/incidents", tags=["incidents"], responses=ERRORS)
+
+
+def _accepted(id_: str) -> JSONResponse:
+    return JSONResponse(
+        Accepted(id=id_, href=f"/v1/incidents/{id_}").model_dump(), status_code=status.HTTP_202_ACCEPTED
+    )
+
+
+def _same_declaration(incident: Incident, body: IncidentDeclaration) -> bool:
+    return (incident.kind, incident.title, incident.severity, incident.area_input) == (
+        body.kind, body.title, body.severity, body.area.model_dump()
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Incident,
+    responses={200: {"model": Incident, "description": "already declared with this id"},
+               202: {"model": Accepted}, 409: {"description": "this id names a different incident"}},
+)
+async def declare_incident(body: IncidentDeclaration, actor: Manager, c: ContainerDep, response: Response):
+    """Declare an incident; the same id again returns the incident already declared."""
+    existing = c.views.get(INCIDENT_STATE, body.id)
+    if existing is not None:
+        if not _same_declaration(existing, body):
+            raise HTTPException(status.HTTP_409_CONFLICT, f"incident {body.id!r} was declared with other details")
+        response.status_code = status.HTTP_200_OK
+        return existing
+    command = DeclareIncident(**dict(body), actor=actor, accepted_at=c.clock())
+    await c.publisher.send(INCIDENTS, body.id, command)
+    incident = await c.views.wait_for(INCIDENT_STATE, body.id, lambda _: True, c.settings.reply_timeout_s)
+    return incident if incident is not None else _accepted(body.id)
+
+
+@router.get("", response_model=list[Incident])
+async def list_incidents(
+    _: AnyRole,
+    c: ContainerDep,
+    status_: Literal["active", "closed"] | None = Query(None, alias="status"),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=1_000_000),
+):
+    """Incidents, newest first, with their areas and alerted partners."""
+    incidents = [i for i in c.views.all(INCIDENT_STATE).values() if status_ is None or i.status == status_]
+    incidents.sort(key=lambda i: (i.declared_at, i.id), reverse=True)
+    return incidents[offset : offset + limit]
+
+
+def _get(c, incident_id: str) -> Incident:
+    incident = c.views.get(INCIDENT_STATE, incident_id)
+    if incident is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id!r}")
+    return incident
+
+
+@router.get("/{incident_id}", response_model=Incident, responses={404: {"description": "no such incident"}})
+async def get_incident(incident_id: str, _: AnyRole, c: ContainerDep):
+    """One incident: state, area, alerted partners."""
+    return _get(c, incident_id)
+
+
+@router.patch(
+    "/{incident_id}",
+    response_model=Incident,
+    responses={202: {"model": Accepted}, 404: {"description": "no such incident"}, 409: {"description": "closed"}},
+)
+async def update_incident(incident_id: str, body: IncidentChanges, actor: Manager, c: ContainerDep):
+    """Change title, severity or area; partners newly in reach are alerted once."""
+    incident = _get(c, incident_id)
+    if incident.status == "closed":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"incident {incident_id!r} is closed")
+    if body.update_id in incident.applied_updates:
+        return incident
+    command = UpdateIncident(**dict(body), id=incident_id, actor=actor, accepted_at=c.clock())
+    await c.publisher.send(INCIDENTS, incident_id, command)
+    updated = await c.views.wait_for(
+        INCIDENT_STATE, incident_id, lambda i: body.update_id in i.applied_updates, c.settings.reply_timeout_s
+    )
+    return updated if updated is not None else _accepted(incident_id)
+
+
+@router.post(
+    "/{incident_id}/close",
+    response_model=Incident,
+    responses={202: {"model": Accepted}, 404: {"description": "no such incident"}},
+)
+async def close_incident(incident_id: str, actor: Manager, c: ContainerDep):
+    """Stand an incident down; its area no longer excludes shelters."""
+    incident = _get(c, incident_id)
+    if incident.status == "closed":
+        return incident
+    await c.publisher.send(INCIDENTS, incident_id, CloseIncident(id=incident_id, actor=actor, accepted_at=c.clock()))
+    closed = await c.views.wait_for(INCIDENT_STATE, incident_id, lambda i: i.status == "closed", c.settings.reply_timeout_s)
+    return closed if closed is not None else _accepted(incident_id)

@@ -1,0 +1,32 @@
+"""Health, readiness and metrics: for load balancers and operators, no token needed."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from api.deps import ContainerDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "views not yet rebuilt or Kafka unreachable"}})
+async def readyz(c: ContainerDep):
+    """Ready once the views have read the state topics to their end and the producer is connected."""
+    ready = c.views.ready and c.publisher.started
+    body = {"status": "ready" if ready else "starting", "views": c.views.ready, "producer": c.publisher.started}
+    return JSONResponse(body, status_code=200 if ready else 503, headers={} if ready else {"Retry-After": "2"})
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+async def metrics(c: ContainerDep) -> str:
+    """Prometheus text format: records read into the views and their sizes."""
+    lines = ["# TYPE muster_view_records gauge"]
+    for name, table in sorted(c.views.tables.items()):
+        lines.append(f'muster_view_records{{view="{name}"}} {len(table)}')
+    return "\n".join(lines) + "\n"

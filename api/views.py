@@ -1,0 +1,133 @@
+"""The API's read side: every state topic folded into memory, rebuilt from Kafka on start.
+
+Replicas each keep their own copy, so the API scales apart from the workers. Requests that want
+the outcome of a command wait here for the snapshot that shows it (`wait_for`); dashboards
+subscribe to changes (server-sent events).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from bus.tail import Tail
+from bus.topics import TopicSpec
+from muster.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Predicate = Callable[[Any], bool]
+Listener = Callable[[str, Any, Any], None]
+
+
+class Views:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._models: dict[str, tuple[TopicSpec, type[BaseModel]]] = {}
+        self.tables: dict[str, dict[str, Any]] = {}
+        self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self._waiters: dict[tuple[str, str], list[tuple[Predicate, asyncio.Future]]] = defaultdict(list)
+        self._subscribers: set[asyncio.Queue] = set()
+        self._tail: Tail | None = None
+
+    def follow(self, spec: TopicSpec, model: type[BaseModel], listener: Listener | None = None) -> None:
+        """Keep `spec`'s records as `model`s by key; `listener(key, old, new)` sees each change."""
+        self._models[self.settings.topic(spec.name)] = (spec, model)
+        self.tables.setdefault(spec.name, {})
+        if listener is not None:
+            self._listeners[spec.name].append(listener)
+
+    def get(self, spec: TopicSpec, key: str) -> Any:
+        return self.tables[spec.name].get(key)
+
+    def all(self, spec: TopicSpec) -> dict[str, Any]:
+        return self.tables[spec.name]
+
+    @property
+    def ready(self) -> bool:
+        return self._tail is not None and self._tail.ready.is_set()
+
+    async def start(self) -> None:
+        self._tail = Tail(self.settings, list(self._models), self._on_record)
+        await self._tail.start()
+
+    async def wait_ready(self, timeout: float) -> bool:
+        if self._tail is None:
+            return False
+        try:
+            await asyncio.wait_for(self._tail.ready.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    async def stop(self) -> None:
+        if self._tail is not None:
+            await self._tail.stop()
+
+    def _on_record(self, topic: str, key: bytes | None, value: bytes | None) -> None:
+        if key is None:
+            return
+        spec, model = self._models[topic]
+        name = spec.name
+        id_ = key.decode("utf-8", "replace")
+        table = self.tables[name]
+        old = table.get(id_)
+        if value is None:
+            table.pop(id_, None)
+            new = None
+        else:
+            new = model.model_validate_json(value)
+            table[id_] = new
+        for listener in self._listeners[name]:
+            listener(id_, old, new)
+        self._resolve(name, id_, new)
+        if self._subscribers and new is not None:
+            self._publish({"kind": name, "id": id_, "data": new.model_dump(mode="json", exclude_none=True)})
+
+    def _resolve(self, name: str, key: str, value: Any) -> None:
+        waiting = self._waiters.get((name, key))
+        if not waiting:
+            return
+        still = []
+        for predicate, future in waiting:
+            if future.done():
+                continue
+            if value is not None and predicate(value):
+                future.set_result(value)
+            else:
+                still.append((predicate, future))
+        if still:
+            self._waiters[(name, key)] = still
+        else:
+            self._waiters.pop((name, key), None)
+
+    async def wait_for(self, spec: TopicSpec, key: str, predicate: Predicate, timeout: float) -> Any:
+        """The record once `predicate` holds for it, or None after `timeout` seconds."""
+        current = self.get(spec, key)
+        if current is not None and predicate(current):
+            return current
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._waiters[(spec.name, key)].append((predicate, future))
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            return None
+
+    def subscribe(self) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
+        self._subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue) -> None:
+        self._subscribers.discard(queue)
+
+    def _publish(self, change: dict) -> None:
+        for queue in list(self._subscribers):
+            try:
+                queue.put_nowait(change)
+            except asyncio.QueueFull:
+                log.warning("an event subscriber is too slow; dropping a change for it")

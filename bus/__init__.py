@@ -1,0 +1,1 @@
+"""Kafka plumbing shared by workers and the API: topic names, clients, and tails of state topics."""

@@ -1,0 +1,157 @@
+"""Types every schema shares: ids, coordinates, areas, the versioned message base.
+
+Messages are JSON on the wire. Every message names its `type` (past tense for facts that
+happened, imperative for requests that may be refused) and its schema version `v`.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from geo.areas import AreaError, area_geometry
+
+MAX_AREA_VERTICES = 5000
+
+Id = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"),
+]
+"""A client-supplied identifier: letters, digits and `._:@-`, at most 128 characters."""
+
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+Timestamp = AwareDatetime
+
+
+def utc(dt: datetime) -> datetime:
+    return dt.astimezone(timezone.utc)
+
+
+class Message(BaseModel):
+    """Base of every event, command and state record: immutable, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    v: Literal[1] = 1
+
+
+class Actor(BaseModel):
+    """Who issued a command, as authenticated by the API (for audit and ownership)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sub: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    role: Literal["manager", "partner", "navigator", "admin", "system"]
+    partner_id: Id | None = None
+
+
+class Command(Message):
+    """A request that may be refused; carries who asked and when the API accepted it."""
+
+    actor: Actor | None = None
+    accepted_at: Timestamp | None = None
+
+
+class Point(BaseModel):
+    """A WGS84 position in decimal degrees."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+Position = Annotated[list[float], Field(min_length=2, max_length=3)]
+
+
+class PolygonArea(BaseModel):
+    """A GeoJSON Polygon (RFC 7946): rings of [lon, lat] positions."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    type: Literal["Polygon"]
+    coordinates: Annotated[list[Annotated[list[Position], Field(max_length=MAX_AREA_VERTICES)]], Field(min_length=1, max_length=100)]
+
+
+class MultiPolygonArea(BaseModel):
+    """A GeoJSON MultiPolygon (RFC 7946)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    type: Literal["MultiPolygon"]
+    coordinates: Annotated[
+        list[Annotated[list[Annotated[list[Position], Field(max_length=MAX_AREA_VERTICES)]], Field(min_length=1, max_length=100)]],
+        Field(min_length=1, max_length=100),
+    ]
+
+
+class CircleArea(BaseModel):
+    """A centre and a radius, for when a manager knows "20 km around Peterborough"."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    center: Point
+    radius_km: float = Field(gt=0, le=500)
+
+
+def _valid_area(area: PolygonArea | MultiPolygonArea | CircleArea):
+    try:
+        area_geometry(area.model_dump(), max_vertices=MAX_AREA_VERTICES)
+    except AreaError as exc:
+        raise ValueError(f"invalid area: {exc}") from None
+    return area
+
+
+Area = Annotated[
+    Union[PolygonArea, MultiPolygonArea, CircleArea], AfterValidator(_valid_area)
+]
+"""An incident or service area: GeoJSON Polygon/MultiPolygon or a circle; checked with geo/."""
+
+
+class DeadLetter(Message):
+    """A message an agent could not process, with why and where it came from.
+
+    The payload itself is not copied (it may hold caller details); its size and hash let an
+    operator find it at its source offset.
+    """
+
+    type: Literal["DeadLetter"] = "DeadLetter"
+    topic: str
+    partition: int
+    offset: int
+    key: str | None = None
+    reason: str
+    error: str
+    payload_bytes: int
+    payload_sha256: str
+    at: Timestamp
+
+
+def describe_validation_error(exc: Exception) -> str:
+    """A reason safe to log and dead-letter: locations and messages, never the input values."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            items = errors(include_input=False, include_url=False)
+        except TypeError:
+            items = errors()
+        parts = []
+        for item in items[:10]:
+            loc = ".".join(str(p) for p in item.get("loc", ())) or "message"
+            parts.append(f"{loc}: {item.get('msg', 'invalid')}")
+        return "; ".join(parts)[:2000]
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def as_dict(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", exclude_none=True)

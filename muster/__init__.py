@@ -1,0 +1,1 @@
+"""Muster: event-driven emergency response coordinator for Ontario."""

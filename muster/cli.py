@@ -1,0 +1,157 @@
+"""`muster`: run the broker, workers and API; mint tokens; load sample data."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from muster.settings import get_settings
+
+cli = typer.Typer(
+    help="Muster: emergency response coordinator for Ontario.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+broker_cli = typer.Typer(help="The local single-node Apache Kafka (KRaft) broker.", no_args_is_help=True)
+cli.add_typer(broker_cli, name="broker")
+console = Console()
+
+
+def _logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@broker_cli.command("start")
+def broker_start(port: Optional[int] = typer.Option(None), home: Optional[Path] = typer.Option(None)) -> None:
+    """Fetch Apache Kafka from Maven Central if needed, then start it (idempotent)."""
+    from muster import broker
+
+    settings = get_settings()
+    _logging()
+    bootstrap = broker.start(port or settings.broker_port, home or settings.broker_home)
+    console.print(f"Kafka broker answering at [bold]{bootstrap}[/bold]")
+
+
+@broker_cli.command("stop")
+def broker_stop(home: Optional[Path] = typer.Option(None)) -> None:
+    """Stop the local broker; its data stays for the next start."""
+    from muster import broker
+
+    broker.stop(home or get_settings().broker_home)
+    console.print("Kafka broker stopped")
+
+
+@broker_cli.command("status")
+def broker_status(port: Optional[int] = typer.Option(None), home: Optional[Path] = typer.Option(None)) -> None:
+    """Is the local broker running and answering?"""
+    from muster import broker
+
+    settings = get_settings()
+    console.print(broker.status(port or settings.broker_port, home or settings.broker_home))
+
+
+@cli.command()
+def worker(loglevel: str = typer.Option("info")) -> None:
+    """Run one Faust worker; start more with other MUSTER_WORKER_ID values to scale out."""
+    import faust
+
+    from bus.topics import ensure_topics
+    from muster.bootstrap import build_worker
+
+    settings = get_settings()
+    _logging(loglevel.upper())
+    asyncio.run(ensure_topics(settings))
+    app = build_worker(settings)
+    faust.Worker(app, loglevel=loglevel, override_logging=False).execute_from_commandline()
+
+
+@cli.command()
+def api(host: Optional[str] = typer.Option(None), port: Optional[int] = typer.Option(None)) -> None:
+    """Serve the HTTP API and dashboard."""
+    import uvicorn
+
+    from muster.bootstrap import build_api
+
+    settings = get_settings()
+    _logging()
+    uvicorn.run(build_api(settings), host=host or settings.api_host, port=port or settings.api_port,
+                log_level="info", access_log=False)
+
+
+@cli.command()
+def token(
+    role: str = typer.Argument(..., help="manager, partner, navigator or admin"),
+    partner: Optional[str] = typer.Option(None, "--partner", help="the partner id, for partner tokens"),
+    sub: Optional[str] = typer.Option(None, help="who the token names (default: the role)"),
+    ttl: Optional[int] = typer.Option(None, help="seconds until it expires"),
+) -> None:
+    """Print a bearer token for ROLE, signed with MUSTER_TOKEN_SECRET."""
+    from api.auth import mint
+
+    try:
+        typer.echo(mint(get_settings(), role, sub=sub, partner_id=partner, ttl_s=ttl))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@cli.command()
+def seed(url: str = typer.Option(None, help="API base URL (default from settings)")) -> None:
+    """Load the Ontario sample data (partners, shelters, ice-storm scenario) through the API."""
+    from muster.seed import load_sample
+
+    settings = get_settings()
+    _logging()
+    load_sample(url or f"http://{settings.api_host}:{settings.api_port}", settings, console)
+
+
+@cli.command()
+def up(workers: int = typer.Option(1, min=1, max=8)) -> None:
+    """Start everything locally: broker, worker(s), API; load sample data; Ctrl-C stops it."""
+    from muster import broker
+    from muster.seed import load_sample, wait_ready
+
+    settings = get_settings()
+    _logging()
+    bootstrap = broker.start(settings.broker_port, settings.broker_home)
+    console.print(f"Kafka broker at {bootstrap}")
+    env = {**os.environ, "MUSTER_KAFKA_BOOTSTRAP": bootstrap}
+    children = [
+        subprocess.Popen([sys.executable, "-m", "muster.cli", "worker"], env={**env, "MUSTER_WORKER_ID": str(i + 1)})
+        for i in range(workers)
+    ]
+    children.append(subprocess.Popen([sys.executable, "-m", "muster.cli", "api"], env=env))
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    try:
+        wait_ready(base, deadline_s=120)
+        load_sample(base, settings, console)
+        console.print(f"\n[bold green]Muster is running[/bold green]: API and dashboard at {base}/ , docs at {base}/docs")
+        console.print("Tokens: `muster token manager`, `muster token navigator`, `muster token partner --partner ID`")
+        while all(child.poll() is None for child in children):
+            time.sleep(1)
+        console.print("[red]a Muster process exited; stopping the rest[/red]")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

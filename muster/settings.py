@@ -1,0 +1,60 @@
+"""The one place Muster reads its configuration from (environment, `MUSTER_` prefix)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob Muster has; production-safe defaults, overridable by `MUSTER_*` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="MUSTER_", frozen=True, extra="ignore")
+
+    # Kafka
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_prefix: str = Field("muster.", description="Prefix of every topic; tests use a uuid.")
+    partitions: int = Field(8, ge=1, le=256)
+    replication_factor: int = Field(1, ge=1)
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    kafka_ssl_cafile: str | None = None
+
+    # Local broker managed by `muster broker`
+    broker_port: int = 9092
+    broker_home: Path = ROOT / ".muster" / "kafka"
+
+    # Workers
+    app_id: str = "muster"
+    worker_id: str = "1"
+    data_dir: Path = ROOT / ".muster" / "workers"
+    hold_ttl_s: float = Field(7200.0, gt=0)
+    hold_sweep_interval_s: float = Field(5.0, gt=0)
+    alert_reach_km: float = Field(25.0, ge=0, le=1000)
+    referral_radius_km: float = Field(100.0, gt=0, le=2000)
+    max_candidates: int = Field(25, ge=1, le=500)
+
+    # API
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    reply_timeout_s: float = Field(5.0, gt=0, le=60)
+    token_secret: str = "dev-only-change-me-muster-token-secret"
+    token_ttl_s: int = Field(12 * 3600, gt=0)
+    cors_origins: list[str] = ["http://127.0.0.1:8000", "http://localhost:8000"]
+    max_body_bytes: int = 1024 * 1024
+    geocoder: str = Field("gazetteer", description="'gazetteer' (offline) or a geopy service name")
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Cached so every module sees one Settings; tests call `get_settings.cache_clear()`."""
+    return Settings()

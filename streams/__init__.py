@@ -1,0 +1,1 @@
+"""Faust workers: decode each event, call a pure handler, send what it decided."""

@@ -1,0 +1,61 @@
+"""The replicated directories a worker reads for candidate search and alerting.
+
+Every worker follows the whole of the state topics (no consumer group), so any worker can find
+candidates anywhere; the decisions themselves stay with the partition owner.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from mode import Service
+
+from bus import topics
+from bus.tail import Tail
+from handlers.directories import IncidentDirectory, PartnerDirectory
+from handlers.incidents import Incident
+from muster.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Apply = Callable[[str, bytes | None], None]
+
+
+class Directories(Service):
+    """Incident areas, partner places and shelters, kept current from the state topics."""
+
+    def __init__(self, settings: Settings, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.incidents = IncidentDirectory()
+        self.partners = PartnerDirectory()
+        self._appliers: dict[str, Apply] = {
+            settings.topic(topics.INCIDENT_STATE.name): self._apply_incident,
+        }
+        self._tail: Tail | None = None
+
+    def follow(self, spec: topics.TopicSpec, apply: Apply) -> None:
+        """Let a domain module feed its own read model from a state topic."""
+        self._appliers[self.settings.topic(spec.name)] = apply
+
+    def _apply_incident(self, key: str, value: bytes | None) -> None:
+        self.incidents.apply(None if value is None else Incident.model_validate_json(value), key)
+
+    def _on_record(self, topic: str, key: bytes | None, value: bytes | None) -> None:
+        if key is None:
+            return
+        self._appliers[topic](key.decode("utf-8", "replace"), value)
+
+    async def on_start(self) -> None:
+        self._tail = Tail(self.settings, list(self._appliers), self._on_record)
+        await self._tail.start()
+
+    async def wait_ready(self) -> None:
+        while self._tail is None:
+            await asyncio.sleep(0.05)
+        await self._tail.ready.wait()
+
+    async def on_stop(self) -> None:
+        if self._tail is not None:
+            await self._tail.stop()

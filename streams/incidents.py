@@ -1,0 +1,45 @@
+"""The incidents agent: applies incident commands, keeps snapshots, alerts partners in reach."""
+from __future__ import annotations
+
+from bus import topics
+from handlers import incidents
+from muster.settings import Settings
+from streams.directories import Directories
+from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key
+
+
+def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: Directories):
+    commands = app.topic(settings.topic(topics.INCIDENTS.name))
+    alerts = app.topic(settings.topic(topics.ALERTS.name))
+    state = Snapshots(
+        app.Table(
+            "incidents",
+            partitions=settings.partitions,
+            changelog_topic=app.topic(
+                settings.topic(topics.INCIDENT_STATE.name), partitions=settings.partitions, compacting=True
+            ),
+        ),
+        incidents.Incident,
+    )
+
+    async def handle(event) -> None:
+        command = incidents.incident_commands.validate_json(event.value)
+        require_key(event, command.id)
+        area = getattr(command, "area", None)
+        reach = []
+        if area is not None:
+            geometry, _ = incidents.geometry_of(area)
+            reach = directories.partners.in_reach(geometry, settings.alert_reach_km)
+        current = state.get(command.id)
+        new, facts = incidents.decide(current, command, clock(), reach)
+        if new is not None and new != current:
+            state.put(command.id, new)
+        for fact in facts:
+            await alerts.send(key=command.id.encode(), value=fact.model_dump_json().encode())
+
+    @app.agent(commands, name="incidents", concurrency=1)
+    async def incident_agent(stream):
+        await directories.wait_ready()
+        await consume(stream, handle, dead)
+
+    return incident_agent

@@ -1,0 +1,114 @@
+"""What every agent shares: per-event error handling, dead letters, state tables of snapshots.
+
+Faust acks an event whose processing raised and never shows it again, so each event is handled
+inside its own try: anything that cannot be applied becomes a DeadLetter with the reason and the
+source offset, and the agent moves on.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from geo.areas import AreaError
+from handlers.common import DeadLetter, describe_validation_error
+from handlers.errors import Rejected
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+Clock = Callable[[], datetime]
+
+
+class BadKey(Exception):
+    """The Kafka key does not name the thing the command is about, so its writer would be wrong."""
+
+
+EXPECTED = (ValidationError, Rejected, AreaError, BadKey, UnicodeDecodeError, ValueError)
+
+
+def reason_for(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        return f"invalid message: {describe_validation_error(exc)}"
+    if isinstance(exc, Rejected):
+        return f"rejected: {exc.reason}"
+    if isinstance(exc, AreaError):
+        return f"invalid area: {exc}"
+    if isinstance(exc, BadKey):
+        return f"bad key: {exc}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "invalid message: not UTF-8"
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def require_key(event, expected: str) -> None:
+    key = event.key.decode("utf-8") if isinstance(event.key, bytes) else event.key
+    if key != expected:
+        raise BadKey(f"message for {expected!r} was keyed {key!r}")
+
+
+class DeadLetters:
+    """Sends DeadLetter records; never raises, so a bad event cannot stop the agent."""
+
+    def __init__(self, topic, clock: Clock) -> None:
+        self.topic = topic
+        self.clock = clock
+        self.count = 0
+
+    async def send(self, event, exc: BaseException) -> None:
+        message = event.message
+        value = event.value if isinstance(event.value, bytes) else b""
+        key = event.key
+        letter = DeadLetter(
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            key=(key.decode("utf-8", "replace") if isinstance(key, bytes) else key)[:200] if key else None,
+            reason=reason_for(exc),
+            error=type(exc).__name__,
+            payload_bytes=len(value),
+            payload_sha256=hashlib.sha256(value).hexdigest(),
+            at=self.clock(),
+        )
+        self.count += 1
+        log.warning("dead letter %s[%d]@%d: %s", letter.topic, letter.partition, letter.offset, letter.reason)
+        try:
+            await self.topic.send(key=key, value=letter.model_dump_json().encode())
+        except Exception:
+            log.exception("could not send dead letter for %s[%d]@%d", message.topic, message.partition, message.offset)
+
+
+async def consume(stream, handle: Callable[[object], Awaitable[None]], dead: DeadLetters) -> None:
+    """Run `handle` on each event; failures are dead-lettered, never raised into Faust."""
+    async for event in stream.events():
+        try:
+            await handle(event)
+        except EXPECTED as exc:
+            await dead.send(event, exc)
+        except Exception as exc:
+            log.exception("unexpected failure on %s@%d", event.message.topic, event.message.offset)
+            await dead.send(event, exc)
+
+
+class Snapshots(Generic[M]):
+    """A Faust table of JSON snapshots keyed by id; its changelog is the public state topic."""
+
+    def __init__(self, table, model: type[M]) -> None:
+        self.table = table
+        self.model = model
+
+    def get(self, key: str) -> M | None:
+        raw = self.table.get(key.encode())
+        return None if raw is None else self.model.model_validate_json(raw)
+
+    def put(self, key: str, value: M) -> None:
+        self.table[key.encode()] = value.model_dump_json(exclude_none=True).encode()
+
+    def items(self):
+        for key, raw in list(self.table.items()):
+            if raw is not None:
+                yield key.decode(), self.model.model_validate_json(raw)

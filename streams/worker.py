@@ -1,0 +1,22 @@
+"""Builds a worker: the Faust app with every agent wired to its topics and directories."""
+from __future__ import annotations
+
+import faust
+
+from bus import topics
+from muster.settings import Settings
+from streams import incidents
+from streams.app import create_app
+from streams.directories import Directories
+from streams.runtime import Clock, DeadLetters
+
+
+def build_worker(settings: Settings, clock: Clock) -> faust.App:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(settings)
+    dead = DeadLetters(app.topic(settings.topic(topics.DEAD_LETTERS.name)), clock)
+    directories = Directories(settings)
+    app.add_dependency(directories)
+    for module in (incidents,):
+        module.wire(app, settings, clock, dead, directories)
+    return app
