@@ -1,7 +1,7 @@
 """FastAPI dependencies as `Annotated` aliases: the container, the caller, role checks."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
@@ -11,6 +11,7 @@ from api.auth import InvalidToken, verify
 from api.publisher import Publisher
 from api.views import Views
 from handlers.common import Actor
+from handlers.directories import IncidentDirectory, ShelterDirectory
 from muster.settings import Settings
 from streams.runtime import Clock
 
@@ -24,6 +25,8 @@ class Container:
     publisher: Publisher
     clock: Clock
     geocoder: Any = None
+    shelters: ShelterDirectory = field(default_factory=ShelterDirectory)
+    incidents: IncidentDirectory = field(default_factory=IncidentDirectory)
 
 
 def get_container(request: Request) -> Container:

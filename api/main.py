@@ -1,21 +1,23 @@
 """The FastAPI application: routes, limits, error mapping, and the views' lifecycle."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from api.deps import Container
 from api.limits import BodyLimit
 from api.publisher import BrokerUnavailable
-from api.routes import incidents, system
+from api.routes import incidents, referrals, shelters, system
 from bus import topics
 from bus.topics import ensure_topics
 from handlers.incidents import Incident
+from handlers.referrals import Referral
+from handlers.shelters import Shelter
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,10 @@ ROLE [--partner ID]` prints one."""
 
 
 def follow_views(container: Container) -> None:
-    container.views.follow(topics.INCIDENT_STATE, Incident)
+    views = container.views
+    views.follow(topics.INCIDENT_STATE, Incident, lambda key, old, new: container.incidents.apply(new, key))
+    views.follow(topics.SHELTER_STATE, Shelter, lambda key, old, new: container.shelters.apply(new, key))
+    views.follow(topics.REFERRAL_STATE, Referral)
 
 
 def create_api(container: Container) -> FastAPI:
@@ -40,6 +45,8 @@ def create_api(container: Container) -> FastAPI:
         await ensure_topics(settings)
         await container.publisher.start()
         await container.views.start()
+        if container.geocoder is not None:
+            await run_in_threadpool(container.geocoder.geocode, "Toronto")
         if not await container.views.wait_ready(timeout=60):
             log.warning("views still catching up after 60 s; /readyz will say when done")
         try:
@@ -62,6 +69,8 @@ def create_api(container: Container) -> FastAPI:
 
     app.include_router(system.router)
     app.include_router(incidents.router)
+    app.include_router(shelters.router)
+    app.include_router(referrals.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from fastapi import status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 
@@ -25,3 +27,8 @@ ERRORS = {
     422: {"description": "the request is invalid; `detail` says where and why"},
     503: {"model": Problem, "description": "Kafka is unavailable; retry after the Retry-After header"},
 }
+
+
+def accepted(href: str, id_: str) -> JSONResponse:
+    """202: the command is on Kafka but its outcome was not visible within the reply deadline."""
+    return JSONResponse(Accepted(id=id_, href=href).model_dump(), status_code=status.HTTP_202_ACCEPTED)

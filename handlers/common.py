@@ -37,10 +37,14 @@ def utc(dt: datetime) -> datetime:
     return dt.astimezone(timezone.utc)
 
 
-class Message(BaseModel):
-    """Base of every event, command and state record: immutable, no unknown fields."""
+class Record(BaseModel):
+    """An immutable value with no unknown fields: the parts messages are made of."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class Message(Record):
+    """Base of every event, command and state record on a topic, with its schema version."""
 
     v: Literal[1] = 1
 

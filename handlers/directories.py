@@ -12,7 +12,12 @@ from shapely.geometry import shape
 
 from geo.areas import distance_to_area_km
 from geo.hazards import HazardZones
+from geo.index import PointIndex
 from handlers.incidents import Incident, PartnerReach
+from handlers.referrals import Alternative, Candidate
+from handlers.shelters import Needs, Shelter, unmet_needs
+
+ALTERNATIVES_SHOWN = 5
 
 
 class IncidentDirectory:
@@ -64,3 +69,55 @@ class PartnerDirectory:
             if distance <= reach_km or serves:
                 found.append(PartnerReach(place.partner_id, distance, place.capabilities))
         return found
+
+
+class ShelterDirectory:
+    """Every shelter with its last known free beds, indexed by place for candidate search."""
+
+    def __init__(self) -> None:
+        self.shelters: dict[str, Shelter] = {}
+        self.index = PointIndex()
+
+    def apply(self, shelter: Shelter | None, key: str) -> None:
+        if shelter is None:
+            self.shelters.pop(key, None)
+            self.index.remove(key)
+            return
+        old = self.shelters.get(key)
+        self.shelters[key] = shelter
+        if old is None or old.location != shelter.location:
+            self.index.upsert(key, shelter.location.lat, shelter.location.lon)
+
+    def near(self, lat: float, lon: float, radius_km: float) -> list[tuple[Shelter, float]]:
+        return [(self.shelters[key], km) for key, km in self.index.within(lat, lon, radius_km)]
+
+    def _reasons(self, shelter: Shelter, household: int, needs: Needs, incidents: IncidentDirectory) -> list[str]:
+        reasons = unmet_needs(shelter, household, needs, shelter.free)
+        for incident_id in incidents.hazards_at(shelter.location.lat, shelter.location.lon):
+            reasons.append(f"inside active incident {incidents.incidents[incident_id].title!r}")
+        return reasons
+
+    def candidates(self, lat: float, lon: float, household: int, needs: Needs, radius_km: float,
+                   incidents: IncidentDirectory, limit: int) -> tuple[list[Candidate], list[Alternative]]:
+        """Open shelters with room that fit the needs, outside every active incident, nearest first;
+        and the nearest ones left out, with why."""
+        candidates: list[Candidate] = []
+        excluded: list[Alternative] = []
+        for shelter, km in self.near(lat, lon, radius_km):
+            reasons = self._reasons(shelter, household, needs, incidents)
+            if reasons:
+                if len(excluded) < ALTERNATIVES_SHOWN:
+                    excluded.append(Alternative(shelter_id=shelter.id, name=shelter.name, distance_km=round(km, 3), reasons=reasons))
+            elif len(candidates) < limit:
+                candidates.append(Candidate(shelter_id=shelter.id, name=shelter.name, distance_km=round(km, 3)))
+            if len(candidates) >= limit and len(excluded) >= ALTERNATIVES_SHOWN:
+                break
+        if not candidates and len(excluded) < ALTERNATIVES_SHOWN:
+            for key, km in self.index.nearest(lat, lon, ALTERNATIVES_SHOWN + len(excluded)):
+                if km > radius_km:
+                    shelter = self.shelters[key]
+                    reasons = [f"beyond {radius_km:g} km"] + self._reasons(shelter, household, needs, incidents)
+                    excluded.append(Alternative(shelter_id=key, name=shelter.name, distance_km=round(km, 3), reasons=reasons))
+                if len(excluded) >= ALTERNATIVES_SHOWN:
+                    break
+        return candidates, excluded

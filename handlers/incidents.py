@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, NamedTuple, Union
 from pydantic import Field, TypeAdapter
 
 from geo.areas import area_geometry, to_geojson
-from handlers.common import MAX_AREA_VERTICES, Area, Command, Id, Message, ShortText, Timestamp
+from handlers.common import Record, MAX_AREA_VERTICES, Area, Command, Id, Message, ShortText, Timestamp
 from handlers.errors import Rejected
 from handlers.taxonomy import IncidentKind, Severity, fitting_capabilities
 
@@ -73,7 +73,7 @@ class PartnerReach(NamedTuple):
     capabilities: tuple[str, ...]
 
 
-class PartnerAlert(Message):
+class PartnerAlert(Record):
     partner_id: Id
     distance_km: float
     capabilities: list[str]

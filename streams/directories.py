@@ -13,8 +13,9 @@ from mode import Service
 
 from bus import topics
 from bus.tail import Tail
-from handlers.directories import IncidentDirectory, PartnerDirectory
+from handlers.directories import IncidentDirectory, PartnerDirectory, ShelterDirectory
 from handlers.incidents import Incident
+from handlers.shelters import Shelter
 from muster.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,10 @@ class Directories(Service):
         self.settings = settings
         self.incidents = IncidentDirectory()
         self.partners = PartnerDirectory()
+        self.shelters = ShelterDirectory()
         self._appliers: dict[str, Apply] = {
             settings.topic(topics.INCIDENT_STATE.name): self._apply_incident,
+            settings.topic(topics.SHELTER_STATE.name): self._apply_shelter,
         }
         self._tail: Tail | None = None
 
@@ -41,6 +44,9 @@ class Directories(Service):
 
     def _apply_incident(self, key: str, value: bytes | None) -> None:
         self.incidents.apply(None if value is None else Incident.model_validate_json(value), key)
+
+    def _apply_shelter(self, key: str, value: bytes | None) -> None:
+        self.shelters.apply(None if value is None else Shelter.model_validate_json(value), key)
 
     def _on_record(self, topic: str, key: bytes | None, value: bytes | None) -> None:
         if key is None:

@@ -5,22 +5,13 @@ from bus import topics
 from handlers import incidents
 from muster.settings import Settings
 from streams.directories import Directories
-from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key
+from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key, state_table
 
 
 def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: Directories):
     commands = app.topic(settings.topic(topics.INCIDENTS.name))
     alerts = app.topic(settings.topic(topics.ALERTS.name))
-    state = Snapshots(
-        app.Table(
-            "incidents",
-            partitions=settings.partitions,
-            changelog_topic=app.topic(
-                settings.topic(topics.INCIDENT_STATE.name), partitions=settings.partitions, compacting=True
-            ),
-        ),
-        incidents.Incident,
-    )
+    state = Snapshots(state_table(app, settings, "incidents", topics.INCIDENT_STATE), incidents.Incident)
 
     async def handle(event) -> None:
         command = incidents.incident_commands.validate_json(event.value)

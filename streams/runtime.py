@@ -112,3 +112,12 @@ class Snapshots(Generic[M]):
         for key, raw in list(self.table.items()):
             if raw is not None:
                 yield key.decode(), self.model.model_validate_json(raw)
+
+
+def state_table(app, settings, name: str, spec):
+    """A table whose changelog is the public, compacted state topic `spec`."""
+    return app.Table(
+        name,
+        partitions=settings.partitions,
+        changelog_topic=app.topic(settings.topic(spec.name), partitions=settings.partitions, compacting=True),
+    )

@@ -4,10 +4,9 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from fastapi.responses import JSONResponse
 
 from api.deps import AnyRole, ContainerDep, Manager
-from api.schemas import ERRORS, Accepted
+from api.schemas import ERRORS, Accepted, accepted
 from bus.topics import INCIDENT_STATE, INCIDENTS
 from handlers.incidents import (
     CloseIncident,
@@ -21,10 +20,8 @@ from handlers.incidents import (
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"], responses=ERRORS)
 
 
-def _accepted(id_: str) -> JSONResponse:
-    return JSONResponse(
-        Accepted(id=id_, href=f"/v1/incidents/{id_}").model_dump(), status_code=status.HTTP_202_ACCEPTED
-    )
+def _accepted(id_: str):
+    return accepted(f"/v1/incidents/{id_}", id_)
 
 
 def _same_declaration(incident: Incident, body: IncidentDeclaration) -> bool:

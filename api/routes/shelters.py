@@ -1,0 +1,102 @@
+"""The shelter directory: managers and owning partners keep it current; everyone can search it."""
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from pydantic import BaseModel
+
+from api.deps import AnyRole, ContainerDep, CurrentActor
+from api.schemas import ERRORS, accepted
+from bus.topics import SHELTER_STATE, SHELTERS
+from handlers.shelters import RegisterShelter, Shelter, ShelterProfile
+
+router = APIRouter(prefix="/v1/shelters", tags=["shelters"], responses=ERRORS)
+
+
+class ShelterView(BaseModel):
+    """A shelter with its free beds now, its distance from the search point, and any hazard."""
+
+    id: str
+    name: str
+    place: str | None
+    location: dict
+    capacity: int
+    occupancy: int
+    held: int
+    confirmed: int
+    free: int
+    shortfall: int
+    open: bool
+    accepts_pets: bool
+    accessible: bool
+    families: bool
+    languages: list[str]
+    partner_id: str | None
+    distance_km: float | None = None
+    inside_incidents: list[str] = []
+    updated_at: str
+
+
+def view_of(c, shelter: Shelter, distance_km: float | None = None) -> ShelterView:
+    return ShelterView(
+        **shelter.model_dump(mode="json", exclude={"holds", "type", "v", "version"}),
+        distance_km=None if distance_km is None else round(distance_km, 3),
+        inside_incidents=c.incidents.hazards_at(shelter.location.lat, shelter.location.lon),
+    )
+
+
+@router.put(
+    "/{shelter_id}",
+    response_model=ShelterView,
+    status_code=status.HTTP_200_OK,
+    responses={201: {"model": ShelterView}, 202: {"description": "accepted, not yet visible"},
+               403: {"description": "only managers, admins and the owning partner"}},
+)
+async def put_shelter(shelter_id: str, body: ShelterProfile, actor: CurrentActor, c: ContainerDep, response: Response):
+    """Create or update a shelter's profile: capacity, occupancy, services, open or closed."""
+    existing = c.views.get(SHELTER_STATE, shelter_id)
+    owner = existing.partner_id if existing is not None else body.partner_id
+    allowed = actor.role in ("manager", "admin") or (
+        actor.role == "partner" and actor.partner_id == owner and body.partner_id == owner
+    )
+    if not allowed:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only a manager, an admin or the owning partner may change a shelter")
+    command = RegisterShelter(**dict(body), id=shelter_id, actor=actor, accepted_at=c.clock())
+    await c.publisher.send(SHELTERS, shelter_id, command)
+    shelter = await c.views.wait_for(SHELTER_STATE, shelter_id, lambda s: s.profile() == body, c.settings.reply_timeout_s)
+    if shelter is None:
+        return accepted(f"/v1/shelters/{shelter_id}", shelter_id)
+    if existing is None:
+        response.status_code = status.HTTP_201_CREATED
+    return view_of(c, shelter)
+
+
+@router.get("", response_model=list[ShelterView])
+async def list_shelters(
+    _: AnyRole,
+    c: ContainerDep,
+    lat: float | None = Query(None, ge=-90, le=90),
+    lon: float | None = Query(None, ge=-180, le=180),
+    radius_km: float = Query(50, gt=0, le=2000),
+    available: bool = Query(False, description="only open shelters with free beds outside incident areas"),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=1_000_000),
+):
+    """Shelters near a point (nearest first) or all of them, with beds available now."""
+    if (lat is None) != (lon is None):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "give both lat and lon, or neither")
+    if lat is not None:
+        found = [view_of(c, s, km) for s, km in c.shelters.near(lat, lon, radius_km)]
+    else:
+        found = [view_of(c, s) for s in sorted(c.views.all(SHELTER_STATE).values(), key=lambda s: s.id)]
+    if available:
+        found = [s for s in found if s.open and s.free > 0 and not s.inside_incidents]
+    return found[offset : offset + limit]
+
+
+@router.get("/{shelter_id}", response_model=ShelterView, responses={404: {"description": "no such shelter"}})
+async def get_shelter(shelter_id: str, _: AnyRole, c: ContainerDep):
+    """One shelter and its beds."""
+    shelter = c.views.get(SHELTER_STATE, shelter_id)
+    if shelter is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no shelter {shelter_id!r}")
+    return view_of(c, shelter)

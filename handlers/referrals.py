@@ -1,0 +1,204 @@
+"""Caller referrals: a navigator's request becomes a held bed at the nearest shelter that fits.
+
+Schemas (version 1) on the `referrals` topic, keyed by referral id:
+  RequestReferral, ConfirmReferral, ReleaseReferral   commands from navigators (via the API)
+  BedHeld, HoldRefused, HoldConfirmed, HoldEnded      replies from the shelter agents
+State on `referral-state` (compacted): Referral.
+
+The matcher never decides a bed itself: it asks the shelter's owner (HoldBed, keyed by shelter id)
+and on refusal tries the next candidate, nearest first. Caller privacy: a referral carries an
+opaque caller reference, the household size and needs; no names, no phone numbers.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, StringConstraints, TypeAdapter
+
+from handlers.common import Record, Command, Id, Message, Point, Timestamp
+from handlers.errors import Rejected
+from handlers.shelters import (
+    BedHeld,
+    ConfirmHold,
+    HoldBed,
+    HoldConfirmed,
+    HoldEnded,
+    HoldRefused,
+    Needs,
+    ReleaseHold,
+)
+
+CallerRef = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class RequestReferral(Command):
+    """Find the household a bed near `location`; the referral id makes a retry one request."""
+
+    type: Literal["RequestReferral"] = "RequestReferral"
+    id: Id
+    location: Point
+    place: str | None = Field(None, max_length=200)
+    household_size: int = Field(ge=1, le=20)
+    needs: Needs = Needs()
+    radius_km: float = Field(gt=0, le=2000)
+    hold_ttl_s: float = Field(gt=0, le=7 * 24 * 3600)
+    caller_ref: CallerRef | None = None
+
+
+class ConfirmReferral(Command):
+    type: Literal["ConfirmReferral"] = "ConfirmReferral"
+    id: Id
+
+
+class ReleaseReferral(Command):
+    type: Literal["ReleaseReferral"] = "ReleaseReferral"
+    id: Id
+
+
+ReferralMessage = Annotated[
+    Union[RequestReferral, ConfirmReferral, ReleaseReferral, BedHeld, HoldRefused, HoldConfirmed, HoldEnded],
+    Field(discriminator="type"),
+]
+referral_messages: TypeAdapter[ReferralMessage] = TypeAdapter(ReferralMessage)
+
+
+def key_of(message: ReferralMessage) -> str:
+    return message.id if isinstance(message, (RequestReferral, ConfirmReferral, ReleaseReferral)) else message.referral_id
+
+
+class Candidate(Record):
+    shelter_id: Id
+    name: str
+    distance_km: float
+
+
+class Alternative(Record):
+    """A shelter the household was not sent to, and why."""
+
+    shelter_id: Id
+    name: str
+    distance_km: float
+    reasons: list[str]
+
+
+Status = Literal["pending", "held", "confirmed", "released", "expired", "no_capacity"]
+
+
+class Referral(Message):
+    type: Literal["Referral"] = "Referral"
+    id: Id
+    status: Status
+    location: Point
+    place: str | None = None
+    household_size: int
+    needs: Needs
+    radius_km: float
+    hold_ttl_s: float
+    caller_ref: str | None = None
+    requested_by: str | None = None
+    created_at: Timestamp
+    updated_at: Timestamp
+    shelter_id: Id | None = None
+    shelter_name: str | None = None
+    distance_km: float | None = None
+    hold_expires_at: Timestamp | None = None
+    candidates: list[Candidate] = Field(default_factory=list)
+    alternatives: list[Alternative] = Field(default_factory=list)
+    version: int = 1
+
+
+def _ask(referral: Referral, now: datetime, refused: Alternative | None = None):
+    """Ask the next candidate for a hold, or give up with the alternatives and why."""
+    alternatives = referral.alternatives + ([refused] if refused else [])
+    if not referral.candidates:
+        return _change(referral, now, status="no_capacity", shelter_id=None, shelter_name=None, distance_km=None,
+                       alternatives=sorted(alternatives, key=lambda a: a.distance_km)), []
+    first, rest = referral.candidates[0], referral.candidates[1:]
+    pending = _change(referral, now, status="pending", shelter_id=first.shelter_id, shelter_name=first.name,
+                      distance_km=first.distance_km, candidates=rest, alternatives=alternatives)
+    return pending, [HoldBed(shelter_id=first.shelter_id, referral_id=referral.id, beds=referral.household_size,
+                             needs=referral.needs, ttl_s=referral.hold_ttl_s)]
+
+
+def _change(referral: Referral, now: datetime, **changes) -> Referral:
+    return referral.model_copy(update={**changes, "updated_at": now, "version": referral.version + 1})
+
+
+def request(state, cmd: RequestReferral, now, candidates: list[Candidate], alternatives: list[Alternative]):
+    if state is not None:
+        return state, []
+    referral = Referral(
+        id=cmd.id, status="pending", location=cmd.location, place=cmd.place, household_size=cmd.household_size,
+        needs=cmd.needs, radius_km=cmd.radius_km, hold_ttl_s=cmd.hold_ttl_s, caller_ref=cmd.caller_ref,
+        requested_by=cmd.actor.sub if cmd.actor else None, created_at=now, updated_at=now,
+        candidates=candidates, alternatives=alternatives, version=0,
+    )
+    return _ask(referral, now)
+
+
+def _release_stray(reply) -> list:
+    return [ReleaseHold(shelter_id=reply.shelter_id, referral_id=reply.referral_id)]
+
+
+def held(state: Referral | None, reply: BedHeld, now):
+    if state is None or reply.shelter_id != state.shelter_id or state.status in ("released", "expired", "no_capacity"):
+        return state, _release_stray(reply)
+    if state.status != "pending":
+        return state, []
+    return _change(state, now, status="held", hold_expires_at=reply.expires_at), []
+
+
+def refused(state: Referral | None, reply: HoldRefused, now):
+    if state is None or state.status != "pending" or reply.shelter_id != state.shelter_id:
+        return state, []
+    why = Alternative(shelter_id=reply.shelter_id, name=state.shelter_name or reply.shelter_id,
+                      distance_km=state.distance_km or 0.0, reasons=[reply.reason])
+    return _ask(state, now, refused=why)
+
+
+def confirmed(state: Referral | None, reply: HoldConfirmed, now):
+    if state is None or state.shelter_id != reply.shelter_id or state.status != "held":
+        return state, []
+    return _change(state, now, status="confirmed"), []
+
+
+def ended(state: Referral | None, reply: HoldEnded, now):
+    if state is None or state.shelter_id != reply.shelter_id or state.status not in ("held", "confirmed"):
+        return state, []
+    if reply.reason == "released":
+        return state, []
+    return _change(state, now, status="expired"), []
+
+
+def confirm(state: Referral | None, cmd: ConfirmReferral, now):
+    if state is None:
+        raise Rejected(f"unknown referral {cmd.id!r}")
+    if state.status == "confirmed":
+        return state, []
+    if state.status != "held":
+        raise Rejected(f"referral {cmd.id!r} is {state.status}, not held")
+    return state, [ConfirmHold(shelter_id=state.shelter_id, referral_id=state.id)]
+
+
+def release(state: Referral | None, cmd: ReleaseReferral, now):
+    if state is None:
+        raise Rejected(f"unknown referral {cmd.id!r}")
+    if state.status in ("released", "expired", "no_capacity"):
+        return state, []
+    out = [ReleaseHold(shelter_id=state.shelter_id, referral_id=state.id)] if state.shelter_id else []
+    return _change(state, now, status="released", candidates=[]), out
+
+
+HANDLERS = {
+    ConfirmReferral: confirm, ReleaseReferral: release,
+    BedHeld: held, HoldRefused: refused, HoldConfirmed: confirmed, HoldEnded: ended,
+}
+
+
+def decide(state: Referral | None, message: ReferralMessage, now: datetime,
+           candidates: list[Candidate] = (), alternatives: list[Alternative] = ()):
+    """Apply one referral message; a new request comes with its candidates, nearest first."""
+    if isinstance(message, RequestReferral):
+        return request(state, message, now, list(candidates), list(alternatives))
+    return HANDLERS[type(message)](state, message, now)
