@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     app_id: str = "muster"
     worker_id: str = "1"
     data_dir: Path = ROOT / ".muster" / "workers"
+    session_timeout_s: float = Field(10.0, ge=3, le=300, description="how soon a dead worker's partitions move")
     hold_ttl_s: float = Field(7200.0, gt=0)
     hold_sweep_interval_s: float = Field(5.0, gt=0)
     alert_reach_km: float = Field(25.0, ge=0, le=1000)

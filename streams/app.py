@@ -40,6 +40,8 @@ def create_app(settings: Settings) -> faust.App:
         web_enabled=False,
         web_host="127.0.0.1",
         consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=max(1.0, settings.session_timeout_s / 5),
         broker_commit_every=1000,
         broker_commit_interval=1.0,
         stream_buffer_maxsize=4096,

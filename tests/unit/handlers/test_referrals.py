@@ -1,0 +1,160 @@
+"""Referral rules without Kafka: ask the nearest candidate, move on when refused, follow the hold."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from handlers.directories import IncidentDirectory, ShelterDirectory
+from handlers.errors import Rejected
+from handlers.incidents import DeclareIncident, decide as decide_incident
+from handlers.referrals import (
+    Candidate,
+    ConfirmReferral,
+    ReleaseReferral,
+    RequestReferral,
+    decide,
+)
+from handlers.shelters import (
+    BedHeld,
+    ConfirmHold,
+    HoldBed,
+    HoldConfirmed,
+    HoldEnded,
+    HoldRefused,
+    Needs,
+    RegisterShelter,
+    ReleaseHold,
+    decide as decide_shelter,
+)
+
+NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
+ORILLIA = {"lat": 44.6082, "lon": -79.4197}
+NEAR = Candidate(shelter_id="orillia-rotary", name="Sample: Rotary Place", distance_km=1.0)
+FAR = Candidate(shelter_id="barrie-sadlon", name="Sample: Sadlon Arena", distance_km=30.0)
+
+
+def request(**changes) -> RequestReferral:
+    fields = dict(id="ref-1", location=ORILLIA, household_size=3, needs=Needs(family=True), radius_km=100, hold_ttl_s=7200)
+    fields.update(changes)
+    return RequestReferral(**fields)
+
+
+def started(candidates=(NEAR, FAR)):
+    return decide(None, request(), NOON, list(candidates), [])
+
+
+def test_a_request_asks_the_nearest_candidate_for_the_whole_household():
+    referral, commands = started()
+    assert referral.status == "pending" and referral.shelter_id == "orillia-rotary"
+    assert commands == [HoldBed(shelter_id="orillia-rotary", referral_id="ref-1", beds=3, needs=Needs(family=True), ttl_s=7200)]
+
+
+def test_a_refusal_moves_on_to_the_next_candidate_and_remembers_why():
+    referral, _ = started()
+    referral, commands = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reason="full"), NOON)
+    assert commands[0].shelter_id == "barrie-sadlon"
+    assert referral.alternatives[0].reasons == ["full"]
+
+
+def test_running_out_of_candidates_answers_no_capacity_with_alternatives():
+    referral, _ = started(candidates=[NEAR])
+    referral, commands = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reason="full"), NOON)
+    assert referral.status == "no_capacity" and commands == []
+    assert [a.shelter_id for a in referral.alternatives] == ["orillia-rotary"]
+
+
+def test_no_candidates_at_all_is_an_immediate_no_capacity():
+    referral, commands = decide(None, request(), NOON, [], [])
+    assert referral.status == "no_capacity" and commands == []
+
+
+def test_a_held_bed_issues_the_referral_with_its_expiry():
+    referral, _ = started()
+    expiry = NOON + timedelta(hours=2)
+    referral, _ = decide(referral, BedHeld(referral_id="ref-1", shelter_id="orillia-rotary", beds=3, expires_at=expiry), NOON)
+    assert referral.status == "held" and referral.hold_expires_at == expiry and referral.distance_km == 1.0
+
+
+def test_a_duplicate_request_changes_nothing():
+    referral, _ = started()
+    again, commands = decide(referral, request(household_size=1), NOON, [FAR], [])
+    assert again == referral and commands == []
+
+
+def test_a_hold_from_a_shelter_no_longer_asked_is_released():
+    referral, _ = started()
+    referral, _ = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reason="full"), NOON)
+    _, commands = decide(referral, BedHeld(referral_id="ref-1", shelter_id="orillia-rotary", beds=3, expires_at=NOON), NOON)
+    assert commands == [ReleaseHold(shelter_id="orillia-rotary", referral_id="ref-1")]
+
+
+def held_referral():
+    referral, _ = started()
+    return decide(referral, BedHeld(referral_id="ref-1", shelter_id="orillia-rotary", beds=3, expires_at=NOON + timedelta(hours=2)), NOON)[0]
+
+
+def test_confirming_asks_the_shelter_and_its_answer_confirms():
+    referral = held_referral()
+    same, commands = decide(referral, ConfirmReferral(id="ref-1"), NOON)
+    assert commands == [ConfirmHold(shelter_id="orillia-rotary", referral_id="ref-1")]
+    confirmed, _ = decide(same, HoldConfirmed(referral_id="ref-1", shelter_id="orillia-rotary"), NOON)
+    assert confirmed.status == "confirmed"
+
+
+def test_releasing_gives_the_bed_back():
+    referral, commands = decide(held_referral(), ReleaseReferral(id="ref-1"), NOON)
+    assert referral.status == "released"
+    assert commands == [ReleaseHold(shelter_id="orillia-rotary", referral_id="ref-1")]
+
+
+def test_an_expired_hold_expires_the_referral():
+    referral, _ = decide(held_referral(), HoldEnded(referral_id="ref-1", shelter_id="orillia-rotary", reason="expired"), NOON)
+    assert referral.status == "expired"
+
+
+def test_confirming_what_is_not_held_is_rejected():
+    referral, _ = started()
+    with pytest.raises(Rejected, match="pending"):
+        decide(referral, ConfirmReferral(id="ref-1"), NOON)
+    with pytest.raises(Rejected, match="unknown referral"):
+        decide(None, ConfirmReferral(id="nobody"), NOON)
+
+
+def shelter(id_: str, lat: float, lon: float, capacity: int = 10, **changes):
+    fields = dict(id=id_, name=f"Sample: {id_}", location={"lat": lat, "lon": lon}, capacity=capacity, families=True)
+    fields.update(changes)
+    return decide_shelter(None, RegisterShelter(**fields), NOON)[0]
+
+
+def test_candidates_are_open_fitting_outside_incidents_and_nearest_first():
+    directory = ShelterDirectory()
+    for s in [
+        shelter("orillia", 44.608, -79.42),
+        shelter("washago", 44.75, -79.33),
+        shelter("barrie", 44.39, -79.69),
+        shelter("closed", 44.61, -79.41, open=False),
+        shelter("no-families", 44.60, -79.43, families=False),
+        shelter("full", 44.61, -79.43, capacity=2),
+        shelter("toronto", 43.65, -79.38),
+    ]:
+        directory.apply(s, s.id)
+    incidents = IncidentDirectory()
+    storm, _ = decide_incident(None, DeclareIncident(id="storm", kind="ice_storm", title="Ice storm", severity="severe",
+                                                     area={"center": {"lat": 44.75, "lon": -79.33}, "radius_km": 5}), NOON)
+    incidents.apply(storm, "storm")
+    candidates, excluded = directory.candidates(44.6082, -79.4197, 3, Needs(family=True), 60, incidents, limit=10)
+    assert [c.shelter_id for c in candidates] == ["orillia", "barrie"]
+    reasons = {a.shelter_id: a.reasons for a in excluded}
+    assert reasons["closed"] == ["closed"]
+    assert reasons["no-families"] == ["no families"]
+    assert reasons["full"] == ["only 2 free beds"]
+    assert reasons["washago"] == ["inside active incident 'Ice storm'"]
+
+
+def test_with_nothing_in_range_the_nearest_shelters_beyond_it_are_offered_as_alternatives():
+    directory = ShelterDirectory()
+    directory.apply(shelter("toronto", 43.65, -79.38), "toronto")
+    candidates, excluded = directory.candidates(46.49, -80.99, 1, Needs(), 50, IncidentDirectory(), limit=10)
+    assert candidates == []
+    assert excluded[0].shelter_id == "toronto" and excluded[0].reasons == ["beyond 50 km"]
