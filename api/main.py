@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from api.deps import Container
 from api.limits import BodyLimit
 from api.publisher import BrokerUnavailable
-from api.routes import incidents, referrals, shelters, system
+from api.routes import events, incidents, referrals, shelters, system
 from bus import topics
 from bus.topics import ensure_topics
 from handlers.incidents import Incident
@@ -71,6 +71,7 @@ def create_api(container: Container) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(shelters.router)
     app.include_router(referrals.router)
+    app.include_router(events.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
