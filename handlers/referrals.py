@@ -5,9 +5,11 @@ Schemas (version 1) on the `referrals` topic, keyed by referral id:
   BedHeld, HoldRefused, HoldConfirmed, HoldEnded      replies from the shelter agents
 State on `referral-state` (compacted): Referral.
 
-The matcher never decides a bed itself: it asks the shelter's owner (HoldBed, keyed by shelter id)
-and on refusal tries the next candidate, nearest first. Caller privacy: a referral carries an
-opaque caller reference, the household size and needs; no names, no phone numbers.
+The API ranks candidate shelters from its replicated directory; the matcher never decides a bed
+itself: it asks the shelter's owner (HoldBed, keyed by shelter id) and on refusal tries the next
+candidate, nearest first. Caller privacy: what reaches Kafka is an opaque caller reference, the
+household size, its needs and the ranked shelters; never names, phone numbers, or where the
+caller is.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, StringConstraints, TypeAdapter
 
-from handlers.common import Record, Command, Id, Message, Point, Timestamp
+from handlers.common import Command, Id, Message, Record, Timestamp
 from handlers.errors import Rejected
 from handlers.shelters import (
     BedHeld,
@@ -32,16 +34,31 @@ from handlers.shelters import (
 CallerRef = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
+class Candidate(Record):
+    shelter_id: Id
+    name: str = Field(max_length=200)
+    distance_km: float = Field(ge=0, le=40_000)
+
+
+class Alternative(Record):
+    """A shelter the household was not sent to, and why."""
+
+    shelter_id: Id
+    name: str = Field(max_length=200)
+    distance_km: float = Field(ge=0, le=40_000)
+    reasons: list[Annotated[str, StringConstraints(max_length=200)]] = Field(max_length=10)
+
+
 class RequestReferral(Command):
-    """Find the household a bed near `location`; the referral id makes a retry one request."""
+    """Hold beds at the first of `candidates` (nearest first) that has room; the referral id makes
+    a retry one request."""
 
     type: Literal["RequestReferral"] = "RequestReferral"
     id: Id
-    location: Point
-    place: str | None = Field(None, max_length=200)
     household_size: int = Field(ge=1, le=20)
     needs: Needs = Needs()
-    radius_km: float = Field(gt=0, le=2000)
+    candidates: list[Candidate] = Field(max_length=500)
+    alternatives: list[Alternative] = Field(default_factory=list, max_length=20)
     hold_ttl_s: float = Field(gt=0, le=7 * 24 * 3600)
     caller_ref: CallerRef | None = None
 
@@ -67,21 +84,6 @@ def key_of(message: ReferralMessage) -> str:
     return message.id if isinstance(message, (RequestReferral, ConfirmReferral, ReleaseReferral)) else message.referral_id
 
 
-class Candidate(Record):
-    shelter_id: Id
-    name: str
-    distance_km: float
-
-
-class Alternative(Record):
-    """A shelter the household was not sent to, and why."""
-
-    shelter_id: Id
-    name: str
-    distance_km: float
-    reasons: list[str]
-
-
 Status = Literal["pending", "held", "confirmed", "released", "expired", "no_capacity"]
 
 
@@ -89,11 +91,8 @@ class Referral(Message):
     type: Literal["Referral"] = "Referral"
     id: Id
     status: Status
-    location: Point
-    place: str | None = None
     household_size: int
     needs: Needs
-    radius_km: float
     hold_ttl_s: float
     caller_ref: str | None = None
     requested_by: str | None = None
@@ -125,14 +124,13 @@ def _change(referral: Referral, now: datetime, **changes) -> Referral:
     return referral.model_copy(update={**changes, "updated_at": now, "version": referral.version + 1})
 
 
-def request(state, cmd: RequestReferral, now, candidates: list[Candidate], alternatives: list[Alternative]):
+def request(state, cmd: RequestReferral, now):
     if state is not None:
         return state, []
     referral = Referral(
-        id=cmd.id, status="pending", location=cmd.location, place=cmd.place, household_size=cmd.household_size,
-        needs=cmd.needs, radius_km=cmd.radius_km, hold_ttl_s=cmd.hold_ttl_s, caller_ref=cmd.caller_ref,
-        requested_by=cmd.actor.sub if cmd.actor else None, created_at=now, updated_at=now,
-        candidates=candidates, alternatives=alternatives, version=0,
+        id=cmd.id, status="pending", household_size=cmd.household_size, needs=cmd.needs,
+        hold_ttl_s=cmd.hold_ttl_s, caller_ref=cmd.caller_ref, requested_by=cmd.actor.sub if cmd.actor else None,
+        created_at=now, updated_at=now, candidates=cmd.candidates, alternatives=cmd.alternatives, version=0,
     )
     return _ask(referral, now)
 
@@ -191,14 +189,11 @@ def release(state: Referral | None, cmd: ReleaseReferral, now):
 
 
 HANDLERS = {
-    ConfirmReferral: confirm, ReleaseReferral: release,
+    RequestReferral: request, ConfirmReferral: confirm, ReleaseReferral: release,
     BedHeld: held, HoldRefused: refused, HoldConfirmed: confirmed, HoldEnded: ended,
 }
 
 
-def decide(state: Referral | None, message: ReferralMessage, now: datetime,
-           candidates: list[Candidate] = (), alternatives: list[Alternative] = ()):
-    """Apply one referral message; a new request comes with its candidates, nearest first."""
-    if isinstance(message, RequestReferral):
-        return request(state, message, now, list(candidates), list(alternatives))
+def decide(state: Referral | None, message: ReferralMessage, now: datetime):
+    """Apply one referral message: a navigator's command or a shelter's reply."""
     return HANDLERS[type(message)](state, message, now)

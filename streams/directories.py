@@ -1,4 +1,4 @@
-"""The replicated directories a worker reads for candidate search and alerting.
+"""The replicated directories a worker reads to alert partners and rank their candidates.
 
 Every worker follows the whole of the state topics (no consumer group), so any worker can find
 candidates anywhere; the decisions themselves stay with the partition owner.
@@ -13,9 +13,8 @@ from mode import Service
 
 from bus import topics
 from bus.tail import Tail
-from handlers.directories import IncidentDirectory, PartnerDirectory, ShelterDirectory
+from handlers.directories import IncidentDirectory, PartnerDirectory
 from handlers.incidents import Incident
-from handlers.shelters import Shelter
 from muster.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,17 +23,15 @@ Apply = Callable[[str, bytes | None], None]
 
 
 class Directories(Service):
-    """Incident areas, partner places and shelters, kept current from the state topics."""
+    """Incident areas and partner places, kept current from the state topics."""
 
     def __init__(self, settings: Settings, **kwargs) -> None:
         super().__init__(**kwargs)
         self.settings = settings
         self.incidents = IncidentDirectory()
         self.partners = PartnerDirectory()
-        self.shelters = ShelterDirectory()
         self._appliers: dict[str, Apply] = {
             settings.topic(topics.INCIDENT_STATE.name): self._apply_incident,
-            settings.topic(topics.SHELTER_STATE.name): self._apply_shelter,
         }
         self._tail: Tail | None = None
 
@@ -44,9 +41,6 @@ class Directories(Service):
 
     def _apply_incident(self, key: str, value: bytes | None) -> None:
         self.incidents.apply(None if value is None else Incident.model_validate_json(value), key)
-
-    def _apply_shelter(self, key: str, value: bytes | None) -> None:
-        self.shelters.apply(None if value is None else Shelter.model_validate_json(value), key)
 
     def _on_record(self, topic: str, key: bytes | None, value: bytes | None) -> None:
         if key is None:

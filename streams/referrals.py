@@ -1,14 +1,13 @@
-"""The referrals agent: finds candidates in the replicated directory, asks shelters for holds."""
+"""The referrals agent: asks each candidate shelter's owner for a hold until one says yes."""
 from __future__ import annotations
 
 from bus import topics
 from handlers import referrals
 from muster.settings import Settings
-from streams.directories import Directories
 from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key, state_table
 
 
-def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: Directories):
+def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories):
     messages = app.topic(settings.topic(topics.REFERRALS.name))
     shelter_commands = app.topic(settings.topic(topics.SHELTERS.name))
     state = Snapshots(state_table(app, settings, "referrals", topics.REFERRAL_STATE), referrals.Referral)
@@ -18,13 +17,7 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
         key = referrals.key_of(message)
         require_key(event, key)
         current = state.get(key)
-        candidates, alternatives = [], []
-        if isinstance(message, referrals.RequestReferral) and current is None:
-            candidates, alternatives = directories.shelters.candidates(
-                message.location.lat, message.location.lon, message.household_size, message.needs,
-                message.radius_km, directories.incidents, settings.max_candidates,
-            )
-        new, commands = referrals.decide(current, message, clock(), candidates, alternatives)
+        new, commands = referrals.decide(current, message, clock())
         if new is not None and new != current:
             state.put(key, new)
         for command in commands:
@@ -32,7 +25,6 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
 
     @app.agent(messages, name="referrals", concurrency=1)
     async def referral_agent(stream):
-        await directories.wait_ready()
         await consume(stream, handle, dead)
 
     return referral_agent

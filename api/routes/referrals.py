@@ -53,13 +53,14 @@ class ReferralAnswer(BaseModel):
     hold_expires_at: str | None = None
     household_size: int
     needs: Needs
-    place: str | None = None
+    place: str | None = Field(None, description="where the caller was geocoded to; only in the first answer")
     alternatives: list[Alternative] = []
     sheet: str | None = None
     href: str
 
 
-def answer(c, referral: Referral) -> ReferralAnswer:
+def answer(c, referral: Referral, place: str | None = None) -> ReferralAnswer:
+    """What the navigator sees; `place` is the geocoded caller location, never stored."""
     shelter = None
     if referral.shelter_id and referral.status in ("held", "confirmed", "released", "expired"):
         record = c.views.get(SHELTER_STATE, referral.shelter_id)
@@ -72,18 +73,18 @@ def answer(c, referral: Referral) -> ReferralAnswer:
         id=referral.id, status=referral.status, shelter=shelter,
         distance_km=referral.distance_km if shelter else None,
         hold_expires_at=referral.hold_expires_at.isoformat() if referral.hold_expires_at and shelter else None,
-        household_size=referral.household_size, needs=referral.needs, place=referral.place,
+        household_size=referral.household_size, needs=referral.needs, place=place,
         alternatives=referral.alternatives if referral.status == "no_capacity" else [],
         sheet=f"{href}/sheet" if shelter else None, href=href,
     )
 
 
-def _respond(c, referral: Referral | None, referral_id: str) -> JSONResponse:
+def _respond(c, referral: Referral | None, referral_id: str, place: str | None = None) -> JSONResponse:
     if referral is None or referral.status == "pending":
         body = {"id": referral_id, "status": "pending", "href": f"/v1/referrals/{referral_id}"}
         return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED)
     code = status.HTTP_201_CREATED if referral.status == "held" else status.HTTP_200_OK
-    return JSONResponse(answer(c, referral).model_dump(mode="json"), status_code=code)
+    return JSONResponse(answer(c, referral, place).model_dump(mode="json"), status_code=code)
 
 
 async def _locate(c, location: Point | Place) -> tuple[Point, str | None]:
@@ -122,14 +123,18 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep)
         _owned(c, body.id, actor)
         return _respond(c, existing, body.id)
     point, place = await _locate(c, body.location)
+    candidates, alternatives = c.shelters.candidates(
+        point.lat, point.lon, body.household_size, body.needs, body.radius_km or c.settings.referral_radius_km,
+        c.incidents, c.settings.max_candidates,
+    )
     command = RequestReferral(
-        id=body.id, location=point, place=place, household_size=body.household_size, needs=body.needs,
-        radius_km=body.radius_km or c.settings.referral_radius_km, hold_ttl_s=c.settings.hold_ttl_s,
-        caller_ref=body.caller_ref, actor=actor, accepted_at=c.clock(),
+        id=body.id, household_size=body.household_size, needs=body.needs, candidates=candidates,
+        alternatives=alternatives, hold_ttl_s=c.settings.hold_ttl_s, caller_ref=body.caller_ref,
+        actor=actor, accepted_at=c.clock(),
     )
     await c.publisher.send(REFERRALS, body.id, command)
     referral = await c.views.wait_for(REFERRAL_STATE, body.id, lambda r: r.status != "pending", c.settings.reply_timeout_s)
-    return _respond(c, referral, body.id)
+    return _respond(c, referral, body.id, place)
 
 
 @router.get("/{referral_id}", response_model=ReferralAnswer, responses={404: {"description": "no such referral of yours"}})

@@ -29,19 +29,18 @@ from handlers.shelters import (
 )
 
 NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
-ORILLIA = {"lat": 44.6082, "lon": -79.4197}
 NEAR = Candidate(shelter_id="orillia-rotary", name="Sample: Rotary Place", distance_km=1.0)
 FAR = Candidate(shelter_id="barrie-sadlon", name="Sample: Sadlon Arena", distance_km=30.0)
 
 
 def request(**changes) -> RequestReferral:
-    fields = dict(id="ref-1", location=ORILLIA, household_size=3, needs=Needs(family=True), radius_km=100, hold_ttl_s=7200)
+    fields = dict(id="ref-1", household_size=3, needs=Needs(family=True), candidates=[NEAR, FAR], hold_ttl_s=7200)
     fields.update(changes)
     return RequestReferral(**fields)
 
 
 def started(candidates=(NEAR, FAR)):
-    return decide(None, request(), NOON, list(candidates), [])
+    return decide(None, request(candidates=list(candidates)), NOON)
 
 
 def test_a_request_asks_the_nearest_candidate_for_the_whole_household():
@@ -65,7 +64,7 @@ def test_running_out_of_candidates_answers_no_capacity_with_alternatives():
 
 
 def test_no_candidates_at_all_is_an_immediate_no_capacity():
-    referral, commands = decide(None, request(), NOON, [], [])
+    referral, commands = decide(None, request(candidates=[]), NOON)
     assert referral.status == "no_capacity" and commands == []
 
 
@@ -78,7 +77,7 @@ def test_a_held_bed_issues_the_referral_with_its_expiry():
 
 def test_a_duplicate_request_changes_nothing():
     referral, _ = started()
-    again, commands = decide(referral, request(household_size=1), NOON, [FAR], [])
+    again, commands = decide(referral, request(household_size=1, candidates=[FAR]), NOON)
     assert again == referral and commands == []
 
 
