@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import InvalidToken, verify
+from api.limits import RateLimiter
 from api.publisher import Publisher
 from api.views import Views
 from handlers.common import Actor
@@ -27,6 +28,13 @@ class Container:
     geocoder: Any = None
     shelters: ShelterDirectory = field(default_factory=ShelterDirectory)
     incidents: IncidentDirectory = field(default_factory=IncidentDirectory)
+    limiter: RateLimiter | None = None
+    open_referrals: dict[str, int] = field(default_factory=dict)
+    """Referrals pending or holding a bed, per navigator: the cap on holds reads it."""
+
+    def __post_init__(self) -> None:
+        if self.limiter is None:
+            self.limiter = RateLimiter(self.settings.rate_limit_per_s, self.settings.rate_limit_burst)
 
 
 def get_container(request: Request) -> Container:
@@ -47,11 +55,18 @@ def current_actor(
             status.HTTP_401_UNAUTHORIZED, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
         )
     try:
-        return verify(container.settings, credentials.credentials)
+        actor = verify(container.settings, credentials.credentials)
     except InvalidToken as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
         ) from None
+    wait = container.limiter.wait_time(actor.sub)
+    if wait > 0:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, "too many requests for this token; slow down",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -1,7 +1,8 @@
-"""Request body size limit, enforced before the body is read into memory."""
+"""Limits that keep one client from hurting the rest: body size and request rate."""
 from __future__ import annotations
 
 import json
+import time
 
 
 class BodyLimit:
@@ -53,3 +54,24 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class RateLimiter:
+    """A token bucket per caller: `rate` requests a second sustained, `burst` at once."""
+
+    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def wait_time(self, caller: str) -> float:
+        """0 if the request may go ahead (and is counted), else seconds until it may."""
+        now = self.clock()
+        tokens, last = self._buckets.get(caller, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if tokens >= 1:
+            self._buckets[caller] = (tokens - 1, now)
+            return 0.0
+        self._buckets[caller] = (tokens, now)
+        return (1 - tokens) / self.rate

@@ -12,9 +12,10 @@ from fastapi.responses import JSONResponse
 from api.deps import Container
 from api.limits import BodyLimit
 from api.publisher import BrokerUnavailable
-from api.routes import events, incidents, referrals, shelters, system
+from api.routes import audit, events, incidents, referrals, shelters, system
 from bus import topics
 from bus.topics import ensure_topics
+from handlers.audit import AuditRecord
 from handlers.incidents import Incident
 from handlers.referrals import Referral
 from handlers.shelters import Shelter
@@ -34,7 +35,15 @@ def follow_views(container: Container) -> None:
     views = container.views
     views.follow(topics.INCIDENT_STATE, Incident, lambda key, old, new: container.incidents.apply(new, key))
     views.follow(topics.SHELTER_STATE, Shelter, lambda key, old, new: container.shelters.apply(new, key))
-    views.follow(topics.REFERRAL_STATE, Referral)
+    views.follow(topics.REFERRAL_STATE, Referral, lambda key, old, new: count_open_referrals(container, old, new))
+    views.follow(topics.AUDIT, AuditRecord)
+
+
+def count_open_referrals(container: Container, old: Referral | None, new: Referral | None) -> None:
+    for referral, change in ((old, -1), (new, 1)):
+        if referral is not None and referral.requested_by and referral.status in ("pending", "held"):
+            count = container.open_referrals.get(referral.requested_by, 0) + change
+            container.open_referrals[referral.requested_by] = count
 
 
 def create_api(container: Container) -> FastAPI:
@@ -72,6 +81,7 @@ def create_api(container: Container) -> FastAPI:
     app.include_router(shelters.router)
     app.include_router(referrals.router)
     app.include_router(events.router)
+    app.include_router(audit.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

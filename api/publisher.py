@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import uuid
 
 from aiokafka.errors import KafkaError
 from pydantic import BaseModel
 
 from bus.clients import make_producer
-from bus.topics import TopicSpec
+from bus.topics import AUDIT, TopicSpec
+from handlers.audit import AuditRecord
+from handlers.common import Actor
 from muster.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class BrokerUnavailable(Exception):
@@ -16,8 +22,9 @@ class BrokerUnavailable(Exception):
 
 
 class Publisher:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock) -> None:
         self.settings = settings
+        self.clock = clock
         self._producer = None
         self.started = False
 
@@ -31,7 +38,20 @@ class Publisher:
             await self._producer.stop()
 
     async def send(self, spec: TopicSpec, key: str, message: BaseModel) -> None:
-        """Returns once every in-sync replica has the command (acks=all)."""
+        """Returns once every in-sync replica has the command (acks=all); audits who sent it."""
+        await self._send(spec, key, message)
+        actor = getattr(message, "actor", None)
+        if actor is not None:
+            await self.audit(actor, getattr(message, "type", type(message).__name__), f"{spec.name}/{key}")
+
+    async def audit(self, actor: Actor, action: str, target: str) -> None:
+        record = AuditRecord(id=uuid.uuid4().hex, at=self.clock(), sub=actor.sub, role=actor.role,
+                             partner_id=actor.partner_id, action=action, target=target)
+        await self._send(AUDIT, record.id, record)
+
+    async def _send(self, spec: TopicSpec, key: str, message: BaseModel) -> None:
+        if self._producer is None:
+            raise BrokerUnavailable("not started")
         try:
             await asyncio.wait_for(
                 self._producer.send_and_wait(
@@ -42,4 +62,5 @@ class Publisher:
                 timeout=self.settings.reply_timeout_s + 5,
             )
         except (KafkaError, asyncio.TimeoutError) as exc:
+            log.warning("Kafka did not take a %s: %s", spec.name, type(exc).__name__)
             raise BrokerUnavailable(type(exc).__name__) from None

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import status
+from typing import Annotated
+
+from fastapi import Header, HTTPException, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -25,6 +27,7 @@ ERRORS = {
     403: {"model": Problem, "description": "the token's role may not do this"},
     413: {"model": Problem, "description": "request body over the size limit"},
     422: {"description": "the request is invalid; `detail` says where and why"},
+    429: {"model": Problem, "description": "too many requests or open holds; see Retry-After"},
     503: {"model": Problem, "description": "Kafka is unavailable; retry after the Retry-After header"},
 }
 
@@ -32,3 +35,19 @@ ERRORS = {
 def accepted(href: str, id_: str) -> JSONResponse:
     """202: the command is on Kafka but its outcome was not visible within the reply deadline."""
     return JSONResponse(Accepted(id=id_, href=href).model_dump(), status_code=status.HTTP_202_ACCEPTED)
+
+
+def check_idempotency_key(key: str | None, command_id: str) -> None:
+    """`Idempotency-Key`, when sent, must be the command's own id: that id is what makes a retry safe."""
+    if key is not None and key != command_id:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"Idempotency-Key {key!r} differs from the command id {command_id!r}; send the same value or omit it",
+        )
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=128,
+           description="optional; if sent it must equal the body's `id`, which already makes retries safe"),
+]

@@ -52,7 +52,7 @@ class Views:
         return self._tail is not None and self._tail.ready.is_set()
 
     async def start(self) -> None:
-        self._tail = Tail(self.settings, list(self._models), self._on_record)
+        self._tail = Tail(self.settings, list(self._models), self.on_record)
         await self._tail.start()
 
     async def wait_ready(self, timeout: float) -> bool:
@@ -68,7 +68,8 @@ class Views:
         if self._tail is not None:
             await self._tail.stop()
 
-    def _on_record(self, topic: str, key: bytes | None, value: bytes | None) -> None:
+    def on_record(self, topic: str, key: bytes | None, value: bytes | None) -> None:
+        """Apply one record read from `topic` (full topic name) to the views."""
         if key is None:
             return
         spec, model = self._models[topic]

@@ -24,6 +24,15 @@ class TopicSpec:
     name: str
     doc: str
     compacted: bool = False
+    personal: bool = False
+    """Holds caller details: kept only as long as `caller_retention_s`."""
+
+    def configs(self, settings: Settings) -> dict[str, str]:
+        configs = {"cleanup.policy": "compact"} if self.compacted else {}
+        if self.personal:
+            retention_ms = str(int(settings.caller_retention_s * 1000))
+            configs["retention.ms" if not self.compacted else "delete.retention.ms"] = retention_ms
+        return configs
 
 
 INCIDENTS = TopicSpec("incidents", "incident commands, keyed by incident id")
@@ -31,8 +40,8 @@ INCIDENT_STATE = TopicSpec("incident-state", "Incident snapshots, keyed by incid
 ALERTS = TopicSpec("alerts", "PartnerAlerted facts, keyed by incident id")
 SHELTERS = TopicSpec("shelters", "shelter commands (upsert, hold, confirm, release), keyed by shelter id")
 SHELTER_STATE = TopicSpec("shelter-state", "Shelter snapshots, keyed by shelter id", True)
-REFERRALS = TopicSpec("referrals", "referral commands and hold replies, keyed by referral id")
-REFERRAL_STATE = TopicSpec("referral-state", "Referral snapshots, keyed by referral id", True)
+REFERRALS = TopicSpec("referrals", "referral commands and hold replies, keyed by referral id", personal=True)
+REFERRAL_STATE = TopicSpec("referral-state", "Referral snapshots, keyed by referral id", True, personal=True)
 PARTNERS = TopicSpec("partners", "partner commands (upsert, claim, release), keyed by partner id")
 PARTNER_STATE = TopicSpec("partner-state", "Partner snapshots, keyed by partner id", True)
 REQUESTS = TopicSpec("resource-requests", "resource request commands and claim replies, keyed by request id")
@@ -40,10 +49,11 @@ REQUEST_STATE = TopicSpec("request-state", "ResourceRequest snapshots, keyed by 
 HOURS = TopicSpec("volunteer-hours", "LogHours commands, keyed by entry id")
 HOURS_LOG = TopicSpec("hours-log", "accepted HoursLogged entries, keyed by entry id", True)
 DEAD_LETTERS = TopicSpec("dead-letters", "DeadLetter records: what failed, why, and its source offset")
+AUDIT = TopicSpec("audit", "AuditRecord entries: who did or read what, when; append-only")
 
 ALL: tuple[TopicSpec, ...] = (
     INCIDENTS, INCIDENT_STATE, ALERTS, SHELTERS, SHELTER_STATE, REFERRALS, REFERRAL_STATE,
-    PARTNERS, PARTNER_STATE, REQUESTS, REQUEST_STATE, HOURS, HOURS_LOG, DEAD_LETTERS,
+    PARTNERS, PARTNER_STATE, REQUESTS, REQUEST_STATE, HOURS, HOURS_LOG, DEAD_LETTERS, AUDIT,
 )
 
 
@@ -60,7 +70,7 @@ async def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL, 
                     name=settings.topic(spec.name),
                     num_partitions=settings.partitions,
                     replication_factor=settings.replication_factor,
-                    topic_configs={"cleanup.policy": "compact"} if spec.compacted else {},
+                    topic_configs=spec.configs(settings),
                 )
                 for spec in specs
                 if settings.topic(spec.name) not in existing

@@ -73,18 +73,28 @@ class ReleaseReferral(Command):
     id: Id
 
 
+class PurgeReferral(Command):
+    """Forget a referral that ended more than `retention_s` ago: caller data does not linger."""
+
+    type: Literal["PurgeReferral"] = "PurgeReferral"
+    id: Id
+    retention_s: float = Field(gt=0)
+
+
 ReferralMessage = Annotated[
-    Union[RequestReferral, ConfirmReferral, ReleaseReferral, BedHeld, HoldRefused, HoldConfirmed, HoldEnded],
+    Union[RequestReferral, ConfirmReferral, ReleaseReferral, PurgeReferral,
+          BedHeld, HoldRefused, HoldConfirmed, HoldEnded],
     Field(discriminator="type"),
 ]
 referral_messages: TypeAdapter[ReferralMessage] = TypeAdapter(ReferralMessage)
 
 
 def key_of(message: ReferralMessage) -> str:
-    return message.id if isinstance(message, (RequestReferral, ConfirmReferral, ReleaseReferral)) else message.referral_id
+    return getattr(message, "referral_id", None) or message.id
 
 
 Status = Literal["pending", "held", "confirmed", "released", "expired", "no_capacity"]
+ENDED = frozenset({"confirmed", "released", "expired", "no_capacity"})
 
 
 class Referral(Message):
@@ -188,8 +198,18 @@ def release(state: Referral | None, cmd: ReleaseReferral, now):
     return _change(state, now, status="released", candidates=[]), out
 
 
+def due_for_purge(referral: Referral, now: datetime, retention_s: float) -> bool:
+    return referral.status in ENDED and (now - referral.updated_at).total_seconds() >= retention_s
+
+
+def purge(state: Referral | None, cmd: PurgeReferral, now):
+    if state is None or not due_for_purge(state, now, cmd.retention_s):
+        return state, []
+    return None, []
+
+
 HANDLERS = {
-    RequestReferral: request, ConfirmReferral: confirm, ReleaseReferral: release,
+    RequestReferral: request, PurgeReferral: purge, ConfirmReferral: confirm, ReleaseReferral: release,
     BedHeld: held, HoldRefused: refused, HoldConfirmed: confirmed, HoldEnded: ended,
 }
 

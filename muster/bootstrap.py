@@ -30,7 +30,7 @@ def build_api(settings: Settings, clock: Clock = system_clock, geocoder=None):
     container = Container(
         settings=settings,
         views=Views(settings),
-        publisher=Publisher(settings),
+        publisher=Publisher(settings, clock),
         clock=clock,
         geocoder=geocoder if geocoder is not None else make_geocoder(settings.geocoder),
     )

@@ -41,14 +41,22 @@ class Settings(BaseSettings):
     referral_radius_km: float = Field(100.0, gt=0, le=2000)
     max_candidates: int = Field(25, ge=1, le=500)
 
+    caller_retention_s: float = Field(
+        14 * 24 * 3600, ge=1, description="how long a referral (household size, needs) is kept after it ends"
+    )
+    purge_interval_s: float = Field(60.0, gt=0)
+
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     reply_timeout_s: float = Field(5.0, gt=0, le=60)
-    token_secret: str = "dev-only-change-me-muster-token-secret"
+    token_secret: str = Field("dev-only-change-me-muster-token-secret", min_length=32)
     token_ttl_s: int = Field(12 * 3600, gt=0)
     cors_origins: list[str] = ["http://127.0.0.1:8000", "http://localhost:8000"]
     max_body_bytes: int = 1024 * 1024
+    rate_limit_per_s: float = Field(20.0, gt=0, description="sustained requests per second per token")
+    rate_limit_burst: int = Field(60, ge=1)
+    max_open_holds_per_navigator: int = Field(25, ge=1, description="OWASP API6: no one navigator takes every bed")
     geocoder: str = Field("gazetteer", description="'gazetteer' (offline) or a geopy service name")
 
     def topic(self, name: str) -> str:

@@ -18,7 +18,9 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories):
         require_key(event, key)
         current = state.get(key)
         new, commands = referrals.decide(current, message, clock())
-        if new is not None and new != current:
+        if new is None and current is not None:
+            state.delete(key)
+        elif new is not None and new != current:
             state.put(key, new)
         for command in commands:
             await shelter_commands.send(key=command.shelter_id.encode(), value=command.model_dump_json().encode())
@@ -26,5 +28,14 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories):
     @app.agent(messages, name="referrals", concurrency=1)
     async def referral_agent(stream):
         await consume(stream, handle, dead)
+
+    @app.timer(interval=settings.purge_interval_s)
+    async def purge_old_referrals() -> None:
+        """Caller records expire: ask each ended referral's owner to forget it after the retention."""
+        now = clock()
+        for key, referral in state.items():
+            if referrals.due_for_purge(referral, now, settings.caller_retention_s):
+                command = referrals.PurgeReferral(id=key, retention_s=settings.caller_retention_s)
+                await messages.send(key=key.encode(), value=command.model_dump_json().encode())
 
     return referral_agent

@@ -108,6 +108,10 @@ class Snapshots(Generic[M]):
     def put(self, key: str, value: M) -> None:
         self.table[key.encode()] = value.model_dump_json(exclude_none=True).encode()
 
+    def delete(self, key: str) -> None:
+        """Removes the snapshot; a tombstone on the state topic removes it from every view."""
+        self.table.pop(key.encode(), None)
+
     def items(self):
         for key, raw in list(self.table.items()):
             if raw is not None:

@@ -73,6 +73,9 @@ def muster_env(kafka_bootstrap, request) -> dict[str, str]:
         "MUSTER_PARTITIONS": "4",
         "MUSTER_TOKEN_SECRET": TEST_SECRET,
         "MUSTER_DATA_DIR": str(ROOT / ".muster" / "test-workers" / run),
+        "MUSTER_RATE_LIMIT_PER_S": "10000",
+        "MUSTER_RATE_LIMIT_BURST": "10000",
+        "MUSTER_MAX_OPEN_HOLDS_PER_NAVIGATOR": "100000",
     }
     env.update(getattr(request.module, "MUSTER_ENV", {}))
     return env

@@ -6,7 +6,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from api.deps import AnyRole, ContainerDep, Manager
-from api.schemas import ERRORS, Accepted, accepted
+from api.schemas import ERRORS, Accepted, IdempotencyKey, accepted, check_idempotency_key
 from bus.topics import INCIDENT_STATE, INCIDENTS
 from handlers.incidents import (
     CloseIncident,
@@ -37,8 +37,10 @@ def _same_declaration(incident: Incident, body: IncidentDeclaration) -> bool:
     responses={200: {"model": Incident, "description": "already declared with this id"},
                202: {"model": Accepted}, 409: {"description": "this id names a different incident"}},
 )
-async def declare_incident(body: IncidentDeclaration, actor: Manager, c: ContainerDep, response: Response):
+async def declare_incident(body: IncidentDeclaration, actor: Manager, c: ContainerDep, response: Response,
+                           idempotency_key: IdempotencyKey = None):
     """Declare an incident; the same id again returns the incident already declared."""
+    check_idempotency_key(idempotency_key, body.id)
     existing = c.views.get(INCIDENT_STATE, body.id)
     if existing is not None:
         if not _same_declaration(existing, body):

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ContainerDep, Navigator
-from api.schemas import ERRORS
+from api.schemas import ERRORS, IdempotencyKey, check_idempotency_key
 from api.sheet import render_sheet
 from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE
 from handlers.common import Actor, Id, Point
@@ -95,7 +95,7 @@ async def _locate(c, location: Point | Place) -> tuple[Point, str | None]:
         suggest = getattr(c.geocoder, "suggest", None)
         close = suggest(location.place) if suggest else []
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             {"message": f"unknown place {location.place!r}", "suggestions": close},
         )
     return Point(lat=found.latitude, lon=found.longitude), found.address
@@ -116,12 +116,20 @@ def _owned(c, referral_id: str, actor: Actor) -> Referral:
                202: {"description": "still deciding after the reply deadline; poll `href`"},
                422: {"description": "invalid request, or an unknown place (with suggestions)"}},
 )
-async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep):
+async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep, idempotency_key: IdempotencyKey = None):
     """Hold a bed at the nearest open shelter outside every incident that fits the household."""
+    check_idempotency_key(idempotency_key, body.id)
     existing = c.views.get(REFERRAL_STATE, body.id)
     if existing is not None:
         _owned(c, body.id, actor)
         return _respond(c, existing, body.id)
+    open_now = c.open_referrals.get(actor.sub, 0)
+    if open_now >= c.settings.max_open_holds_per_navigator:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"you have {open_now} open referrals; confirm or release some before holding more beds",
+            headers={"Retry-After": "30"},
+        )
     point, place = await _locate(c, body.location)
     candidates, alternatives = c.shelters.candidates(
         point.lat, point.lon, body.household_size, body.needs, body.radius_km or c.settings.referral_radius_km,
@@ -140,7 +148,9 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep)
 @router.get("/{referral_id}", response_model=ReferralAnswer, responses={404: {"description": "no such referral of yours"}})
 async def get_referral(referral_id: str, actor: Navigator, c: ContainerDep):
     """A referral's current state: held, confirmed, released, expired or no capacity."""
-    return answer(c, _owned(c, referral_id, actor))
+    referral = _owned(c, referral_id, actor)
+    await c.publisher.audit(actor, "ReadReferral", f"referrals/{referral_id}")
+    return answer(c, referral)
 
 
 async def _follow_up(c, referral_id: str, actor: Actor, command, done) -> JSONResponse:
@@ -180,4 +190,5 @@ async def referral_sheet(referral_id: str, actor: Navigator, c: ContainerDep,
     referral = _owned(c, referral_id, actor)
     if referral.status not in ("held", "confirmed"):
         raise HTTPException(status.HTTP_409_CONFLICT, f"referral {referral_id!r} is {referral.status}; no sheet")
+    await c.publisher.audit(actor, "PrintReferralSheet", f"referrals/{referral_id}")
     return HTMLResponse(render_sheet(answer(c, referral), lang))

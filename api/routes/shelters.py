@@ -83,7 +83,7 @@ async def list_shelters(
 ):
     """Shelters near a point (nearest first) or all of them, with beds available now."""
     if (lat is None) != (lon is None):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "give both lat and lon, or neither")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give both lat and lon, or neither")
     if lat is not None:
         found = [view_of(c, s, km) for s, km in c.shelters.near(lat, lon, radius_km)]
     else:

@@ -11,6 +11,7 @@ from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.referrals import (
     Candidate,
     ConfirmReferral,
+    PurgeReferral,
     ReleaseReferral,
     RequestReferral,
     decide,
@@ -157,3 +158,17 @@ def test_with_nothing_in_range_the_nearest_shelters_beyond_it_are_offered_as_alt
     candidates, excluded = directory.candidates(46.49, -80.99, 1, Needs(), 50, IncidentDirectory(), limit=10)
     assert candidates == []
     assert excluded[0].shelter_id == "toronto" and excluded[0].reasons == ["beyond 50 km"]
+
+
+def test_an_ended_referral_is_forgotten_after_the_retention_and_not_before():
+    referral, _ = decide(held_referral(), ReleaseReferral(id="ref-1"), NOON)
+    day = 24 * 3600
+    kept, _ = decide(referral, PurgeReferral(id="ref-1", retention_s=day), NOON + timedelta(hours=23))
+    gone, _ = decide(referral, PurgeReferral(id="ref-1", retention_s=day), NOON + timedelta(hours=24))
+    assert kept == referral and gone is None
+
+
+def test_a_referral_still_holding_a_bed_is_never_purged():
+    referral = held_referral()
+    kept, _ = decide(referral, PurgeReferral(id="ref-1", retention_s=1), NOON + timedelta(days=30))
+    assert kept == referral
