@@ -8,17 +8,24 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 def read_all(env: dict, name: str) -> list[tuple[bytes | None, bytes | None, int, int]]:
     """Every record now on the topic `name` of this test's prefix: (key, value, partition, offset)."""
+    return read_topic(env, env["MUSTER_TOPIC_PREFIX"] + name)
 
+
+def read_topic(env: dict, topic: str) -> list[tuple[bytes | None, bytes | None, int, int]]:
     async def read():
-        topic = env["MUSTER_TOPIC_PREFIX"] + name
         consumer = AIOKafkaConsumer(bootstrap_servers=env["MUSTER_KAFKA_BOOTSTRAP"], group_id=None,
                                     enable_auto_commit=False, auto_offset_reset="earliest")
         await consumer.start()
         try:
-            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-            if not partitions:
-                await consumer._client.force_metadata_update()
+            partitions = []
+            for _ in range(50):
                 partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+                if partitions:
+                    break
+                await consumer._client.force_metadata_update()
+                await asyncio.sleep(0.1)
+            if not partitions:
+                return []
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
             ends = await consumer.end_offsets(partitions)
