@@ -1,0 +1,169 @@
+"""HazardZones answers as a naive loop over every area would, without rebuilding per query."""
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import MultiPolygon, Point, Polygon
+
+from geo import HazardZones, circle, distance_to_area_km, polygon_from_geojson
+
+
+def _random_areas(rng, count):
+    areas = {}
+    for i in range(count):
+        lat, lon = float(rng.uniform(42, 50)), float(rng.uniform(-95, -74))
+        if i % 3:
+            areas[f"incident-{i:03d}"] = circle(lat, lon, float(rng.uniform(1, 60)),
+                                                segments=int(rng.integers(8, 80)))
+        else:
+            corners = [(lon + rng.uniform(-0.8, 0.8), lat + rng.uniform(-0.6, 0.6))
+                       for _ in range(8)]
+            areas[f"incident-{i:03d}"], _ = polygon_from_geojson(
+                {"type": "Polygon", "coordinates": [[list(c) for c in corners]]})
+    return areas
+
+
+def _naive_containing(areas, lat, lon):
+    point = Point(lon, lat)
+    return sorted(key for key, geom in areas.items() if geom.intersects(point))
+
+
+def _zones(areas):
+    zones = HazardZones()
+    for key, geom in areas.items():
+        zones.set(key, geom)
+    return zones
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_containment_matches_a_naive_loop_over_300_areas(seed):
+    rng = np.random.default_rng(seed)
+    areas = _random_areas(rng, 300)
+    zones = _zones(areas)
+    for _ in range(3000):
+        lat, lon = float(rng.uniform(41.5, 50.5)), float(rng.uniform(-95.5, -73.5))
+        expected = _naive_containing(areas, lat, lon)
+        assert zones.containing(lat, lon) == expected
+        assert zones.contains_any(lat, lon) == bool(expected)
+
+
+def test_points_on_vertices_and_edges_count_as_touching():
+    rng = np.random.default_rng(5)
+    areas = _random_areas(rng, 60)
+    zones = _zones(areas)
+    for key, geom in areas.items():
+        for part in shapely.get_parts(geom):
+            coords = np.asarray(part.exterior.coords)
+            midpoints = (coords[:-1] + coords[1:]) / 2
+            for lon, lat in np.vstack((coords, midpoints)):
+                if geom.intersects(Point(lon, lat)):
+                    assert key in zones.containing(lat, lon)
+                    assert zones.contains_any(lat, lon)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), count=st.integers(1, 12),
+       size=st.sampled_from([0.001, 0.05, 1.0, 20.0]))
+def test_containment_matches_naive_loop_for_tiny_huge_and_overlapping_areas(seed, count, size):
+    rng = np.random.default_rng(seed)
+    areas = {}
+    for i in range(count):
+        lon, lat = float(rng.uniform(-85, -75)), float(rng.uniform(42, 50))
+        corners = [(lon + rng.uniform(-size, size), lat + rng.uniform(-size, size))
+                   for _ in range(int(rng.integers(3, 9)))]
+        hull = shapely.Polygon(corners).convex_hull
+        if isinstance(hull, Polygon) and hull.area > 0:
+            areas[f"z{i}"] = hull
+    zones = _zones(areas)
+    for _ in range(200):
+        lon, lat = float(rng.uniform(-86, -74)), float(rng.uniform(41, 51))
+        assert zones.containing(lat, lon) == _naive_containing(areas, lat, lon)
+
+
+def test_point_in_a_hole_is_not_in_the_area():
+    donut = Polygon(shapely.box(-80, 44, -79, 45).exterior.coords,
+                    [shapely.box(-79.8, 44.2, -79.2, 44.8).exterior.coords])
+    zones = _zones({"donut": donut})
+    assert zones.containing(44.5, -79.5) == []
+    assert zones.containing(44.1, -79.5) == ["donut"]
+    assert zones.containing(44.2, -79.5) == ["donut"], "the hole's edge belongs to the area"
+
+
+def test_multipolygon_parts_are_both_hazardous():
+    parts = MultiPolygon([shapely.box(-80, 44, -79.9, 44.1), shapely.box(-79, 44, -78.9, 44.1)])
+    zones = _zones({"floods": parts})
+    assert zones.contains_any(44.05, -79.95) and zones.contains_any(44.05, -78.95)
+    assert not zones.contains_any(44.05, -79.5)
+
+
+def test_areas_are_indexed_once_per_change_not_per_query():
+    rng = np.random.default_rng(9)
+    zones = _zones(_random_areas(rng, 50))
+    assert zones.rebuilds == 0
+    for _ in range(100):
+        zones.contains_any(45.0, -80.0)
+        zones.within_reach(45.0, -80.0, 30)
+    assert zones.rebuilds == 1
+    zones.set("incident-new", circle(45.0, -80.0, 5))
+    zones.remove("incident-000")
+    assert zones.rebuilds == 1
+    assert zones.containing(45.0, -80.0)[-1] == "incident-new"
+    assert zones.rebuilds == 2
+
+
+def test_removing_an_area_stops_it_matching_and_unknown_keys_are_ignored():
+    zones = _zones({"barrie-fire": circle(44.39, -79.69, 10)})
+    assert zones.containing(44.39, -79.69) == ["barrie-fire"]
+    zones.remove("barrie-fire")
+    zones.remove("never-declared")
+    assert len(zones) == 0 and "barrie-fire" not in zones
+    assert zones.containing(44.39, -79.69) == []
+    assert zones.within_reach(44.39, -79.69, 100) == []
+    assert zones.intersecting(shapely.box(-80, 44, -79, 45)) == []
+
+
+def test_within_reach_lists_areas_by_distance_with_zero_inside():
+    rng = np.random.default_rng(4)
+    areas = _random_areas(rng, 200)
+    zones = _zones(areas)
+    for _ in range(30):
+        lat, lon = float(rng.uniform(42, 50)), float(rng.uniform(-95, -74))
+        reach = float(rng.choice([0.0, 10.0, 80.0]))
+        expected = sorted((distance_to_area_km(geom, lat, lon), key)
+                          for key, geom in areas.items()
+                          if distance_to_area_km(geom, lat, lon) <= reach)
+        assert zones.within_reach(lat, lon, reach) == [(key, d) for d, key in expected]
+    inside = zones.within_reach(44.6, -79.4, 5) if zones.contains_any(44.6, -79.4) else None
+    if inside:
+        assert inside[0][1] == 0.0
+
+
+def test_intersecting_matches_naive_loop():
+    rng = np.random.default_rng(6)
+    areas = _random_areas(rng, 150)
+    zones = _zones(areas)
+    for _ in range(30):
+        lat, lon = float(rng.uniform(42, 50)), float(rng.uniform(-95, -74))
+        probe = circle(lat, lon, float(rng.uniform(5, 100)))
+        assert zones.intersecting(probe) == sorted(
+            key for key, geom in areas.items() if geom.intersects(probe))
+
+
+@pytest.mark.parametrize("geom", [Point(-79, 44), shapely.LineString([(-79, 44), (-78, 45)]),
+                                  Polygon()])
+def test_only_non_empty_polygonal_areas_are_accepted(geom):
+    with pytest.raises(ValueError, match="hazard area"):
+        HazardZones().set("bad", geom)
+
+
+def test_non_finite_query_is_refused():
+    zones = _zones({"a": circle(44.0, -79.0, 5)})
+    with pytest.raises(ValueError, match="not a position"):
+        zones.contains_any(float("nan"), -79.0)
+
+
+def test_no_areas_means_nothing_is_hazardous():
+    zones = HazardZones()
+    assert zones.containing(44.0, -79.0) == [] and not zones.contains_any(44.0, -79.0)

@@ -1,0 +1,168 @@
+"""PointIndex answers exactly as a brute-force geodesic scan while updates stream in."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo import PointIndex, brute_force_within, geodesic_km
+
+ONTARIO = dict(lat=(41.7, 56.9), lon=(-95.2, -74.3))
+
+
+def _random_point(rng, lat=ONTARIO["lat"], lon=ONTARIO["lon"]):
+    return float(rng.uniform(*lat)), float(rng.uniform(*lon))
+
+
+def _nearest_by_brute_force(points, lat, lon, k):
+    return brute_force_within(points, lat, lon, 1e9)[:k]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_index_matches_brute_force_geodesic_on_random_ontario_points(seed):
+    rng = np.random.default_rng(seed)
+    points = {f"shelter-{i}": _random_point(rng) for i in range(3000)}
+    index = PointIndex((key, lat, lon) for key, (lat, lon) in points.items())
+    for _ in range(40):
+        lat, lon = _random_point(rng)
+        radius = float(rng.choice([1.0, 25.0, 50.0, 200.0, 1500.0]))
+        assert index.within(lat, lon, radius) == brute_force_within(points, lat, lon, radius)
+
+
+def test_index_matches_brute_force_across_interleaved_moves_removals_and_queries():
+    rng = np.random.default_rng(42)
+    points: dict[str, tuple[float, float]] = {}
+    index = PointIndex()
+    for step in range(6000):
+        action = rng.random()
+        key = f"partner-{rng.integers(1500)}"
+        if action < 0.6:
+            points[key] = _random_point(rng)
+            index.upsert(key, *points[key])
+        elif action < 0.8:
+            points.pop(key, None)
+            index.remove(key)
+        else:
+            lat, lon = _random_point(rng)
+            radius = float(rng.uniform(0, 300))
+            assert index.within(lat, lon, radius) == brute_force_within(points, lat, lon, radius)
+        assert len(index) == len(points)
+    assert index.rebuilds >= 2
+    for key in list(points)[:50]:
+        assert key in index
+    assert "partner-never" not in index
+
+
+def test_upserts_do_not_rebuild_the_tree_until_a_query_finds_enough_pending():
+    rng = np.random.default_rng(7)
+    index = PointIndex((f"s{i}", *_random_point(rng)) for i in range(1000))
+    assert index.rebuilds == 1
+    for i in range(256):
+        index.upsert(f"new-{i}", *_random_point(rng))
+    index.within(44.6, -79.4, 50)
+    assert index.rebuilds == 1, "256 pending changes are searched from the delta"
+    index.upsert("one-more", *_random_point(rng))
+    assert index.rebuilds == 1, "an upsert never rebuilds"
+    index.within(44.6, -79.4, 50)
+    assert index.rebuilds == 2
+    index.within(44.6, -79.4, 50)
+    assert index.rebuilds == 2
+
+
+def test_pending_threshold_grows_with_the_index():
+    rng = np.random.default_rng(8)
+    index = PointIndex((f"s{i}", *_random_point(rng)) for i in range(10_000))
+    for i in range(900):
+        index.upsert(f"s{i}", *_random_point(rng))
+        if i % 50 == 0:
+            index.within(*_random_point(rng), 100)
+    assert index.rebuilds == 1
+
+
+def test_moving_a_point_back_and_forth_leaves_one_entry():
+    index = PointIndex([("orillia-arena", 44.6082, -79.4197)])
+    index.upsert("orillia-arena", 44.7, -79.5)
+    index.upsert("orillia-arena", 44.6082, -79.4197)
+    assert len(index) == 1
+    assert [key for key, _ in index.within(44.6082, -79.4197, 1)] == ["orillia-arena"]
+    assert index.within(44.7, -79.5, 1) == []
+
+
+def test_removing_an_unknown_key_is_harmless():
+    index = PointIndex([("a", 44.0, -79.0)])
+    index.remove("never-there")
+    index.remove("a")
+    index.remove("a")
+    assert len(index) == 0 and index.within(44.0, -79.0, 10) == []
+
+
+def test_equal_distances_are_ordered_by_key():
+    index = PointIndex([("b", 44.0, -79.0), ("a", 44.0, -79.0), ("c", 44.1, -79.0)])
+    assert [key for key, _ in index.within(44.0, -79.0, 50)] == ["a", "b", "c"]
+
+
+def test_limit_keeps_the_nearest():
+    rng = np.random.default_rng(3)
+    points = {f"s{i}": _random_point(rng) for i in range(2000)}
+    index = PointIndex((key, *where) for key, where in points.items())
+    assert index.within(45.0, -80.0, 400, limit=7) == brute_force_within(
+        points, 45.0, -80.0, 400)[:7]
+    assert index.within(45.0, -80.0, 400, limit=0) == []
+
+
+def test_distances_are_wgs84_geodesics():
+    index = PointIndex([("haileybury", 47.4475, -79.6327)])
+    ((key, km),) = index.within(46.4917, -80.9930, 300)
+    assert key == "haileybury"
+    assert km == geodesic_km(46.4917, -80.9930, 47.4475, -79.6327)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_nearest_equals_the_first_k_of_a_full_scan(seed):
+    rng = np.random.default_rng(seed)
+    points = {f"s{i}": _random_point(rng) for i in range(500)}
+    index = PointIndex((key, *where) for key, where in points.items())
+    for _ in range(20):
+        lat, lon = _random_point(rng)
+        k = int(rng.integers(1, 12))
+        assert index.nearest(lat, lon, k) == _nearest_by_brute_force(points, lat, lon, k)
+
+
+def test_nearest_stops_at_max_km_and_handles_an_empty_index():
+    assert PointIndex().nearest(44.0, -79.0, 3) == []
+    index = PointIndex([("far", 56.0, -88.0)])
+    assert index.nearest(44.0, -79.0, 1, max_km=100) == []
+    assert [key for key, _ in index.nearest(44.0, -79.0, 5)] == ["far"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_index_matches_brute_force_near_poles_and_the_antimeridian(data):
+    lat = data.draw(st.floats(-90, 90))
+    lon = data.draw(st.floats(-180, 180))
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    spread = data.draw(st.sampled_from([0.5, 5.0, 40.0]))
+    points = {}
+    for i in range(300):
+        plat = float(np.clip(lat + rng.normal(0, spread), -90, 90))
+        plon = float((lon + rng.normal(0, spread) + 180.0) % 360.0 - 180.0)
+        points[f"p{i}"] = (plat, plon)
+    index = PointIndex()
+    for key, where in points.items():
+        index.upsert(key, *where)
+    radius = data.draw(st.floats(0, 5000))
+    assert index.within(lat, lon, radius) == brute_force_within(points, lat, lon, radius)
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(91.0, 0.0), (0.0, 180.5), (float("nan"), 0.0)])
+def test_positions_off_the_globe_are_refused(lat, lon):
+    with pytest.raises(ValueError, match="not a WGS84 position"):
+        PointIndex().upsert("x", lat, lon)
+    with pytest.raises(ValueError):
+        PointIndex().within(lat, lon, 10)
+
+
+def test_negative_radius_is_refused():
+    with pytest.raises(ValueError, match="radius_km"):
+        PointIndex().within(44.0, -79.0, -1)
