@@ -5,7 +5,7 @@ while the decisions that must not race (beds, inventory) stay with the single wr
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from shapely.geometry import shape
@@ -26,8 +26,14 @@ class IncidentDirectory:
     def __init__(self) -> None:
         self.incidents: dict[str, Incident] = {}
         self.zones = HazardZones()
+        self.statuses: dict[str, str] = {}
+        """Every incident declared, active or closed: hours may be logged after a stand-down."""
 
     def apply(self, incident: Incident | None, key: str) -> None:
+        if incident is None:
+            self.statuses.pop(key, None)
+        else:
+            self.statuses[key] = incident.status
         if incident is None or incident.status != "active":
             self.incidents.pop(key, None)
             self.zones.remove(key)
@@ -46,6 +52,9 @@ class PartnerPlace:
     lon: float
     service_area: Any
     capabilities: tuple[str, ...]
+    inventory: dict[str, int] = field(default_factory=dict)
+    free: dict[str, int] = field(default_factory=dict)
+    """Units not yet committed, as last seen: a hint for ranking; the partner's owner decides."""
 
 
 class PartnerDirectory:
