@@ -1,6 +1,7 @@
 """Muster workers and API as real processes, each with its own log under test-output/."""
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -13,6 +14,17 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output"
+
+
+STARTED: list["Process"] = []
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    """A test that timed out may skip its teardown; never leave a worker running after the run."""
+    for process in STARTED:
+        if process.running:
+            process.proc.kill()
 
 
 def free_port() -> int:
@@ -39,6 +51,7 @@ class Process:
             env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
         )
         log.close()
+        STARTED.append(self)
         return self
 
     @property

@@ -1,0 +1,41 @@
+"""Logging for Muster's processes: plain lines, and no floods while Kafka is unreachable."""
+from __future__ import annotations
+
+import logging
+import time
+
+
+class RepeatFilter(logging.Filter):
+    """Lets a given message through once per `every_s` seconds, then says how many it held back.
+
+    aiokafka logs every failed reconnect; while a broker restarts that is thousands of lines a
+    second, which would bury everything else.
+    """
+
+    def __init__(self, loggers: str = "aiokafka", every_s: float = 10.0, clock=time.monotonic) -> None:
+        super().__init__()
+        self.loggers = loggers
+        self.every_s = every_s
+        self.clock = clock
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.loggers):
+            return True
+        key = (record.name, str(record.msg))
+        now = self.clock()
+        last, held = self._seen.get(key, (float("-inf"), 0))
+        if now - last < self.every_s:
+            self._seen[key] = (last, held + 1)
+            return False
+        if held:
+            record.msg = f"{record.msg} (and {held} more like it in the last {self.every_s:.0f} s)"
+        self._seen[key] = (now, 0)
+        return True
+
+
+def configure(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    quiet = RepeatFilter()
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(quiet)
