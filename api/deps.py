@@ -13,6 +13,7 @@ from api.publisher import Publisher
 from api.views import Views
 from handlers.common import Actor
 from handlers.directories import IncidentDirectory, ShelterDirectory
+from handlers.hours import HoursTotals
 from muster.settings import Settings
 from streams.runtime import Clock
 
@@ -31,6 +32,8 @@ class Container:
     limiter: RateLimiter | None = None
     open_referrals: dict[str, int] = field(default_factory=dict)
     """Referrals pending or holding a bed, per navigator: the cap on holds reads it."""
+    hours: HoursTotals = field(default_factory=HoursTotals)
+    """Volunteer-hour totals, folded from the hours log as it is read."""
 
     def __post_init__(self) -> None:
         if self.limiter is None:
@@ -87,5 +90,6 @@ def require(*roles: str):
 
 Manager = Annotated[Actor, require("manager")]
 Navigator = Annotated[Actor, require("navigator")]
+PartnerRole = Annotated[Actor, require("partner")]
 Admin = Annotated[Actor, require()]
 AnyRole = CurrentActor

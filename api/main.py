@@ -12,12 +12,15 @@ from fastapi.responses import JSONResponse
 from api.deps import Container
 from api.limits import BodyLimit
 from api.publisher import BrokerUnavailable
-from api.routes import audit, events, incidents, referrals, shelters, system
+from api.routes import audit, events, hours, incidents, partners, referrals, resource_requests, shelters, system
 from bus import topics
 from bus.topics import ensure_topics
 from handlers.audit import AuditRecord
+from handlers.hours import HoursLogged
 from handlers.incidents import Incident
+from handlers.partners import Partner
 from handlers.referrals import Referral
+from handlers.requests import ResourceRequest
 from handlers.shelters import Shelter
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,9 @@ def follow_views(container: Container) -> None:
     views.follow(topics.SHELTER_STATE, Shelter, lambda key, old, new: container.shelters.apply(new, key))
     views.follow(topics.REFERRAL_STATE, Referral, lambda key, old, new: count_open_referrals(container, old, new))
     views.follow(topics.AUDIT, AuditRecord)
+    views.follow(topics.PARTNER_STATE, Partner)
+    views.follow(topics.REQUEST_STATE, ResourceRequest)
+    views.follow(topics.HOURS_LOG, HoursLogged, container.hours.apply)
 
 
 def count_open_referrals(container: Container, old: Referral | None, new: Referral | None) -> None:
@@ -80,6 +86,9 @@ def create_api(container: Container) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(shelters.router)
     app.include_router(referrals.router)
+    app.include_router(partners.router)
+    app.include_router(resource_requests.router)
+    app.include_router(hours.router)
     app.include_router(events.router)
     app.include_router(audit.router)
     app.add_middleware(

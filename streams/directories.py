@@ -15,6 +15,7 @@ from bus import topics
 from bus.tail import Tail
 from handlers.directories import IncidentDirectory, PartnerDirectory
 from handlers.incidents import Incident
+from handlers.partners import Partner, place_of
 from muster.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Directories(Service):
             settings.topic(topics.INCIDENT_STATE.name): self._apply_incident,
         }
         self._tail: Tail | None = None
+        self.follow(topics.PARTNER_STATE, self._apply_partner)
 
     def follow(self, spec: topics.TopicSpec, apply: Apply) -> None:
         """Let a domain module feed its own read model from a state topic."""
@@ -41,6 +43,12 @@ class Directories(Service):
 
     def _apply_incident(self, key: str, value: bytes | None) -> None:
         self.incidents.apply(None if value is None else Incident.model_validate_json(value), key)
+
+    def _apply_partner(self, key: str, value: bytes | None) -> None:
+        if value is None:
+            self.partners.remove(key)
+        else:
+            self.partners.upsert(place_of(Partner.model_validate_json(value)))
 
     def _on_record(self, topic: str, key: bytes | None, value: bytes | None) -> None:
         if key is None:

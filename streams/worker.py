@@ -5,7 +5,7 @@ import faust
 
 from bus import topics
 from muster.settings import Settings
-from streams import incidents, referrals, shelters
+from streams import hours, incidents, partners, referrals, requests, shelters
 from streams.app import create_app
 from streams.directories import Directories
 from streams.runtime import Clock, DeadLetters
@@ -17,6 +17,6 @@ def build_worker(settings: Settings, clock: Clock) -> faust.App:
     dead = DeadLetters(app.topic(settings.topic(topics.DEAD_LETTERS.name)), clock)
     directories = Directories(settings)
     app.add_dependency(directories)
-    for module in (incidents, shelters, referrals):
+    for module in (incidents, shelters, referrals, partners, requests, hours):
         module.wire(app, settings, clock, dead, directories)
     return app

@@ -1,0 +1,116 @@
+"""Resource requests: managers ask for units, partners commit them; cancel returns, fulfil consumes."""
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from api.deps import AnyRole, ContainerDep, Manager
+from api.schemas import ERRORS, Accepted, IdempotencyKey, accepted, check_idempotency_key
+from bus.topics import INCIDENT_STATE, REQUEST_STATE, REQUESTS
+from handlers.requests import CancelRequest, FulfilRequest, RaiseRequest, ResourceRequest, ResourceRequestBody
+from handlers.taxonomy import ResourceType
+
+router = APIRouter(prefix="/v1/resource-requests", tags=["resource requests"], responses=ERRORS)
+
+
+def _accepted(request_id: str):
+    return accepted(f"/v1/resource-requests/{request_id}", request_id)
+
+
+def _get(c, request_id: str) -> ResourceRequest:
+    request = c.views.get(REQUEST_STATE, request_id)
+    if request is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no resource request {request_id!r}")
+    return request
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ResourceRequest,
+    responses={200: {"model": ResourceRequest, "description": "already raised with this id"},
+               202: {"model": Accepted}, 409: {"description": "this id names a different request, or the incident is closed"},
+               422: {"description": "invalid request or unknown incident"}},
+)
+async def raise_request(body: ResourceRequestBody, actor: Manager, c: ContainerDep, response: Response,
+                        idempotency_key: IdempotencyKey = None):
+    """Ask partners for units of one resource type; commitments may come from several partners, the
+    rest stays open as `remaining`. The same id again returns the request already raised."""
+    check_idempotency_key(idempotency_key, body.id)
+    existing = c.views.get(REQUEST_STATE, body.id)
+    if existing is not None:
+        if existing.body() != body:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"request {body.id!r} was raised with other details")
+        response.status_code = status.HTTP_200_OK
+        return existing
+    incident = c.views.get(INCIDENT_STATE, body.incident_id)
+    if incident is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown incident {body.incident_id!r}")
+    if incident.status != "active":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"incident {body.incident_id!r} is {incident.status}")
+    await c.publisher.send(REQUESTS, body.id, RaiseRequest(**dict(body), actor=actor, accepted_at=c.clock()))
+    # Answer once the first round of claims has been answered, if that is soon; else as it is now.
+    request = await c.views.wait_for(REQUEST_STATE, body.id, lambda r: r.asking is None, c.settings.reply_timeout_s)
+    request = request or c.views.get(REQUEST_STATE, body.id)
+    return request if request is not None else _accepted(body.id)
+
+
+@router.get("", response_model=list[ResourceRequest])
+async def list_requests(
+    _: AnyRole,
+    c: ContainerDep,
+    incident_id: str | None = Query(None, max_length=128),
+    status_: Literal["open", "committed", "cancelled", "fulfilled"] | None = Query(None, alias="status"),
+    resource_type: ResourceType | None = Query(None),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=1_000_000),
+):
+    """Resource requests, newest first: status, commitments per partner, remaining."""
+    found = [
+        r for r in c.views.all(REQUEST_STATE).values()
+        if (incident_id is None or r.incident_id == incident_id) and (status_ is None or r.status == status_)
+        and (resource_type is None or r.resource_type == resource_type)
+    ]
+    found.sort(key=lambda r: (r.raised_at, r.id), reverse=True)
+    return found[offset : offset + limit]
+
+
+@router.get("/{request_id}", response_model=ResourceRequest, responses={404: {"description": "no such request"}})
+async def get_request(request_id: str, _: AnyRole, c: ContainerDep):
+    """One request: status, commitments per partner, remaining, and what waits at a partner."""
+    return _get(c, request_id)
+
+
+@router.post(
+    "/{request_id}/cancel",
+    response_model=ResourceRequest,
+    responses={202: {"model": Accepted}, 404: {"description": "no such request"}, 409: {"description": "already fulfilled"}},
+)
+async def cancel_request(request_id: str, actor: Manager, c: ContainerDep):
+    """No longer needed: every commitment goes back to its partner."""
+    request = _get(c, request_id)
+    if request.status == "cancelled":
+        return request
+    if request.status == "fulfilled":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"request {request_id!r} was already fulfilled")
+    await c.publisher.send(REQUESTS, request_id, CancelRequest(id=request_id, actor=actor, accepted_at=c.clock()))
+    done = await c.views.wait_for(REQUEST_STATE, request_id, lambda r: r.status == "cancelled", c.settings.reply_timeout_s)
+    return done if done is not None else _accepted(request_id)
+
+
+@router.post(
+    "/{request_id}/fulfil",
+    response_model=ResourceRequest,
+    responses={202: {"model": Accepted}, 404: {"description": "no such request"}, 409: {"description": "cancelled"}},
+)
+async def fulfil_request(request_id: str, actor: Manager, c: ContainerDep):
+    """Delivered: the committed units leave the partners' inventory; anything still waiting is dropped."""
+    request = _get(c, request_id)
+    if request.status == "fulfilled":
+        return request
+    if request.status == "cancelled":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"request {request_id!r} was cancelled")
+    await c.publisher.send(REQUESTS, request_id, FulfilRequest(id=request_id, actor=actor, accepted_at=c.clock()))
+    done = await c.views.wait_for(REQUEST_STATE, request_id, lambda r: r.status == "fulfilled", c.settings.reply_timeout_s)
+    return done if done is not None else _accepted(request_id)

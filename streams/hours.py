@@ -1,0 +1,26 @@
+"""The volunteer hours agent: accepts entries for known incidents onto the compacted hours log."""
+from __future__ import annotations
+
+from bus import topics
+from handlers import hours
+from muster.settings import Settings
+from streams.directories import Directories
+from streams.runtime import Clock, DeadLetters, consume, require_key
+
+
+def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: Directories):
+    commands = app.topic(settings.topic(topics.HOURS.name))
+    log = app.topic(settings.topic(topics.HOURS_LOG.name))
+
+    async def handle(event) -> None:
+        command = hours.LogHours.model_validate_json(event.value)
+        require_key(event, command.id)
+        entry = hours.log_hours(command, clock(), directories.incidents.statuses.get(command.incident_id))
+        await log.send(key=command.id.encode(), value=entry.model_dump_json(exclude_none=True).encode())
+
+    @app.agent(commands, name="volunteer-hours", concurrency=1)
+    async def hours_agent(stream):
+        await directories.wait_ready()
+        await consume(stream, handle, dead)
+
+    return hours_agent

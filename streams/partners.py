@@ -1,0 +1,30 @@
+"""The partners agent: the single writer of each partner's commitments; answers claims."""
+from __future__ import annotations
+
+from bus import topics
+from handlers import partners
+from muster.settings import Settings
+from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key, state_table
+
+
+def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories):
+    commands = app.topic(settings.topic(topics.PARTNERS.name))
+    requests = app.topic(settings.topic(topics.REQUESTS.name))
+    state = Snapshots(state_table(app, settings, "partners", topics.PARTNER_STATE), partners.Partner)
+
+    async def handle(event) -> None:
+        command = partners.partner_commands.validate_json(event.value)
+        key = partners.key_of(command)
+        require_key(event, key)
+        current = state.get(key)
+        new, replies = partners.decide(current, command, clock())
+        if new is not None and new != current:
+            state.put(key, new)
+        for reply in replies:
+            await requests.send(key=reply.request_id.encode(), value=reply.model_dump_json().encode())
+
+    @app.agent(commands, name="partners", concurrency=1)
+    async def partner_agent(stream):
+        await consume(stream, handle, dead)
+
+    return partner_agent

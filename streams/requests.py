@@ -1,0 +1,40 @@
+"""The resource requests agent: ranks partners from the directory and claims units from each owner."""
+from __future__ import annotations
+
+from bus import topics
+from handlers import requests
+from muster.settings import Settings
+from streams.directories import Directories
+from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key, state_table
+
+
+def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: Directories):
+    messages = app.topic(settings.topic(topics.REQUESTS.name))
+    partner_commands = app.topic(settings.topic(topics.PARTNERS.name))
+    state = Snapshots(state_table(app, settings, "requests", topics.REQUEST_STATE), requests.ResourceRequest)
+
+    def context_for(command: requests.RaiseRequest) -> requests.Context:
+        """What a new request needs from the replicated directories; the partners decide the units."""
+        candidates, wait_at = requests.rank_candidates(
+            directories.partners.places.values(), command.resource_type, command.location, settings.max_candidates
+        )
+        return requests.Context(directories.incidents.statuses.get(command.incident_id), candidates, wait_at)
+
+    async def handle(event) -> None:
+        message = requests.request_messages.validate_json(event.value)
+        key = requests.key_of(message)
+        require_key(event, key)
+        current = state.get(key)
+        context = context_for(message) if isinstance(message, requests.RaiseRequest) and current is None else None
+        new, commands = requests.decide(current, message, clock(), context)
+        if new is not None and new != current:
+            state.put(key, new)
+        for command in commands:
+            await partner_commands.send(key=command.partner_id.encode(), value=command.model_dump_json().encode())
+
+    @app.agent(messages, name="resource-requests", concurrency=1)
+    async def request_agent(stream):
+        await directories.wait_ready()
+        await consume(stream, handle, dead)
+
+    return request_agent
