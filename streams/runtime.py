@@ -6,8 +6,10 @@ source offset, and the agent moves on.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -82,9 +84,72 @@ class DeadLetters:
             log.exception("could not send dead letter for %s[%d]@%d", message.topic, message.partition, message.offset)
 
 
+class OwnershipGuard:
+    """Stops a worker that was frozen (SIGSTOP, VM pause, long GC) from acting as a zombie.
+
+    A frozen worker's partitions move to another worker after the session timeout. When it
+    thaws, its agents would go on processing the events already in their buffers with the table
+    state they had, and their changelog writes would overwrite the new owner's newer state. So a
+    watchdog notices the gap in its own ticks; before the next event the agent waits for the
+    rebalance that follows (or for the session to prove still valid) and then only processes
+    events of partitions it still owns.
+    """
+
+    TICK_S = 0.25
+
+    def __init__(self, app, session_timeout_s: float) -> None:
+        self.app = app
+        self.threshold_s = session_timeout_s / 2
+        self.session_timeout_s = session_timeout_s
+        self.last_tick: float | None = None
+        self.pauses = 0
+
+    async def watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            self.last_tick = loop.time()
+            await asyncio.sleep(self.TICK_S)
+
+    def frozen(self) -> bool:
+        return self.last_tick is not None and asyncio.get_running_loop().time() - self.last_tick > self.threshold_s
+
+    async def settle(self) -> None:
+        """Wait until group membership after a freeze is known: a rebalance, or none in time."""
+        self.pauses += 1
+        loop = asyncio.get_running_loop()
+        before = self.app.rebalancing_count
+        log.warning("this worker was frozen for %.1f s; checking it still owns its partitions",
+                    loop.time() - (self.last_tick or loop.time()))
+        deadline = loop.time() + self.session_timeout_s
+        while loop.time() < deadline and self.app.rebalancing_count == before and not self.app.rebalancing:
+            await asyncio.sleep(self.TICK_S)
+        while self.app.rebalancing:
+            await asyncio.sleep(self.TICK_S)
+
+    def owns(self, event) -> bool:
+        return event.message.tp in self.app.consumer.assignment()
+
+
+_guards: "weakref.WeakKeyDictionary[object, OwnershipGuard]" = weakref.WeakKeyDictionary()
+
+
+def guard_agents(app, session_timeout_s: float) -> OwnershipGuard:
+    """Give every agent of `app` an OwnershipGuard, with its watchdog as an app task."""
+    guard = _guards[app] = OwnershipGuard(app, session_timeout_s)
+    app.task(guard.watch)
+    return guard
+
+
 async def consume(stream, handle: Callable[[object], Awaitable[None]], dead: DeadLetters) -> None:
     """Run `handle` on each event; failures are dead-lettered, never raised into Faust."""
+    guard = _guards.get(stream.app)
     async for event in stream.events():
+        if guard is not None and guard.frozen():
+            await guard.settle()
+            if not guard.owns(event):
+                log.info("skipping %s@%d: its partition moved while this worker was frozen",
+                         event.message.topic, event.message.offset)
+                continue
         try:
             await handle(event)
         except EXPECTED as exc:

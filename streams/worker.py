@@ -8,7 +8,7 @@ from muster.settings import Settings
 from streams import hours, incidents, partners, referrals, requests, shelters
 from streams.app import create_app
 from streams.directories import Directories
-from streams.runtime import Clock, DeadLetters
+from streams.runtime import Clock, DeadLetters, guard_agents
 
 
 def build_worker(settings: Settings, clock: Clock) -> faust.App:
@@ -17,6 +17,7 @@ def build_worker(settings: Settings, clock: Clock) -> faust.App:
     dead = DeadLetters(app.topic(settings.topic(topics.DEAD_LETTERS.name)), clock)
     directories = Directories(settings)
     app.add_dependency(directories)
+    guard_agents(app, settings.session_timeout_s)
     for module in (incidents, shelters, referrals, partners, requests, hours):
         module.wire(app, settings, clock, dead, directories)
     return app
