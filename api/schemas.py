@@ -5,9 +5,11 @@ from typing import Literal
 
 from typing import Annotated
 
-from fastapi import Header, HTTPException, status
+from fastapi import Header, HTTPException, Path, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+
+from handlers.common import ID_PATTERN
 
 
 class Accepted(BaseModel):
@@ -22,7 +24,11 @@ class Problem(BaseModel):
     detail: str
 
 
+IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN,
+                            description="an id: letters, digits and `._:@-`, at most 128 characters")]
+
 ERRORS = {
+    400: {"model": Problem, "description": "the body is not valid JSON"},
     401: {"model": Problem, "description": "missing, invalid or expired bearer token"},
     403: {"model": Problem, "description": "the token's role may not do this"},
     413: {"model": Problem, "description": "request body over the size limit"},
@@ -30,6 +36,11 @@ ERRORS = {
     429: {"model": Problem, "description": "too many requests or open holds; see Retry-After"},
     503: {"model": Problem, "description": "Kafka is unavailable; retry after the Retry-After header"},
 }
+
+PROBLEM_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+JSON_ERRORS = {code: {"description": spec["description"], "content": PROBLEM_JSON}
+               for code, spec in ERRORS.items() if "model" in spec}
+"""ERRORS for a route whose success is not JSON: its errors still are."""
 
 
 def accepted(href: str, id_: str) -> JSONResponse:

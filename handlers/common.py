@@ -22,10 +22,8 @@ from geo.areas import AreaError, area_geometry
 
 MAX_AREA_VERTICES = 5000
 
-Id = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"),
-]
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
+Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ID_PATTERN)]
 """A client-supplied identifier: letters, digits and `._:@-`, at most 128 characters."""
 
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]

@@ -134,9 +134,18 @@ def _change(referral: Referral, now: datetime, **changes) -> Referral:
     return referral.model_copy(update={**changes, "updated_at": now, "version": referral.version + 1})
 
 
+def _ask_again(state: Referral) -> list:
+    """At-least-once: the state may have been saved while the question to the shelter was lost,
+    so a duplicate or stale message to a pending referral asks its current shelter again."""
+    if state.status != "pending" or state.shelter_id is None:
+        return []
+    return [HoldBed(shelter_id=state.shelter_id, referral_id=state.id, beds=state.household_size,
+                    needs=state.needs, ttl_s=state.hold_ttl_s)]
+
+
 def request(state, cmd: RequestReferral, now):
     if state is not None:
-        return state, []
+        return state, _ask_again(state)
     referral = Referral(
         id=cmd.id, status="pending", household_size=cmd.household_size, needs=cmd.needs,
         hold_ttl_s=cmd.hold_ttl_s, caller_ref=cmd.caller_ref, requested_by=cmd.actor.sub if cmd.actor else None,
@@ -158,8 +167,10 @@ def held(state: Referral | None, reply: BedHeld, now):
 
 
 def refused(state: Referral | None, reply: HoldRefused, now):
-    if state is None or state.status != "pending" or reply.shelter_id != state.shelter_id:
+    if state is None or state.status != "pending":
         return state, []
+    if reply.shelter_id != state.shelter_id:
+        return state, _ask_again(state)
     why = Alternative(shelter_id=reply.shelter_id, name=state.shelter_name or reply.shelter_id,
                       distance_km=state.distance_km or 0.0, reasons=[reply.reason])
     return _ask(state, now, refused=why)
@@ -192,9 +203,11 @@ def confirm(state: Referral | None, cmd: ConfirmReferral, now):
 def release(state: Referral | None, cmd: ReleaseReferral, now):
     if state is None:
         raise Rejected(f"unknown referral {cmd.id!r}")
-    if state.status in ("released", "expired", "no_capacity"):
-        return state, []
     out = [ReleaseHold(shelter_id=state.shelter_id, referral_id=state.id)] if state.shelter_id else []
+    if state.status == "released":
+        return state, out
+    if state.status in ("expired", "no_capacity"):
+        return state, []
     return _change(state, now, status="released", candidates=[]), out
 
 

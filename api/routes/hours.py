@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import PlainTextResponse
 
 from api.deps import AnyRole, ContainerDep, PartnerRole
-from api.schemas import ERRORS, Accepted, IdempotencyKey, accepted, check_idempotency_key
+from api.schemas import Accepted, ERRORS, IdPath, IdempotencyKey, accepted, check_idempotency_key
 from bus.topics import HOURS, HOURS_LOG, INCIDENT_STATE, PARTNER_STATE
 from handlers.errors import Rejected
 from handlers.hours import CSV_HEADER, HoursEntry, HoursLogged, IncidentHours, LogHours, check
@@ -63,7 +63,7 @@ async def log_hours(body: HoursEntry, actor: PartnerRole, c: ContainerDep, respo
 
 @router.get("/v1/volunteer-hours/{entry_id}", response_model=HoursLogged,
             responses={404: {"description": "no such entry"}})
-async def get_hours(entry_id: str, _: AnyRole, c: ContainerDep):
+async def get_hours(entry_id: IdPath, _: AnyRole, c: ContainerDep):
     """One logged entry."""
     entry = c.views.get(HOURS_LOG, entry_id)
     if entry is None:
@@ -88,7 +88,7 @@ def _csv(c, totals: IncidentHours) -> str:
     responses={200: {"content": {"text/csv": {}}, "description": "JSON totals, or CSV rows with `?format=csv`"},
                404: {"description": "no such incident"}},
 )
-async def incident_hours(incident_id: str, _: AnyRole, c: ContainerDep,
+async def incident_hours(incident_id: IdPath, _: AnyRole, c: ContainerDep,
                          format: Literal["json", "csv"] = Query("json", description="`csv` for a spreadsheet")):
     """Volunteer hours for an incident: totals by partner, activity and day; each correction counted
     instead of the entry it corrects."""

@@ -6,7 +6,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from api.deps import AnyRole, ContainerDep, Manager
-from api.schemas import ERRORS, Accepted, IdempotencyKey, accepted, check_idempotency_key
+from api.schemas import Accepted, ERRORS, IdPath, IdempotencyKey, accepted, check_idempotency_key
 from bus.topics import INCIDENT_STATE, INCIDENTS
 from handlers.incidents import (
     CloseIncident,
@@ -67,7 +67,7 @@ async def list_incidents(
     return incidents[offset : offset + limit]
 
 
-def _get(c, incident_id: str) -> Incident:
+def _get(c, incident_id: IdPath) -> Incident:
     incident = c.views.get(INCIDENT_STATE, incident_id)
     if incident is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id!r}")
@@ -75,7 +75,7 @@ def _get(c, incident_id: str) -> Incident:
 
 
 @router.get("/{incident_id}", response_model=Incident, responses={404: {"description": "no such incident"}})
-async def get_incident(incident_id: str, _: AnyRole, c: ContainerDep):
+async def get_incident(incident_id: IdPath, _: AnyRole, c: ContainerDep):
     """One incident: state, area, alerted partners."""
     return _get(c, incident_id)
 
@@ -85,7 +85,7 @@ async def get_incident(incident_id: str, _: AnyRole, c: ContainerDep):
     response_model=Incident,
     responses={202: {"model": Accepted}, 404: {"description": "no such incident"}, 409: {"description": "closed"}},
 )
-async def update_incident(incident_id: str, body: IncidentChanges, actor: Manager, c: ContainerDep):
+async def update_incident(incident_id: IdPath, body: IncidentChanges, actor: Manager, c: ContainerDep):
     """Change title, severity or area; partners newly in reach are alerted once."""
     incident = _get(c, incident_id)
     if incident.status == "closed":
@@ -105,7 +105,7 @@ async def update_incident(incident_id: str, body: IncidentChanges, actor: Manage
     response_model=Incident,
     responses={202: {"model": Accepted}, 404: {"description": "no such incident"}},
 )
-async def close_incident(incident_id: str, actor: Manager, c: ContainerDep):
+async def close_incident(incident_id: IdPath, actor: Manager, c: ContainerDep):
     """Stand an incident down; its area no longer excludes shelters."""
     incident = _get(c, incident_id)
     if incident.status == "closed":

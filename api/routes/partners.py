@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from api.deps import Admin, AnyRole, ContainerDep
-from api.schemas import ERRORS, Accepted, accepted
+from api.schemas import Accepted, ERRORS, IdPath, accepted
 from bus.topics import PARTNER_STATE, PARTNERS
 from handlers.common import Actor
 from handlers.partners import Base, Partner, PartnerProfile, RegisterPartner
@@ -45,7 +45,7 @@ class PartnerView(BaseModel):
     commitments: list[CommitmentView] | None = None
 
 
-def sees_commitments(actor: Actor, partner_id: str) -> bool:
+def sees_commitments(actor: Actor, partner_id: IdPath) -> bool:
     return actor.role in ("admin", "manager") or (actor.role == "partner" and actor.partner_id == partner_id)
 
 
@@ -68,7 +68,7 @@ def view_of(partner: Partner, actor: Actor) -> PartnerView:
     responses={201: {"model": PartnerView, "description": "registered"}, 202: {"model": Accepted},
                422: {"description": "invalid profile, e.g. inventory its capabilities do not provide"}},
 )
-async def put_partner(partner_id: str, body: PartnerProfile, actor: Admin, c: ContainerDep, response: Response):
+async def put_partner(partner_id: IdPath, body: PartnerProfile, actor: Admin, c: ContainerDep, response: Response):
     """Register or update a partner: capabilities, base, service area, inventory. Lowering inventory
     below what is committed keeps the commitments and shows the shortfall."""
     try:
@@ -107,7 +107,7 @@ async def list_partners(
 
 @router.get("/{partner_id}", response_model=PartnerView, response_model_exclude_none=True,
             responses={404: {"description": "no such partner"}})
-async def get_partner(partner_id: str, actor: AnyRole, c: ContainerDep):
+async def get_partner(partner_id: IdPath, actor: AnyRole, c: ContainerDep):
     """One partner; its commitments only for admins, managers and the partner itself."""
     partner = c.views.get(PARTNER_STATE, partner_id)
     if partner is None:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ContainerDep, Navigator
-from api.schemas import ERRORS, IdempotencyKey, check_idempotency_key
+from api.schemas import ERRORS, JSON_ERRORS, PROBLEM_JSON, IdPath, IdempotencyKey, check_idempotency_key
 from api.sheet import render_sheet
 from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE
 from handlers.common import Actor, Id, Point
@@ -79,7 +79,7 @@ def answer(c, referral: Referral, place: str | None = None) -> ReferralAnswer:
     )
 
 
-def _respond(c, referral: Referral | None, referral_id: str, place: str | None = None) -> JSONResponse:
+def _respond(c, referral: Referral | None, referral_id: IdPath, place: str | None = None) -> JSONResponse:
     if referral is None or referral.status == "pending":
         body = {"id": referral_id, "status": "pending", "href": f"/v1/referrals/{referral_id}"}
         return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED)
@@ -101,7 +101,7 @@ async def _locate(c, location: Point | Place) -> tuple[Point, str | None]:
     return Point(lat=found.latitude, lon=found.longitude), found.address
 
 
-def _owned(c, referral_id: str, actor: Actor) -> Referral:
+def _owned(c, referral_id: IdPath, actor: Actor) -> Referral:
     referral = c.views.get(REFERRAL_STATE, referral_id)
     if referral is None or (actor.role != "admin" and referral.requested_by != actor.sub):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no referral {referral_id!r} of yours")
@@ -146,14 +146,14 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
 
 
 @router.get("/{referral_id}", response_model=ReferralAnswer, responses={404: {"description": "no such referral of yours"}})
-async def get_referral(referral_id: str, actor: Navigator, c: ContainerDep):
+async def get_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep):
     """A referral's current state: held, confirmed, released, expired or no capacity."""
     referral = _owned(c, referral_id, actor)
     await c.publisher.audit(actor, "ReadReferral", f"referrals/{referral_id}")
     return answer(c, referral)
 
 
-async def _follow_up(c, referral_id: str, actor: Actor, command, done) -> JSONResponse:
+async def _follow_up(c, referral_id: IdPath, actor: Actor, command, done) -> JSONResponse:
     referral = _owned(c, referral_id, actor)
     if done(referral):
         return JSONResponse(answer(c, referral).model_dump(mode="json"))
@@ -166,7 +166,7 @@ async def _follow_up(c, referral_id: str, actor: Actor, command, done) -> JSONRe
 
 @router.post("/{referral_id}/confirm", response_model=ReferralAnswer,
              responses={404: {"description": "no such referral of yours"}, 409: {"description": "not held"}})
-async def confirm_referral(referral_id: str, actor: Navigator, c: ContainerDep):
+async def confirm_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep):
     """The caller arrived: the held bed becomes theirs."""
     referral = _owned(c, referral_id, actor)
     if referral.status not in ("held", "confirmed"):
@@ -176,15 +176,18 @@ async def confirm_referral(referral_id: str, actor: Navigator, c: ContainerDep):
 
 
 @router.post("/{referral_id}/release", response_model=ReferralAnswer, responses={404: {"description": "no such referral of yours"}})
-async def release_referral(referral_id: str, actor: Navigator, c: ContainerDep):
+async def release_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep):
     """The caller no longer needs the bed: give it back."""
     command = ReleaseReferral(id=referral_id, actor=actor, accepted_at=c.clock())
     return await _follow_up(c, referral_id, actor, command,
                             lambda r: r.status in ("released", "expired", "no_capacity"))
 
 
-@router.get("/{referral_id}/sheet", response_class=HTMLResponse, responses={404: {"description": "no such referral of yours"}})
-async def referral_sheet(referral_id: str, actor: Navigator, c: ContainerDep,
+@router.get("/{referral_id}/sheet", response_class=HTMLResponse,
+            responses={**JSON_ERRORS, 200: {"content": {"text/html": {}}},
+                       404: {"description": "no such referral of yours", "content": PROBLEM_JSON},
+                       409: {"description": "the referral holds no bed", "content": PROBLEM_JSON}})
+async def referral_sheet(referral_id: IdPath, actor: Navigator, c: ContainerDep,
                          lang: Literal["en", "fr"] = Query("en")):
     """A printable sheet for the caller, in English or French."""
     referral = _owned(c, referral_id, actor)

@@ -6,7 +6,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from api.deps import AnyRole, ContainerDep, Manager
-from api.schemas import ERRORS, Accepted, IdempotencyKey, accepted, check_idempotency_key
+from api.schemas import Accepted, ERRORS, IdPath, IdempotencyKey, accepted, check_idempotency_key
 from bus.topics import INCIDENT_STATE, REQUEST_STATE, REQUESTS
 from handlers.requests import CancelRequest, FulfilRequest, RaiseRequest, ResourceRequest, ResourceRequestBody
 from handlers.taxonomy import ResourceType
@@ -14,11 +14,11 @@ from handlers.taxonomy import ResourceType
 router = APIRouter(prefix="/v1/resource-requests", tags=["resource requests"], responses=ERRORS)
 
 
-def _accepted(request_id: str):
+def _accepted(request_id: IdPath):
     return accepted(f"/v1/resource-requests/{request_id}", request_id)
 
 
-def _get(c, request_id: str) -> ResourceRequest:
+def _get(c, request_id: IdPath) -> ResourceRequest:
     request = c.views.get(REQUEST_STATE, request_id)
     if request is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no resource request {request_id!r}")
@@ -77,7 +77,7 @@ async def list_requests(
 
 
 @router.get("/{request_id}", response_model=ResourceRequest, responses={404: {"description": "no such request"}})
-async def get_request(request_id: str, _: AnyRole, c: ContainerDep):
+async def get_request(request_id: IdPath, _: AnyRole, c: ContainerDep):
     """One request: status, commitments per partner, remaining, and what waits at a partner."""
     return _get(c, request_id)
 
@@ -87,7 +87,7 @@ async def get_request(request_id: str, _: AnyRole, c: ContainerDep):
     response_model=ResourceRequest,
     responses={202: {"model": Accepted}, 404: {"description": "no such request"}, 409: {"description": "already fulfilled"}},
 )
-async def cancel_request(request_id: str, actor: Manager, c: ContainerDep):
+async def cancel_request(request_id: IdPath, actor: Manager, c: ContainerDep):
     """No longer needed: every commitment goes back to its partner."""
     request = _get(c, request_id)
     if request.status == "cancelled":
@@ -104,7 +104,7 @@ async def cancel_request(request_id: str, actor: Manager, c: ContainerDep):
     response_model=ResourceRequest,
     responses={202: {"model": Accepted}, 404: {"description": "no such request"}, 409: {"description": "cancelled"}},
 )
-async def fulfil_request(request_id: str, actor: Manager, c: ContainerDep):
+async def fulfil_request(request_id: IdPath, actor: Manager, c: ContainerDep):
     """Delivered: the committed units leave the partners' inventory; anything still waiting is dropped."""
     request = _get(c, request_id)
     if request.status == "fulfilled":

@@ -5,7 +5,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from api.deps import AnyRole, ContainerDep, CurrentActor
-from api.schemas import ERRORS, accepted
+from api.schemas import ERRORS, IdPath, accepted
 from bus.topics import SHELTER_STATE, SHELTERS
 from handlers.shelters import RegisterShelter, Shelter, ShelterProfile
 
@@ -51,7 +51,7 @@ def view_of(c, shelter: Shelter, distance_km: float | None = None) -> ShelterVie
     responses={201: {"model": ShelterView}, 202: {"description": "accepted, not yet visible"},
                403: {"description": "only managers, admins and the owning partner"}},
 )
-async def put_shelter(shelter_id: str, body: ShelterProfile, actor: CurrentActor, c: ContainerDep, response: Response):
+async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentActor, c: ContainerDep, response: Response):
     """Create or update a shelter's profile: capacity, occupancy, services, open or closed."""
     existing = c.views.get(SHELTER_STATE, shelter_id)
     owner = existing.partner_id if existing is not None else body.partner_id
@@ -94,7 +94,7 @@ async def list_shelters(
 
 
 @router.get("/{shelter_id}", response_model=ShelterView, responses={404: {"description": "no such shelter"}})
-async def get_shelter(shelter_id: str, _: AnyRole, c: ContainerDep):
+async def get_shelter(shelter_id: IdPath, _: AnyRole, c: ContainerDep):
     """One shelter and its beds."""
     shelter = c.views.get(SHELTER_STATE, shelter_id)
     if shelter is None:

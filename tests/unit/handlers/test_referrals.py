@@ -76,10 +76,24 @@ def test_a_held_bed_issues_the_referral_with_its_expiry():
     assert referral.status == "held" and referral.hold_expires_at == expiry and referral.distance_km == 1.0
 
 
-def test_a_duplicate_request_changes_nothing():
-    referral, _ = started()
+def test_a_duplicate_request_changes_nothing_but_asks_the_current_shelter_again():
+    referral, first = started()
     again, commands = decide(referral, request(household_size=1, candidates=[FAR]), NOON)
-    assert again == referral and commands == []
+    assert again == referral and commands == first
+
+
+def test_a_stale_refusal_asks_the_current_shelter_again_in_case_that_question_was_lost():
+    referral, _ = started()
+    referral, asked = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reason="full"), NOON)
+    again, commands = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reason="full"), NOON)
+    assert again == referral and commands == asked == [HoldBed(shelter_id="barrie-sadlon", referral_id="ref-1", beds=3,
+                                                               needs=Needs(family=True), ttl_s=7200)]
+
+
+def test_releasing_again_repeats_the_release_in_case_it_was_lost():
+    released, first = decide(held_referral(), ReleaseReferral(id="ref-1"), NOON)
+    again, commands = decide(released, ReleaseReferral(id="ref-1"), NOON)
+    assert again == released and commands == first
 
 
 def test_a_hold_from_a_shelter_no_longer_asked_is_released():
