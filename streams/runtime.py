@@ -102,29 +102,37 @@ class OwnershipGuard:
         self.threshold_s = session_timeout_s / 2
         self.session_timeout_s = session_timeout_s
         self.last_tick: float | None = None
+        self.thawed_after: float | None = None
+        """Set by whichever notices a freeze first, the watchdog or an agent; cleared by settle."""
         self.pauses = 0
 
     async def watch(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
+            self.frozen()
             self.last_tick = loop.time()
             await asyncio.sleep(self.TICK_S)
 
     def frozen(self) -> bool:
-        return self.last_tick is not None and asyncio.get_running_loop().time() - self.last_tick > self.threshold_s
+        if self.last_tick is not None and self.thawed_after is None:
+            gap = asyncio.get_running_loop().time() - self.last_tick
+            if gap > self.threshold_s:
+                self.thawed_after = gap
+        return self.thawed_after is not None
 
     async def settle(self) -> None:
         """Wait until group membership after a freeze is known: a rebalance, or none in time."""
         self.pauses += 1
         loop = asyncio.get_running_loop()
         before = self.app.rebalancing_count
-        log.warning("this worker was frozen for %.1f s; checking it still owns its partitions",
-                    loop.time() - (self.last_tick or loop.time()))
+        log.warning("this worker was frozen for %.1f s; checking it still owns its partitions", self.thawed_after)
         deadline = loop.time() + self.session_timeout_s
         while loop.time() < deadline and self.app.rebalancing_count == before and not self.app.rebalancing:
             await asyncio.sleep(self.TICK_S)
         while self.app.rebalancing:
             await asyncio.sleep(self.TICK_S)
+        self.last_tick = loop.time()
+        self.thawed_after = None
 
     def owns(self, event) -> bool:
         return event.message.tp in self.app.consumer.assignment()
