@@ -150,6 +150,30 @@ def up(workers: int = typer.Option(1, min=1, max=8)) -> None:
                 child.kill()
 
 
+@cli.command()
+def bench(
+    quick: bool = typer.Option(False, "--quick", help="smaller sizes and a 30 s idle: about 4 minutes"),
+    only: Optional[str] = typer.Option(
+        None, "--only", help="sections to run, comma-separated: a/throughput, b/latency, c/search, d/hazards, e/api"
+    ),
+    bootstrap: Optional[str] = typer.Option(
+        None, "--bootstrap", help="Kafka bootstrap (default MUSTER_KAFKA_BOOTSTRAP; the local broker is started if none answers)"
+    ),
+    idle_s: Optional[float] = typer.Option(None, "--idle-s", help="idle before the first-referral-after-idle probe (30 quick, 600 full)"),
+    profile: bool = typer.Option(True, "--profile/--no-profile", help="py-spy the worker and API while measuring, if installed"),
+    output: Optional[Path] = typer.Option(None, "--output", help="folder for RESULTS.md and RESULTS.json (default bench/)"),
+) -> None:
+    """Benchmark Muster against bare baselines measured side by side; writes bench/RESULTS.md and .json."""
+    from muster.settings import ROOT
+
+    if str(ROOT) not in sys.path:  # bench/ lives beside the installed packages, not among them
+        sys.path.insert(0, str(ROOT))
+    from bench.run import main as run_bench
+
+    run_bench(quick=quick, only=only, bootstrap=bootstrap, idle_s=idle_s, profile=profile, output=output,
+              console=console)
+
+
 def main() -> None:
     cli()
 

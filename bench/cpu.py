@@ -1,0 +1,60 @@
+"""Who used the CPU during a measurement: each named process, the whole box, everyone else.
+
+On a shared box the "others" figure says how much of the machine the benchmark did not have.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its threads so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def box_cpu_s() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    total = sum(values[:8])
+    return (total - idle) / CLK_TCK, total / CLK_TCK
+
+
+class CpuMeter:
+    """CPU cores used over a window by each named pid, by the box, and by everyone else."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = dict(pids)
+        self.started = False
+
+    def start(self) -> "CpuMeter":
+        self.t0 = time.monotonic()
+        self.box0 = box_cpu_s()
+        self.proc0 = {name: process_cpu_s(pid) for name, pid in self.pids.items()}
+        return self
+
+    def stop(self) -> dict:
+        wall = time.monotonic() - self.t0
+        busy1, _ = box_cpu_s()
+        used = {name: process_cpu_s(pid) - self.proc0[name] for name, pid in self.pids.items()}
+        box = busy1 - self.box0[0]
+        cores = {name: round(s / wall, 2) for name, s in used.items()} if wall > 0 else {}
+        return {
+            "wall_s": round(wall, 2),
+            "cpu_s": {name: round(s, 2) for name, s in used.items()},
+            "cores": cores,
+            "box_busy_cores": round(box / wall, 2) if wall > 0 else None,
+            "others_cores": round(max(0.0, box - sum(used.values())) / wall, 2) if wall > 0 else None,
+            "nproc": os.cpu_count(),
+        }

@@ -1,0 +1,103 @@
+"""(d) Hazard-zone membership: geo.hazards.HazardZones.containing vs a loop over the polygons.
+
+300 incident areas (seeded): geodesic circles and irregular star-shaped polygons across southern
+Ontario, overlapping where they fall. Queries: half anywhere in the region, half near an area's
+centre so that many fall inside one or more. The naive loop calls shapely's
+`polygon.contains(Point)` on every area for every query.
+"""
+from __future__ import annotations
+
+import math
+import random
+import time
+
+from shapely.geometry import Point, Polygon
+
+from geo.areas import circle
+from geo.hazards import HazardZones
+
+REGION = (42.2, 50.5, -92.0, -74.6)
+"""Southern and northwestern Ontario, where incidents (floods, ice storms, wildfires) happen."""
+
+
+def areas(n: int, seed: int) -> dict[str, Polygon]:
+    rng = random.Random(seed)
+    out = {}
+    lat0, lat1, lon0, lon1 = REGION
+    for i in range(n):
+        lat, lon = rng.uniform(lat0, lat1), rng.uniform(lon0, lon1)
+        if i % 2 == 0:
+            out[f"incident-{i:03d}"] = circle(lat, lon, rng.uniform(2, 30))
+        else:
+            k = rng.randint(12, 60)
+            radius_deg = rng.uniform(0.03, 0.35)
+            ring = []
+            for j in range(k):
+                angle = 2 * math.pi * j / k
+                r = radius_deg * rng.uniform(0.4, 1.0)
+                ring.append((lon + r * math.cos(angle) / math.cos(math.radians(lat)), lat + r * math.sin(angle)))
+            out[f"incident-{i:03d}"] = Polygon(ring)
+    return out
+
+
+def queries(polygons: dict[str, Polygon], n: int, seed: int) -> list[tuple[float, float]]:
+    rng = random.Random(seed)
+    lat0, lat1, lon0, lon1 = REGION
+    shapes = list(polygons.values())
+    out = []
+    for i in range(n):
+        if i % 2 == 0:
+            out.append((rng.uniform(lat0, lat1), rng.uniform(lon0, lon1)))
+        else:
+            shape = rng.choice(shapes)
+            c = shape.centroid
+            spread = max(shape.bounds[2] - shape.bounds[0], shape.bounds[3] - shape.bounds[1]) / 2
+            out.append((c.y + rng.gauss(0, spread * 0.7), c.x + rng.gauss(0, spread * 0.7)))
+    return out
+
+
+def naive(polygons: dict[str, Polygon], lat: float, lon: float) -> list[str]:
+    point = Point(lon, lat)
+    return sorted(key for key, polygon in polygons.items() if polygon.contains(point))
+
+
+def run(n_areas: int, n_queries: int, seed: int = 300) -> dict:
+    polygons = areas(n_areas, seed)
+    qs = queries(polygons, n_queries, seed + 1)
+    zones = HazardZones()
+    for key, polygon in polygons.items():
+        zones.set(key, polygon)
+    t = time.perf_counter()
+    zones.containing(*qs[0])  # the first query after a change builds the index
+    build_s = time.perf_counter() - t
+    t = time.perf_counter()
+    got = [zones.containing(lat, lon) for lat, lon in qs]
+    zones_s = time.perf_counter() - t
+    t = time.perf_counter()
+    ref = [naive(polygons, lat, lon) for lat, lon in qs]
+    naive_s = time.perf_counter() - t
+    row = {
+        "areas": n_areas, "queries": n_queries, "index_build_s": round(build_s, 3),
+        "queries_inside_any": sum(1 for r in ref if r) / n_queries,
+        "zones_qps": round(n_queries / zones_s, 1), "naive_qps": round(n_queries / naive_s, 1),
+        "identical_share": sum(a == b for a, b in zip(got, ref)) / n_queries,
+    }
+    row["ratio_vs_naive"] = round(row["zones_qps"] / row["naive_qps"], 1)
+    try:  # where the time goes: a query in a cell an edge crosses needs an exact shapely test
+        crossed = [q for q in qs if zones._state(*q)[1] is not None]
+        row["queries_in_crossed_cells"] = round(len(crossed) / n_queries, 3)
+        row["raster_cell_deg"] = round(1.0 / zones._scale, 5)
+        if crossed:
+            t = time.perf_counter()
+            for lat, lon in crossed:
+                zones.containing(lat, lon)
+            row["us_per_crossed_query"] = round((time.perf_counter() - t) / len(crossed) * 1e6, 2)
+        clear = [q for q in qs if zones._state(*q)[1] is None]
+        if clear:
+            t = time.perf_counter()
+            for lat, lon in clear:
+                zones.containing(lat, lon)
+            row["us_per_clear_query"] = round((time.perf_counter() - t) / len(clear) * 1e6, 2)
+    except AttributeError:
+        pass
+    return row

@@ -1,0 +1,358 @@
+"""(b) Latency and (e) API load: a referral through the API and a worker vs a bare Kafka round trip.
+
+Bare round trip: the client produces a request (acks=all, linger 2 ms, as the API's producer) on
+one topic; a bare aiokafka echo process (bench.passthrough) copies it to a reply topic; the
+client's consumer (no group, 50 ms fetch wait, as the API's views) sees it. Referral round trip:
+POST /v1/referrals answered 201 "held": the API ranks candidates, produces RequestReferral and
+its audit record, the worker's referral agent asks the shelter agent for a hold, the shelter
+agent answers, the referral agent writes referral-state, the API's view reads it and answers.
+Offered load is open-loop (a request every 1/rate s whatever the answers), so slow answers
+do not slow the offered rate.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from bench import kafka
+from bench.cpu import CpuMeter
+from bench.env import StackEnv
+from bench.mix import REGION, Command, Mix
+from bench.procs import ApiProc, passthrough, worker
+from bench.profile import Profiler
+from bench.stats import percentile
+from bus import topics
+from bus.topics import ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Sample:
+    ok: int = 0
+    errors: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+    def summary(self, **extra) -> dict:
+        return {
+            **extra,
+            "requests": self.ok + self.errors, "ok": self.ok, "errors": self.errors,
+            "p50_ms": round(percentile(self.latencies_ms, 50), 2),
+            "p99_ms": round(percentile(self.latencies_ms, 99), 2),
+            "max_ms": round(max(self.latencies_ms), 2) if self.latencies_ms else None,
+            "achieved_per_s": round(self.ok / self.elapsed_s, 1) if self.elapsed_s else None,
+            "statuses": self.statuses,
+        }
+
+
+async def open_loop(call, rate: float, duration_s: float) -> Sample:
+    """Start `call()` every 1/rate seconds for duration_s; each returns (ok, status label)."""
+    sample = Sample()
+    loop = asyncio.get_running_loop()
+    count = max(1, int(rate * duration_s))
+    start = loop.time() + 0.05
+    tasks = []
+
+    async def one() -> None:
+        t = time.perf_counter()
+        try:
+            ok, label = await call()
+        except Exception as exc:
+            ok, label = False, type(exc).__name__
+        ms = (time.perf_counter() - t) * 1000.0
+        sample.statuses[label] = sample.statuses.get(label, 0) + 1
+        if ok:
+            sample.ok += 1
+            sample.latencies_ms.append(ms)
+        else:
+            sample.errors += 1
+
+    for i in range(count):
+        delay = start + i / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one()))
+    await asyncio.gather(*tasks)
+    sample.elapsed_s = loop.time() - start
+    return sample
+
+
+class BareRoundTrip:
+    """The baseline: request topic → bare aiokafka echo process → reply topic → this client."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self.stack = StackEnv(bootstrap)
+        self.source, self.target = self.stack.topic("rt-requests"), self.stack.topic("rt-replies")
+        self.group = f"bench-echo-{self.stack.run}"
+        self.waiting: dict[bytes, asyncio.Future] = {}
+
+    async def start(self) -> None:
+        await kafka.create_topics(self.bootstrap, [self.source, self.target], self.stack.partitions)
+        self.echo = passthrough(f"{self.stack.run}-echo", self.bootstrap, self.source, self.target, self.group).start()
+        await kafka.wait_group(self.bootstrap, self.group, 1)
+        self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True,
+                                         linger_ms=2)
+        await self.producer.start()
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
+                                         fetch_max_wait_ms=50)
+        await self.consumer.start()
+        tps = await kafka.partitions_of(self.consumer, self.target)
+        self.consumer.assign(tps)
+        await self.consumer.seek_to_end(*tps)
+        for tp in tps:
+            await self.consumer.position(tp)
+        self.reader = asyncio.create_task(self._read())
+        for _ in range(20):  # warm-up
+            await self.call()
+
+    async def _read(self) -> None:
+        while True:
+            batches = await self.consumer.getmany(timeout_ms=200)
+            for records in batches.values():
+                for record in records:
+                    future = self.waiting.pop(record.key, None)
+                    if future is not None and not future.done():
+                        future.set_result(None)
+
+    async def call(self) -> tuple[bool, str]:
+        key = uuid.uuid4().hex.encode()
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[key] = future
+        await self.producer.send_and_wait(self.source, key=key, value=b"x" * 200)
+        try:
+            await asyncio.wait_for(future, 10)
+        except asyncio.TimeoutError:
+            self.waiting.pop(key, None)
+            return False, "timeout"
+        return True, "echoed"
+
+    async def stop(self) -> None:
+        self.reader.cancel()
+        try:
+            await self.reader
+        except (asyncio.CancelledError, Exception):
+            pass
+        await self.consumer.stop()
+        await self.producer.stop()
+        self.echo.stop()
+
+
+class MusterStack:
+    """One worker and one API on fresh topics, with shelters and incidents in place."""
+
+    def __init__(self, bootstrap: str, mix: Mix, workers: int = 1) -> None:
+        self.bootstrap = bootstrap
+        self.mix = mix
+        self.stack = StackEnv(bootstrap)
+        self.settings = self.stack.settings()
+        self.n_workers = workers
+        self.rng = random.Random(11)
+        self.counter = 0
+
+    async def start(self, extra_incidents: int = 20) -> None:
+        from api.auth import mint
+
+        await ensure_topics(self.settings)
+        self.workers = [worker(f"{self.stack.run}-lat-worker-{i}", self.stack.env, str(i)).start()
+                        for i in range(1, self.n_workers + 1)]
+        self.api = ApiProc(f"{self.stack.run}-api", self.stack.env).start()
+        await kafka.wait_group(self.bootstrap, self.settings.app_id, self.n_workers, deadline_s=120)
+        setup = self.mix.setup() + self._incidents(extra_incidents)
+        await kafka.produce(self.bootstrap, [(self.stack.topic(c.topic), c.key.encode(), c.value) for c in setup])
+        await asyncio.to_thread(self.api.wait_ready)
+        headers = {"Authorization": f"Bearer {mint(self.settings, 'navigator', sub='bench-navigator')}"}
+        limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+        self.client = httpx.AsyncClient(base_url=self.api.base, headers=headers, timeout=30, limits=limits)
+        deadline = time.monotonic() + 90
+        while True:  # the API's views hold every shelter and incident
+            shelters = (await self.client.get("/v1/shelters", params={"limit": 1000})).json()
+            incidents = (await self.client.get("/v1/incidents")).json()
+            if len(shelters) >= self.mix.n_shelters and len(incidents) >= extra_incidents:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"API sees {len(shelters)} shelters, {len(incidents)} incidents after 90 s")
+            await asyncio.sleep(0.5)
+        for _ in range(20):  # warm-up
+            ok, label = await self.refer()
+            if not ok:
+                raise RuntimeError(f"warm-up referral failed: {label}\n{self.api.log_tail()}")
+
+    def _incidents(self, n: int) -> list[Command]:
+        from bench.mix import MANAGER, NOW, _dump
+        from handlers.incidents import DeclareIncident
+
+        out = []
+        for i in range(n):
+            lat, lon = self.mix._point()
+            cmd = DeclareIncident(id=f"bench-incident-{i}", kind=self.rng.choice(["flood", "ice_storm", "wildfire"]),
+                                  title=f"Sample bench incident {i}", severity="moderate",
+                                  area={"center": {"lat": lat, "lon": lon}, "radius_km": self.rng.uniform(2, 15)},
+                                  actor=MANAGER, accepted_at=NOW)
+            out.append(Command(topics.INCIDENTS.name, cmd.id, _dump(cmd), "setup", (topics.INCIDENT_STATE.name, cmd.id)))
+        return out
+
+    def referral_body(self) -> dict:
+        self.counter += 1
+        lat0, lat1, lon0, lon1 = REGION
+        household, needs = self.mix.random_needs()
+        return {"id": f"ref-{self.stack.run}-{self.counter}",
+                "location": {"lat": round(self.rng.uniform(lat0, lat1), 5), "lon": round(self.rng.uniform(lon0, lon1), 5)},
+                "household_size": household, "needs": needs.model_dump(exclude_defaults=True)}
+
+    async def refer(self) -> tuple[bool, str]:
+        response = await self.client.post("/v1/referrals", json=self.referral_body())
+        if response.status_code == 201:
+            return True, "201 held"
+        if response.status_code == 200:
+            return True, f"200 {response.json().get('status')}"
+        return False, str(response.status_code)
+
+    async def get(self, path: str, params=None) -> tuple[bool, str]:
+        response = await self.client.get(path, params=params)
+        return response.status_code == 200, str(response.status_code)
+
+    async def stop(self) -> None:
+        if hasattr(self, "client"):
+            await self.client.aclose()
+        self.api.stop()
+        for w in self.workers:
+            w.stop()
+
+
+def merge(samples: list[Sample]) -> Sample:
+    out = Sample()
+    for s in samples:
+        out.ok += s.ok
+        out.errors += s.errors
+        out.latencies_ms += s.latencies_ms
+        out.elapsed_s += s.elapsed_s
+        for k, v in s.statuses.items():
+            out.statuses[k] = out.statuses.get(k, 0) + v
+    return out
+
+
+def _pids(bare: BareRoundTrip | None, stack: MusterStack, broker_pid: int | None) -> dict[str, int]:
+    pids = {"api": stack.api.pid, "bench": os.getpid()}
+    pids.update({f"worker-{i}": w.pid for i, w in enumerate(stack.workers, 1)})
+    if bare is not None:
+        pids["echo"] = bare.echo.pid
+    if broker_pid:
+        pids["broker"] = broker_pid
+    return pids
+
+
+async def rates(bare: BareRoundTrip, stack: MusterStack, offered: list[float], duration_s: float,
+                broker_pid: int | None = None, rounds: int = 2) -> list[dict]:
+    """Bare and referral round trips at each offered rate, side by side: alternating halves, so
+    that a change in the box's load falls on both."""
+    rows = []
+    for rate in offered:
+        b, m, cpu_b, cpu_m = [], [], [], []
+        for _ in range(rounds):
+            meter = CpuMeter(_pids(bare, stack, broker_pid)).start()
+            b.append(await open_loop(bare.call, rate, duration_s / rounds))
+            cpu_b.append(meter.stop())
+            meter = CpuMeter(_pids(bare, stack, broker_pid)).start()
+            m.append(await open_loop(stack.refer, rate, duration_s / rounds))
+            cpu_m.append(meter.stop())
+        rows.append({"rate_per_s": rate, "bare": merge(b).summary(cpu=cpu_b[-1]),
+                     "referral": merge(m).summary(cpu=cpu_m[-1])})
+    return rows
+
+
+async def after_idle(bare: BareRoundTrip, stack: MusterStack, idle_since: float) -> dict:
+    """The first referral and the first bare round trip after both sat idle, then one more of each."""
+    idle = time.monotonic() - idle_since
+    out = {"idle_s": round(idle, 1)}
+    for label, call in (("referral_first", stack.refer), ("bare_first", bare.call),
+                        ("referral_second", stack.refer), ("bare_second", bare.call)):
+        t = time.perf_counter()
+        ok, status = await call()
+        out[label] = {"ms": round((time.perf_counter() - t) * 1000.0, 2), "ok": ok, "status": status}
+    return out
+
+
+async def max_rate(stack: MusterStack, steps: list[float], duration_s: float, p99_limit_ms: float = 500.0,
+                   profile: bool = False, broker_pid: int | None = None) -> dict:
+    """Step the offered referral rate up until p99 passes the limit or a request fails; with
+    `profile`, py-spy samples the API and the worker throughout."""
+    rows = []
+    best = None
+    profilers = []
+    if profile:
+        profilers = [Profiler(stack.api.pid, "max-rate-api").start()]
+        profilers += [Profiler(w.pid, f"max-rate-worker-{i}").start() for i, w in enumerate(stack.workers, 1)]
+    for rate in steps:
+        meter = CpuMeter(_pids(None, stack, broker_pid)).start()
+        s = await open_loop(stack.refer, rate, duration_s)
+        row = s.summary(rate_per_s=rate, cpu=meter.stop())
+        rows.append(row)
+        if s.errors or row["p99_ms"] > p99_limit_ms:
+            break
+        best = rate
+        await asyncio.sleep(1.0)
+    profiles = {p.path.stem: p.stop() or p.error for p in profilers}
+    return {"steps": rows, "highest_sustained_per_s": best, "p99_limit_ms": p99_limit_ms, "profiles": profiles}
+
+
+async def api_load(stack: MusterStack, concurrency: int, duration_s: float, broker_pid: int | None = None,
+                   rounds: int = 3) -> list[dict]:
+    """Closed-loop load, `concurrency` clients at once, on each endpoint in turn; in `rounds`
+    rotations so that a change in the box's load falls on every endpoint."""
+    rng = random.Random(5)
+    lat0, lat1, lon0, lon1 = REGION
+
+    def shelters():
+        return stack.get("/v1/shelters", {"lat": round(rng.uniform(lat0, lat1), 4),
+                                          "lon": round(rng.uniform(lon0, lon1), 4), "radius_km": 50})
+
+    endpoints = [
+        ("GET /healthz", lambda: stack.get("/healthz")),
+        ("GET /v1/shelters?lat&lon&radius_km=50", shelters),
+        ("GET /v1/incidents", lambda: stack.get("/v1/incidents")),
+        ("POST /v1/referrals", stack.refer),
+    ]
+    samples: dict[str, list[Sample]] = {label: [] for label, _ in endpoints}
+    cpu: dict[str, dict] = {}
+    for r in range(rounds):
+        for label, call in endpoints[r % len(endpoints):] + endpoints[:r % len(endpoints)]:
+            meter = CpuMeter(_pids(None, stack, broker_pid)).start()
+            samples[label].append(await closed_loop(call, concurrency, duration_s / rounds))
+            cpu[label] = meter.stop()
+    return [merge(samples[label]).summary(endpoint=label, concurrency=concurrency, cpu=cpu[label])
+            for label, _ in endpoints]
+
+
+async def closed_loop(call, concurrency: int, duration_s: float) -> Sample:
+    sample = Sample()
+    end = time.perf_counter() + duration_s
+
+    async def client() -> None:
+        while time.perf_counter() < end:
+            t = time.perf_counter()
+            try:
+                ok, label = await call()
+            except Exception as exc:
+                ok, label = False, type(exc).__name__
+            sample.statuses[label] = sample.statuses.get(label, 0) + 1
+            if ok:
+                sample.ok += 1
+                sample.latencies_ms.append((time.perf_counter() - t) * 1000.0)
+            else:
+                sample.errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    sample.elapsed_s = time.perf_counter() - started
+    return sample

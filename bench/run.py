@@ -1,0 +1,217 @@
+"""`muster bench`: every section on one broker, fresh uuid-prefixed topics, one report.
+
+Sections: (a) throughput, (b) latency, (c) candidate search, (d) hazard membership, (e) API load.
+Order: the latency stack starts first; after (b)'s fixed-rate runs it sits idle while the
+sections that do not use it run ((c), (d), and in the full run (a)), then the first referral
+after the idle is timed, then the highest sustained rate and the API load; (a) runs last in
+quick mode. Each figure is a ratio to a baseline measured in the same run.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.console import Console
+
+from bench import env as bench_env
+from bench.procs import stop_all
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+SECTIONS = {"a": "throughput", "b": "latency", "c": "search", "d": "hazards", "e": "api"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    quick: bool
+    events: int  # (a) input events per drain
+    shelters: int  # shelters in the mix and the latency stack
+    rate_s: float  # (b) seconds per offered rate, each side
+    rates: tuple[float, ...]
+    idle_s: float
+    steps: tuple[float, ...]  # (b) offered referral rates, stepped up
+    step_s: float
+    api_s: float  # (e) seconds per endpoint
+    concurrency: int
+    search_sizes: tuple[int, ...]
+    search_queries: int
+    geopy_queries: dict
+    hazard_areas: int
+    hazard_queries: int
+    two_bare: bool
+    baseline_repeat: int  # the bare pass-through gets the mix this many times over
+
+    @staticmethod
+    def make(quick: bool, idle_s: float | None) -> "Plan":
+        if quick:
+            return Plan(quick=True, events=2500, shelters=400, rate_s=5, rates=(10, 50),
+                        idle_s=30 if idle_s is None else idle_s, steps=(50, 75, 100, 150, 200, 300), step_s=3,
+                        api_s=3, concurrency=32, search_sizes=(1000, 10000, 100000), search_queries=40,
+                        geopy_queries={1000: 3, 10000: 2}, hazard_areas=300, hazard_queries=3000, two_bare=True,
+                        baseline_repeat=4)
+        return Plan(quick=False, events=10000, shelters=400, rate_s=10, rates=(10, 50),
+                    idle_s=600 if idle_s is None else idle_s, steps=(50, 75, 100, 150, 200, 300, 400), step_s=5,
+                    api_s=6, concurrency=32, search_sizes=(1000, 10000, 100000), search_queries=150,
+                    geopy_queries={1000: 5, 10000: 3, 100000: 1}, hazard_areas=300, hazard_queries=20000,
+                    two_bare=True, baseline_repeat=4)
+
+
+def parse_only(only: str | None) -> list[str]:
+    if not only:
+        return list(SECTIONS)
+    chosen = []
+    names = {v: k for k, v in SECTIONS.items()}
+    for part in only.split(","):
+        part = part.strip().lower()
+        key = part if part in SECTIONS else names.get(part)
+        if key is None:
+            raise SystemExit(f"unknown section {part!r}; choose from {', '.join(f'{k} ({v})' for k, v in SECTIONS.items())}")
+        chosen.append(key)
+    return sorted(set(chosen))
+
+
+def main(quick: bool = False, only: str | None = None, bootstrap: str | None = None, idle_s: float | None = None,
+         profile: bool = True, output: Path | None = None, console: Console | None = None) -> dict:
+    console = console or Console()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("aiokafka", "kafka"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    sections = parse_only(only)
+    plan = Plan.make(quick, idle_s)
+    needs_broker = any(s in sections for s in ("a", "b", "e"))
+    broker = bench_env.find_broker(bootstrap) if needs_broker else None
+    started = time.monotonic()
+    results: dict = {
+        "mode": "quick" if quick else "full",
+        "sections_run": [SECTIONS[s] for s in sections],
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "commit": bench_env.git_commit(),
+        "machine": bench_env.machine(),
+        "versions": bench_env.versions(broker) if broker else bench_env.versions("127.0.0.1:0"),
+        "bootstrap": broker,
+        "plan": asdict(plan),
+        "sections": {},
+    }
+    try:
+        asyncio.run(_run(plan, sections, broker, profile, results, console))
+    except KeyboardInterrupt:
+        console.print("[red]interrupted; writing what was measured[/red]")
+        results["interrupted"] = True
+    finally:
+        stop_all()
+    results["duration_s"] = round(time.monotonic() - started, 1)
+    results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    from bench import report
+
+    report.show(results, console)
+    if output is not False:
+        out = Path(output) if output else HERE
+        report.write(results, out)
+        console.print(f"wrote {out / 'RESULTS.md'} and {out / 'RESULTS.json'} ({results['duration_s']:.0f} s)")
+    return results
+
+
+def _step(console: Console, what: str) -> None:
+    console.print(f"[dim]{time.strftime('%H:%M:%S')}[/dim] {what}")
+
+
+async def _run(plan: Plan, sections: list[str], broker: str | None, profile: bool, results: dict,
+               console: Console) -> None:
+    from bench import evidence, hazards, latency, search, throughput
+    from bench.cpu import CpuMeter
+    from bench.mix import Mix
+
+    broker_pid = None
+    if broker:
+        pids = bench_env._listening_pids(int(broker.rsplit(":", 1)[1]))
+        broker_pid = pids[0] if pids else None
+    out = results["sections"]
+
+    async def section_a() -> None:
+        mix = Mix(shelters=plan.shelters)
+        setup = mix.setup()
+        commands = mix.timed(plan.events, "a")
+        # The baselines are 10-40× faster: the same mix, repeated, gives them a drain long enough to time.
+        baseline_commands = (commands * plan.baseline_repeat)
+        deadline = 240 if plan.quick else 600
+        rows = []
+        order = [("bare", 1), ("muster", 1), ("faust", 1), ("muster", 2)] + ([("bare", 2)] if plan.two_bare else [])
+        for kind, n in order:
+            _step(console, f"(a) throughput: {kind} ×{n}, {plan.events} events")
+            try:
+                if kind == "muster":
+                    r = await throughput.muster(broker, mix, setup, commands, n, deadline,
+                                                profile=profile and n == 1, broker_pid=broker_pid)
+                else:
+                    r = await throughput.bare(broker, baseline_commands if kind == "bare" else commands * 2, n,
+                                              deadline, broker_pid=broker_pid, kind=kind)
+                rows.append(asdict(r) | {"kind": kind})
+            except Exception as exc:
+                log.exception("throughput %s ×%d failed", kind, n)
+                rows.append({"kind": kind, "processes": n, "error": f"{type(exc).__name__}: {exc}"[:500]})
+        mix_counts: dict[str, int] = {}
+        for c in commands:
+            mix_counts[c.kind] = mix_counts.get(c.kind, 0) + 1
+        sizes = {k: round(sum(len(c.value) for c in commands if c.kind == k) / v) for k, v in mix_counts.items()}
+        out["throughput"] = {"rows": rows, "mix": mix_counts, "mean_payload_bytes": sizes, "shelters": plan.shelters}
+
+    def section_c() -> None:
+        _step(console, f"(c) candidate search over {', '.join(map(str, plan.search_sizes))} shelters")
+        out["search"] = {"rows": search.run(list(plan.search_sizes), plan.search_queries, plan.geopy_queries)}
+
+    def section_d() -> None:
+        _step(console, f"(d) hazard membership over {plan.hazard_areas} areas")
+        out["hazards"] = hazards.run(plan.hazard_areas, plan.hazard_queries)
+
+    stack = bare_rt = None
+    try:
+        if "b" in sections or "e" in sections:
+            _step(console, "starting the latency stack (1 worker, 1 API) and the bare echo")
+            bare_rt = latency.BareRoundTrip(broker)
+            await bare_rt.start()
+            stack = latency.MusterStack(broker, Mix(shelters=plan.shelters))
+            await stack.start()
+        fillers = [s for s in ("c", "d") if s in sections]
+        a_in_idle = "a" in sections and plan.idle_s >= 300 and "b" in sections
+        if "b" in sections:
+            _step(console, f"(b) round trips at {', '.join(f'{r:g}/s' for r in plan.rates)}")
+            rows = await latency.rates(bare_rt, stack, list(plan.rates), plan.rate_s, broker_pid)
+            out["latency"] = {"rates": rows}
+            idle_since = time.monotonic()
+            _step(console, f"(b) idle for {plan.idle_s:g} s (running {', '.join(SECTIONS[f] for f in fillers + (['a'] if a_in_idle else [])) or 'nothing'} meanwhile)")
+            meter = CpuMeter({"api": stack.api.pid, "worker": stack.workers[0].pid, "echo": bare_rt.echo.pid}).start()
+            for f in fillers:
+                await asyncio.to_thread(section_c if f == "c" else section_d)
+            if a_in_idle:
+                await section_a()
+            out["evidence"] = await asyncio.to_thread(evidence.run, plan.quick)
+            remaining = plan.idle_s - (time.monotonic() - idle_since)
+            if remaining > 0:
+                await asyncio.sleep(remaining)
+            out["latency"]["idle_cpu"] = meter.stop()
+            _step(console, "(b) first referral after the idle")
+            out["latency"]["after_idle"] = await latency.after_idle(bare_rt, stack, idle_since)
+            _step(console, f"(b) stepping the referral rate up: {', '.join(f'{r:g}' for r in plan.steps)}/s")
+            out["latency"]["max_rate"] = await latency.max_rate(stack, list(plan.steps), plan.step_s, profile=profile,
+                                                                 broker_pid=broker_pid)
+        else:
+            for f in fillers:
+                (section_c if f == "c" else section_d)()
+        if "e" in sections:
+            _step(console, f"(e) API under {plan.concurrency} concurrent clients")
+            out["api"] = {"rows": await latency.api_load(stack, plan.concurrency, plan.api_s, broker_pid)}
+    finally:
+        if stack is not None:
+            await stack.stop()
+        if bare_rt is not None:
+            await bare_rt.stop()
+    if "a" in sections and not ("b" in sections and plan.idle_s >= 300):
+        await section_a()
+    if "evidence" not in out and any(s in sections for s in ("a", "b")):
+        out["evidence"] = evidence.run(plan.quick)

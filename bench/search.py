@@ -1,0 +1,108 @@
+"""(c) Candidate search: geo.index.PointIndex.within vs a vectorised geodesic scan vs geopy.
+
+Shelters are random points in Ontario's bounding box (seeded); queries are random points in the
+same box with the referral radius. The vectorised scan is the reference: pyproj's WGS84 geodesic
+(Karney) to every point in one call, kept within the radius, ranked by (distance, key); geopy's
+`geodesic` per point is the scan a first version would write. Identical means the same shelters
+in the same order, every distance within a micrometre.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from geo.distance import geodesic_km_many
+from geo.index import PointIndex
+
+ONTARIO = (41.68, 56.86, -95.16, -74.32)  # min lat, max lat, min lon, max lon
+TOLERANCE_KM = 1e-9
+
+
+def points(n: int, seed: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    lat0, lat1, lon0, lon1 = ONTARIO
+    keys = [f"s{i:06d}" for i in range(n)]
+    return keys, rng.uniform(lat0, lat1, n), rng.uniform(lon0, lon1, n)
+
+
+class VectorisedScan:
+    """Every point's geodesic distance in one vectorised pyproj call; arrays built once."""
+
+    def __init__(self, keys: list[str], lats: np.ndarray, lons: np.ndarray) -> None:
+        self.keys = np.array(keys, dtype=object)
+        self.lats, self.lons = lats, lons
+
+    def within(self, lat: float, lon: float, radius_km: float) -> list[tuple[str, float]]:
+        distances = geodesic_km_many(lat, lon, self.lats, self.lons)
+        inside = np.nonzero(distances <= radius_km)[0]
+        found = sorted(zip(distances[inside].tolist(), self.keys[inside].tolist()))
+        return [(key, d) for d, key in found]
+
+
+def geopy_within(keys, lats, lons, lat: float, lon: float, radius_km: float) -> list[tuple[str, float]]:
+    """The scan one writes first: geopy's geodesic to every point, one at a time."""
+    from geopy.distance import geodesic
+
+    found = []
+    for key, plat, plon in zip(keys, lats.tolist(), lons.tolist()):
+        km = geodesic((lat, lon), (plat, plon)).km
+        if km <= radius_km:
+            found.append((km, key))
+    found.sort()
+    return [(key, d) for d, key in found]
+
+
+def same(a: list[tuple[str, float]], b: list[tuple[str, float]], tol_km: float = TOLERANCE_KM) -> bool:
+    return [k for k, _ in a] == [k for k, _ in b] and all(abs(x - y) <= tol_km for (_, x), (_, y) in zip(a, b))
+
+
+def _timed(fn, queries) -> tuple[list, float]:
+    started = time.perf_counter()
+    results = [fn(lat, lon) for lat, lon in queries]
+    return results, time.perf_counter() - started
+
+
+def run(sizes: list[int], queries: int, geopy_queries: dict[int, int], radius_km: float = 100.0,
+        seed: int = 2025) -> list[dict]:
+    rows = []
+    for n in sizes:
+        keys, lats, lons = points(n, seed + n)
+        t = time.perf_counter()
+        index = PointIndex(zip(keys, lats.tolist(), lons.tolist()))
+        build_s = time.perf_counter() - t
+        scan = VectorisedScan(keys, lats, lons)
+        qkeys, qlats, qlons = points(queries, seed + 1)
+        qs = list(zip(qlats.tolist(), qlons.tolist()))
+        index.within(*qs[0], radius_km)  # warm-up
+        scan.within(*qs[0], radius_km)
+        got, index_s = _timed(lambda la, lo: index.within(la, lo, radius_km), qs)
+        ref, scan_s = _timed(lambda la, lo: scan.within(la, lo, radius_km), qs)
+        identical = sum(same(a, b) for a, b in zip(got, ref))
+        _, limited_s = _timed(lambda la, lo: index.within(la, lo, radius_km, limit=25), qs)
+        # The floor under any exact search: one geodesic per shelter it returns.
+        picks = [np.array([int(k[1:]) for k, _ in r], dtype=np.intp) for r in ref]
+        t = time.perf_counter()
+        for (la, lo), pick in zip(qs, picks):
+            geodesic_km_many(la, lo, lats[pick], lons[pick])
+        results_geodesic_s = time.perf_counter() - t
+        row = {
+            "shelters": n, "radius_km": radius_km, "queries": queries, "index_build_s": round(build_s, 3),
+            "mean_candidates": round(float(np.mean([len(r) for r in ref])), 1),
+            "index_qps": round(queries / index_s, 1), "vectorised_qps": round(queries / scan_s, 2),
+            "identical_share": identical / queries,
+            "index_limit25_qps": round(queries / limited_s, 1),
+            "geodesics_of_results_share": round(results_geodesic_s / index_s, 2),
+        }
+        row["ratio_vs_vectorised"] = round(row["index_qps"] / row["vectorised_qps"], 1)
+        g = geopy_queries.get(n, 0)
+        if g:
+            gq = qs[:g]
+            gres, geopy_s = _timed(lambda la, lo: geopy_within(keys, lats, lons, la, lo, radius_km), gq)
+            row["geopy_queries"] = g
+            row["geopy_qps"] = round(g / geopy_s, 4)
+            row["ratio_vs_geopy"] = round(row["index_qps"] / row["geopy_qps"], 0)
+            # geopy (geographiclib in Python) and pyproj (PROJ's C port) agree to nanometres
+            row["identical_share_vs_geopy"] = sum(same(a, b, 1e-6) for a, b in zip(got[:g], gres)) / g
+        rows.append(row)
+    return rows

@@ -1,0 +1,38 @@
+"""The benchmark's search and hazard sections at tiny sizes: the fast paths give the reference's answers.
+
+A real check of the results the benchmark compares against, never of timings.
+"""
+from __future__ import annotations
+
+from bench import hazards, search
+
+
+def test_candidate_search_ranks_the_same_shelters_as_a_geodesic_scan_and_as_geopy():
+    rows = search.run(sizes=[300, 3000], queries=12, geopy_queries={300: 2}, radius_km=100.0, seed=11)
+
+    for row in rows:
+        assert row["identical_share"] == 1.0, row
+        assert row["mean_candidates"] > 0, row
+    assert rows[0]["identical_share_vs_geopy"] == 1.0
+
+
+def test_a_search_radius_that_finds_nothing_agrees_too():
+    rows = search.run(sizes=[200], queries=5, geopy_queries={}, radius_km=0.5, seed=3)
+
+    assert rows[0]["identical_share"] == 1.0
+
+
+def test_hazard_zones_name_the_same_areas_as_a_loop_over_every_polygon():
+    row = hazards.run(n_areas=40, n_queries=400, seed=5)
+
+    assert row["identical_share"] == 1.0, row
+    assert 0 < row["queries_inside_any"] < 1, row
+
+
+def test_the_naive_loop_sees_a_point_inside_a_circle_and_not_outside_it():
+    polygons = hazards.areas(2, seed=1)
+    key, circle = next(iter(polygons.items()))
+    centre = circle.centroid
+
+    assert key in hazards.naive(polygons, centre.y, centre.x)
+    assert hazards.naive(polygons, 10.0, 10.0) == []
