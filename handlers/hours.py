@@ -165,8 +165,10 @@ class HoursTotals:
             if target_id in self.entries:
                 self._add(self.entries[target_id], 1)
 
-    def for_incident(self, incident_id: str) -> IncidentHours:
-        cells = sorted(self._cells.get(incident_id, {}).items())
+    def for_incident(self, incident_id: str, partner_id: str | None = None) -> IncidentHours:
+        """Totals for the incident; only `partner_id`'s own when given (what a partner may see)."""
+        cells = sorted((k, v) for k, v in self._cells.get(incident_id, {}).items()
+                       if partner_id is None or k[0] == partner_id)
         rows = [HoursRow(partner_id=p, activity=a, date=d, entries=n, volunteers=v, hours=h / 100)
                 for (p, a, d), (n, v, h) in cells]
 

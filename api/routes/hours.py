@@ -63,10 +63,10 @@ async def log_hours(body: HoursEntry, actor: PartnerRole, c: ContainerDep, respo
 
 @router.get("/v1/volunteer-hours/{entry_id}", response_model=HoursLogged,
             responses={404: {"description": "no such entry"}})
-async def get_hours(entry_id: IdPath, _: AnyRole, c: ContainerDep):
-    """One logged entry."""
+async def get_hours(entry_id: IdPath, actor: AnyRole, c: ContainerDep):
+    """One logged entry; a partner sees only its own."""
     entry = c.views.get(HOURS_LOG, entry_id)
-    if entry is None:
+    if entry is None or (actor.role == "partner" and entry.partner_id != actor.partner_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no volunteer-hours entry {entry_id!r}")
     return entry
 
@@ -88,13 +88,13 @@ def _csv(c, totals: IncidentHours) -> str:
     responses={200: {"content": {"text/csv": {}}, "description": "JSON totals, or CSV rows with `?format=csv`"},
                404: {"description": "no such incident"}},
 )
-async def incident_hours(incident_id: IdPath, _: AnyRole, c: ContainerDep,
+async def incident_hours(incident_id: IdPath, actor: AnyRole, c: ContainerDep,
                          format: Literal["json", "csv"] = Query("json", description="`csv` for a spreadsheet")):
     """Volunteer hours for an incident: totals by partner, activity and day; each correction counted
-    instead of the entry it corrects."""
+    instead of the entry it corrects. A partner sees only its own hours."""
     if c.views.get(INCIDENT_STATE, incident_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id!r}")
-    totals = c.hours.for_incident(incident_id)
+    totals = c.hours.for_incident(incident_id, actor.partner_id if actor.role == "partner" else None)
     if format == "csv":
         return PlainTextResponse(
             _csv(c, totals), media_type="text/csv",

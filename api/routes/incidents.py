@@ -67,7 +67,7 @@ async def list_incidents(
     return incidents[offset : offset + limit]
 
 
-def _get(c, incident_id: IdPath) -> Incident:
+def _get(c, incident_id: str) -> Incident:
     incident = c.views.get(INCIDENT_STATE, incident_id)
     if incident is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id!r}")

@@ -45,7 +45,7 @@ class PartnerView(BaseModel):
     commitments: list[CommitmentView] | None = None
 
 
-def sees_commitments(actor: Actor, partner_id: IdPath) -> bool:
+def sees_commitments(actor: Actor, partner_id: str) -> bool:
     return actor.role in ("admin", "manager") or (actor.role == "partner" and actor.partner_id == partner_id)
 
 

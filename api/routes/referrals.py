@@ -79,7 +79,7 @@ def answer(c, referral: Referral, place: str | None = None) -> ReferralAnswer:
     )
 
 
-def _respond(c, referral: Referral | None, referral_id: IdPath, place: str | None = None) -> JSONResponse:
+def _respond(c, referral: Referral | None, referral_id: str, place: str | None = None) -> JSONResponse:
     if referral is None or referral.status == "pending":
         body = {"id": referral_id, "status": "pending", "href": f"/v1/referrals/{referral_id}"}
         return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED)
@@ -101,7 +101,7 @@ async def _locate(c, location: Point | Place) -> tuple[Point, str | None]:
     return Point(lat=found.latitude, lon=found.longitude), found.address
 
 
-def _owned(c, referral_id: IdPath, actor: Actor) -> Referral:
+def _owned(c, referral_id: str, actor: Actor) -> Referral:
     referral = c.views.get(REFERRAL_STATE, referral_id)
     if referral is None or (actor.role != "admin" and referral.requested_by != actor.sub):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no referral {referral_id!r} of yours")

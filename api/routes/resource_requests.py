@@ -9,16 +9,31 @@ from api.deps import AnyRole, ContainerDep, Manager
 from api.schemas import Accepted, ERRORS, IdPath, IdempotencyKey, accepted, check_idempotency_key
 from bus.topics import INCIDENT_STATE, REQUEST_STATE, REQUESTS
 from handlers.requests import CancelRequest, FulfilRequest, RaiseRequest, ResourceRequest, ResourceRequestBody
+from handlers.common import Actor
 from handlers.taxonomy import ResourceType
 
 router = APIRouter(prefix="/v1/resource-requests", tags=["resource requests"], responses=ERRORS)
 
 
-def _accepted(request_id: IdPath):
+def _accepted(request_id: str):
     return accepted(f"/v1/resource-requests/{request_id}", request_id)
 
 
-def _get(c, request_id: IdPath) -> ResourceRequest:
+def seen_by(request: ResourceRequest, actor: Actor) -> ResourceRequest:
+    """A partner sees the totals but only its own commitments and claims, never the others'."""
+    if actor.role != "partner":
+        return request
+    own = actor.partner_id
+    return request.model_copy(update={
+        "commitments": {p: n for p, n in request.commitments.items() if p == own},
+        "claims": {k: claim for k, claim in request.claims.items() if claim.partner_id == own},
+        "candidates": [],
+        "waiting_at": request.waiting_at if request.waiting_at == own else None,
+        "asking": None,
+    })
+
+
+def _get(c, request_id: str) -> ResourceRequest:
     request = c.views.get(REQUEST_STATE, request_id)
     if request is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no resource request {request_id!r}")
@@ -58,7 +73,7 @@ async def raise_request(body: ResourceRequestBody, actor: Manager, c: ContainerD
 
 @router.get("", response_model=list[ResourceRequest])
 async def list_requests(
-    _: AnyRole,
+    actor: AnyRole,
     c: ContainerDep,
     incident_id: str | None = Query(None, max_length=128),
     status_: Literal["open", "committed", "cancelled", "fulfilled"] | None = Query(None, alias="status"),
@@ -73,13 +88,14 @@ async def list_requests(
         and (resource_type is None or r.resource_type == resource_type)
     ]
     found.sort(key=lambda r: (r.raised_at, r.id), reverse=True)
-    return found[offset : offset + limit]
+    return [seen_by(r, actor) for r in found[offset : offset + limit]]
 
 
 @router.get("/{request_id}", response_model=ResourceRequest, responses={404: {"description": "no such request"}})
-async def get_request(request_id: IdPath, _: AnyRole, c: ContainerDep):
-    """One request: status, commitments per partner, remaining, and what waits at a partner."""
-    return _get(c, request_id)
+async def get_request(request_id: IdPath, actor: AnyRole, c: ContainerDep):
+    """One request: status, commitments per partner, remaining, and what waits at a partner
+    (a partner sees only its own commitments)."""
+    return seen_by(_get(c, request_id), actor)
 
 
 @router.post(
