@@ -7,6 +7,7 @@ from bus import topics
 from muster.settings import Settings
 from streams import hours, incidents, partners, referrals, requests, shelters
 from streams.app import create_app
+from streams.delivery import deliver_every_fetch
 from streams.directories import Directories
 from streams.runtime import Clock, DeadLetters, guard_agents
 
@@ -14,6 +15,7 @@ from streams.runtime import Clock, DeadLetters, guard_agents
 def build_worker(settings: Settings, clock: Clock) -> faust.App:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(settings)
+    deliver_every_fetch(app)
     dead = DeadLetters(app.topic(settings.topic(topics.DEAD_LETTERS.name)), clock)
     directories = Directories(settings)
     app.add_dependency(directories)

@@ -1,0 +1,86 @@
+"""The consumer guard that keeps Faust at least once: nothing committed past an unprocessed offset."""
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+from faust.types import TP
+
+from streams.delivery import ForgetfulReadOffsets, deliver_every_fetch
+
+HOURS = TP("t.volunteer-hours", 0)
+
+
+class FakeConsumer:
+    """Just the parts of a Faust consumer the guard touches, with Faust's own commit arithmetic."""
+
+    def __init__(self, committed: int | None) -> None:
+        self._read_offset = {}
+        self._acked = defaultdict(list)
+        self._committed_offset = defaultdict(lambda: None, {HOURS: committed} if committed else {})
+        self.sought: dict = {}
+
+    def assignment(self):
+        return {HOURS}
+
+    async def perform_seek(self) -> None: ...
+
+    async def earliest_offsets(self, *tps):
+        return {tp: 0 for tp in tps}
+
+    async def seek(self, tp, offset) -> None:
+        self.sought[tp] = offset
+
+    def _new_offset(self, tp):
+        acked = sorted(self._acked[tp])
+        if not acked:
+            return None
+        end = acked[0]
+        while end + 1 in acked:
+            end += 1
+        self._acked[tp] = [o for o in acked if o > end]
+        return end + 1
+
+
+class FakeApp:
+    def __init__(self, consumer: FakeConsumer) -> None:
+        self._new_consumer = lambda: consumer
+        self.topics = type("Topics", (), {"acks_enabled_for": staticmethod(lambda topic: topic.endswith("hours"))})()
+
+
+def guarded(committed: int | None) -> FakeConsumer:
+    app = FakeApp(FakeConsumer(committed))
+    deliver_every_fetch(app)
+    consumer = app._new_consumer()
+    asyncio.run(consumer.perform_seek())
+    return consumer
+
+
+def test_read_offsets_are_never_remembered_so_no_gap_is_assumed():
+    offsets = ForgetfulReadOffsets()
+    offsets[HOURS] = 41
+    assert offsets[HOURS] is None
+
+
+def test_nothing_is_committed_past_a_hole_left_by_a_skipped_event():
+    consumer = guarded(committed=241)
+    consumer._acked[HOURS] = [256, 257]
+    assert consumer._new_offset(HOURS) is None
+    consumer._acked[HOURS] = [241, 242, 243]
+    assert consumer._new_offset(HOURS) == 244
+
+
+def test_the_hole_is_remembered_even_when_faust_forgets_its_committed_offset():
+    consumer = guarded(committed=75)
+    consumer._committed_offset.clear()
+    consumer._acked[HOURS] = [522]
+    assert consumer._new_offset(HOURS) is None
+
+
+def test_a_partition_with_nothing_committed_is_read_from_its_beginning():
+    consumer = guarded(committed=None)
+    assert consumer.sought == {HOURS: 0}
+    consumer._acked[HOURS] = [5, 6]
+    assert consumer._new_offset(HOURS) is None
+    consumer._acked[HOURS] = [0, 1, 2]
+    assert consumer._new_offset(HOURS) == 3
