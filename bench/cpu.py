@@ -58,3 +58,24 @@ class CpuMeter:
             "others_cores": round(max(0.0, box - sum(used.values())) / wall, 2) if wall > 0 else None,
             "nproc": os.cpu_count(),
         }
+
+
+def merge(windows: list[dict]) -> dict:
+    """One window's figures from several (CPU seconds and wall time added up)."""
+    if not windows:
+        return {}
+    wall = sum(w["wall_s"] for w in windows)
+    cpu: dict[str, float] = {}
+    for w in windows:
+        for name, s in w["cpu_s"].items():
+            cpu[name] = cpu.get(name, 0.0) + s
+    box = sum((w["box_busy_cores"] or 0) * w["wall_s"] for w in windows)
+    others = sum((w["others_cores"] or 0) * w["wall_s"] for w in windows)
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": {k: round(v, 2) for k, v in cpu.items()},
+        "cores": {k: round(v / wall, 2) for k, v in cpu.items()} if wall else {},
+        "box_busy_cores": round(box / wall, 2) if wall else None,
+        "others_cores": round(others / wall, 2) if wall else None,
+        "nproc": windows[0].get("nproc"),
+    }

@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench import kafka
 from bench.cpu import CpuMeter
+from bench.cpu import merge as merge_cpu
 from bench.env import StackEnv
 from bench.mix import REGION, Command, Mix
 from bench.procs import ApiProc, passthrough, worker
@@ -44,8 +45,14 @@ class Sample:
     elapsed_s: float = 0.0
 
     def summary(self, **extra) -> dict:
+        cpu = extra.get("cpu") or {}
+        per_request = {}
+        if cpu and self.ok:
+            per_request = {name: round(1000.0 * used / (self.ok + self.errors), 3)
+                           for name, used in cpu.get("cpu_s", {}).items()}
         return {
             **extra,
+            "cpu_ms_per_request": per_request,
             "requests": self.ok + self.errors, "ok": self.ok, "errors": self.errors,
             "p50_ms": round(percentile(self.latencies_ms, 50), 2),
             "p99_ms": round(percentile(self.latencies_ms, 99), 2),
@@ -151,10 +158,10 @@ class BareRoundTrip:
 class MusterStack:
     """One worker and one API on fresh topics, with shelters and incidents in place."""
 
-    def __init__(self, bootstrap: str, mix: Mix, workers: int = 1) -> None:
+    def __init__(self, bootstrap: str, mix: Mix, workers: int = 1, partitions: int = 8) -> None:
         self.bootstrap = bootstrap
         self.mix = mix
-        self.stack = StackEnv(bootstrap)
+        self.stack = StackEnv(bootstrap, partitions=partitions)
         self.settings = self.stack.settings()
         self.n_workers = workers
         self.rng = random.Random(11)
@@ -172,7 +179,9 @@ class MusterStack:
         await kafka.produce(self.bootstrap, [(self.stack.topic(c.topic), c.key.encode(), c.value) for c in setup])
         await asyncio.to_thread(self.api.wait_ready)
         headers = {"Authorization": f"Bearer {mint(self.settings, 'navigator', sub='bench-navigator')}"}
-        limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+        # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so that a request never
+        # races the server closing the connection it reuses (a ReadError that is the client's doing).
+        limits = httpx.Limits(max_connections=512, max_keepalive_connections=512, keepalive_expiry=3.0)
         self.client = httpx.AsyncClient(base_url=self.api.base, headers=headers, timeout=30, limits=limits)
         deadline = time.monotonic() + 90
         while True:  # the API's views hold every shelter and incident
@@ -266,8 +275,8 @@ async def rates(bare: BareRoundTrip, stack: MusterStack, offered: list[float], d
             meter = CpuMeter(_pids(bare, stack, broker_pid)).start()
             m.append(await open_loop(stack.refer, rate, duration_s / rounds))
             cpu_m.append(meter.stop())
-        rows.append({"rate_per_s": rate, "bare": merge(b).summary(cpu=cpu_b[-1]),
-                     "referral": merge(m).summary(cpu=cpu_m[-1])})
+        rows.append({"rate_per_s": rate, "bare": merge(b).summary(cpu=merge_cpu(cpu_b)),
+                     "referral": merge(m).summary(cpu=merge_cpu(cpu_m))})
     return rows
 
 
@@ -324,13 +333,13 @@ async def api_load(stack: MusterStack, concurrency: int, duration_s: float, brok
         ("POST /v1/referrals", stack.refer),
     ]
     samples: dict[str, list[Sample]] = {label: [] for label, _ in endpoints}
-    cpu: dict[str, dict] = {}
+    cpu: dict[str, list[dict]] = {label: [] for label, _ in endpoints}
     for r in range(rounds):
         for label, call in endpoints[r % len(endpoints):] + endpoints[:r % len(endpoints)]:
             meter = CpuMeter(_pids(None, stack, broker_pid)).start()
             samples[label].append(await closed_loop(call, concurrency, duration_s / rounds))
-            cpu[label] = meter.stop()
-    return [merge(samples[label]).summary(endpoint=label, concurrency=concurrency, cpu=cpu[label])
+            cpu[label].append(meter.stop())
+    return [merge(samples[label]).summary(endpoint=label, concurrency=concurrency, cpu=merge_cpu(cpu[label]))
             for label, _ in endpoints]
 
 

@@ -1,6 +1,7 @@
 """py-spy sampling of a running worker or API, summarised as the functions that took the time."""
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
@@ -9,7 +10,32 @@ from pathlib import Path
 
 from bench.env import BENCH_HOME
 
-OURS = ("handlers/", "streams/", "geo/", "bus/", "api/")
+OURS = ("handlers/", "streams/", "geo/", "bus/", "api/", "muster/")
+IDLE_LEAVES = ("EpollSelector.select", "select", "poll", "epoll_wait", "Condition.wait", "Event.wait", "sleep",
+               "_worker (concurrent/futures", "SimpleQueue.get")
+PACKAGES = (  # (path prefix, what it is): a sample counts for the first one found from its leaf up
+    ("pydantic", "pydantic (JSON parse/dump, validation)"),
+    ("pydantic_core", "pydantic (JSON parse/dump, validation)"),
+    ("aiokafka/", "aiokafka (Kafka protocol, fetch/produce)"),
+    ("faust/", "Faust (streams, agents, tables)"),
+    ("mode/", "Faust (streams, agents, tables)"),
+    ("fastapi/", "HTTP stack (uvicorn, starlette, fastapi)"),
+    ("starlette/", "HTTP stack (uvicorn, starlette, fastapi)"),
+    ("uvicorn/", "HTTP stack (uvicorn, starlette, fastapi)"),
+    ("h11/", "HTTP stack (uvicorn, starlette, fastapi)"),
+    ("anyio/", "HTTP stack (uvicorn, starlette, fastapi)"),
+    ("shapely/", "geometry (shapely, pyproj, numpy)"),
+    ("pyproj/", "geometry (shapely, pyproj, numpy)"),
+    ("numpy/", "geometry (shapely, pyproj, numpy)"),
+    ("handlers/", "Muster's own frames"),
+    ("streams/", "Muster's own frames"),
+    ("geo/", "Muster's own frames"),
+    ("bus/", "Muster's own frames"),
+    ("api/", "Muster's own frames"),
+    ("asyncio/", "event loop and sockets (asyncio)"),
+    ("selectors.py", "event loop and sockets (asyncio)"),
+    ("threading.py", "threads (hand-offs)"),
+)
 
 
 class Profiler:
@@ -31,6 +57,7 @@ class Profiler:
             self.error = "py-spy is not installed (pip install py-spy)"
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
             ["py-spy", "record", "--pid", str(self.pid), "--rate", str(self.rate), "--format", "raw",
              "--nonblocking", "--output", str(self.path), "--duration", "3600"],
@@ -52,43 +79,50 @@ class Profiler:
         return summarise(self.path)
 
 
-def _frame_name(frame: str) -> str:
-    # py-spy raw frames look like "function (path/to/file.py:123)"
-    name, _, where = frame.partition(" (")
-    where = where.rstrip(")")
-    path = where.rsplit(":", 1)[0]
-    for root in OURS + ("site-packages/",):
-        if root in path:
-            path = path[path.index(root) + (len("site-packages/") if root == "site-packages/" else 0):]
-            break
-    return f"{name} ({path})"
+_FRAME = re.compile(r"^(?P<name>.*) \((?P<path>[^()]*?)(?::\d+)?\)$")
+
+
+def _parse(frame: str) -> tuple[str, str]:
+    found = _FRAME.match(frame)
+    if not found:
+        return frame, ""
+    path = found.group("path")
+    if "site-packages/" in path:
+        path = path.split("site-packages/", 1)[1]
+    return found.group("name"), path
 
 
 def summarise(path: Path, top: int = 12) -> dict:
-    """Share of samples in each function (inclusive) and at each leaf (self), busy samples only."""
+    """Shares of busy samples: per function (inclusive), at the leaf (self), and per package."""
     inclusive: Counter[str] = Counter()
     leaf: Counter[str] = Counter()
+    package: Counter[str] = Counter()
     total = 0
     for line in Path(path).read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
+        frames = [_parse(f) for f in stack.split(";") if f]
+        if not frames or frames[-1][0].startswith(IDLE_LEAVES) or frames[-1][1].startswith("concurrent/futures"):
+            continue  # waiting for the network, a timer or work: not busy
         n = int(count)
-        frames = [f for f in stack.split(";") if f]
-        if frames and frames[-1].startswith(("select ", "epoll_wait", "poll ", "_run_once")) and "idle" not in frames[-1]:
-            pass
-        names = [_frame_name(f) for f in frames]
-        if names and names[-1].split(" (")[0] in ("select", "poll", "epoll_wait", "wait", "sleep"):
-            continue  # waiting for the network or a timer: not work
         total += n
+        names = [f"{name} ({where})" for name, where in frames]
         for name in set(names):
             inclusive[name] += n
-        if names:
-            leaf[names[-1]] += n
-    def shares(counter: Counter[str], only_ours: bool) -> list[tuple[str, float]]:
-        items = [(k, v) for k, v in counter.most_common() if not only_ours or any(r in k for r in OURS)]
+        leaf[names[-1]] += n
+        for _, where in reversed(frames):
+            kind = next((label for prefix, label in PACKAGES if where.startswith(prefix)), None)
+            if kind:
+                package[kind] += n
+                break
+        else:
+            package["other"] += n
+
+    def shares(counter: Counter[str], only_ours: bool = False) -> list[tuple[str, float]]:
+        items = [(k, v) for k, v in counter.most_common()
+                 if not only_ours or k.rsplit(" (", 1)[-1].startswith(OURS)]
         return [(k, round(100.0 * v / total, 1)) for k, v in items[:top]] if total else []
-    return {"busy_samples": total, "file": str(path),
-            "ours_inclusive_pct": shares(inclusive, True),
-            "all_inclusive_pct": shares(inclusive, False),
-            "self_pct": shares(leaf, False)}
+
+    return {"busy_samples": total, "file": str(path), "by_package_pct": shares(package),
+            "ours_inclusive_pct": shares(inclusive, True), "self_pct": shares(leaf)}

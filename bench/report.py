@@ -57,15 +57,23 @@ def rows(results: dict) -> list[dict]:
                 return "not run"
             if "error" in r:
                 return f"error: {r['error'][:80]}"
-            return f"{_fmt(r['events_per_s'])} ev/s (p10–p90 {_fmt(r['steady_events_per_s'])}), {_fmt(r['cpu_ms_per_event'])} CPU ms/ev"
+            return (f"{_fmt(r['events_per_s'])} ev/s (p10–p90 {_fmt(r['steady_events_per_s'])}), "
+                    f"{_fmt(r['cpu_ms_per_event'])} CPU ms/ev; others {_fmt((r.get('cpu') or {}).get('others_cores'))} cores")
 
         out.append(_row("a throughput", "bare aiokafka pass-through ×1 (baseline)", desc(bare1), key="a.bare1"))
+        def per_core(r, base):
+            if not r or not base or "error" in r or "error" in base:
+                return ""
+            return f"; per CPU second: {_fmt(_ratio(base.get('cpu_ms_per_event'), r.get('cpu_ms_per_event')))}×"
+
         ratio = _ratio(eps(m1), eps(bare1))
-        out.append(_row("a throughput", "Muster pipeline, 1 worker", desc(m1), f"bare ×1: {_fmt(eps(bare1))} ev/s",
+        out.append(_row("a throughput", "Muster pipeline, 1 worker", desc(m1),
+                        f"bare ×1: {_fmt(eps(bare1))} ev/s{per_core(m1, bare1)}",
                         ratio, "≥ 0.5× bare", None if ratio is None else ratio >= 0.5, "a.pipeline"))
         if faust1:
             out.append(_row("a throughput", "reference: Faust forwarding agent ×1 (no handlers)", desc(faust1),
-                            f"bare ×1: {_fmt(eps(bare1))} ev/s", _ratio(eps(faust1), eps(bare1)), key="a.faust1"))
+                            f"bare ×1: {_fmt(eps(bare1))} ev/s{per_core(faust1, bare1)}", _ratio(eps(faust1), eps(bare1)),
+                            key="a.faust1"))
         ratio = _ratio(eps(m2), eps(m1))
         out.append(_row("a throughput", "Muster pipeline, 2 workers", desc(m2), f"1 worker: {_fmt(eps(m1))} ev/s",
                         ratio, "≥ 1.6× 1 worker", None if ratio is None else ratio >= 1.6, "a.scaling"))
@@ -77,9 +85,13 @@ def rows(results: dict) -> list[dict]:
         for r in lat.get("rates", []):
             rate, b, m = r["rate_per_s"], r["bare"], r["referral"]
             ratio = _ratio(m["p99_ms"], b["p99_ms"])
+            cpu_m = m.get("cpu_ms_per_request", {})
             out.append(_row("b latency", f"referral round trip at {rate:g}/s: p50 / p99",
-                            f"{_fmt(m['p50_ms'])} / {_fmt(m['p99_ms'])} ms ({m['errors']} errors)",
-                            f"bare: {_fmt(b['p50_ms'])} / {_fmt(b['p99_ms'])} ms", ratio, "p99 ≤ 5× bare",
+                            f"{_fmt(m['p50_ms'])} / {_fmt(m['p99_ms'])} ms ({m['errors']} errors); CPU ms/referral: "
+                            f"API {_fmt(cpu_m.get('api'))}, worker {_fmt(cpu_m.get('worker-1'))}; others "
+                            f"{_fmt((m.get('cpu') or {}).get('others_cores'))} cores",
+                            f"bare: {_fmt(b['p50_ms'])} / {_fmt(b['p99_ms'])} ms; others "
+                            f"{_fmt((b.get('cpu') or {}).get('others_cores'))} cores", ratio, "p99 ≤ 5× bare",
                             None if ratio is None else ratio <= 5 and not m["errors"], f"b.p99ratio.{rate:g}"))
             if rate == 50:
                 out.append(_row("b latency", "referral p99 at 50/s", f"{_fmt(m['p99_ms'])} ms", "", None, "< 50 ms",
@@ -127,9 +139,13 @@ def rows(results: dict) -> list[dict]:
         api_rows = s["api"]["rows"]
         health = next((r for r in api_rows if r["endpoint"] == "GET /healthz"), None)
         for r in api_rows:
+            cpu = r.get("cpu_ms_per_request", {})
             out.append(_row("e API", f"{r['endpoint']} ×{r['concurrency']} concurrent",
                             f"{_fmt(r['achieved_per_s'])} req/s, p50 {_fmt(r['p50_ms'])} / p99 {_fmt(r['p99_ms'])} ms"
-                            + (f", {r['errors']} errors" if r["errors"] else ""),
+                            + (f", {r['errors']} errors" if r["errors"] else "")
+                            + f"; CPU ms/req: API {_fmt(cpu.get('api'))}, client {_fmt(cpu.get('bench'))}"
+                            + (f", worker {_fmt(cpu.get('worker-1'))}" if r["endpoint"].startswith("POST") else "")
+                            + f"; others {_fmt((r.get('cpu') or {}).get('others_cores'))} cores",
                             "" if r is health else f"healthz {_fmt(health['achieved_per_s'] if health else None)} req/s",
                             None if r is health else _ratio(r["achieved_per_s"], health["achieved_per_s"] if health else None),
                             key=f"e.{r['endpoint']}"))
@@ -139,8 +155,8 @@ def rows(results: dict) -> list[dict]:
 # --- why targets were missed ------------------------------------------------------------------
 
 
-def _top(profile: dict | None, what: str = "ours_inclusive_pct", n: int = 6) -> str:
-    if not profile or not profile.get(what):
+def _top(profile, what: str = "ours_inclusive_pct", n: int = 6) -> str:
+    if not isinstance(profile, dict) or not profile.get(what):
         return "(no profile)"
     return "; ".join(f"{name} {pct}%" for name, pct in profile[what][:n])
 
@@ -169,9 +185,10 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
                f"per-event machinery (stream iteration, acks, its producer buffer, the consumer thread hand-off). "
                if f.get("cpu_ms_per_event") else "")
             + "On top of it, a referral is three agent events (RequestReferral, HoldBed, BedHeld) and two snapshot "
-            "writes, and every event re-parses its state snapshot from JSON and writes it back whole. "
-            f"Worker profile (share of busy samples, Muster frames): {_top(m.get('profile'))}. "
-            f"Leaf functions: {_top(m.get('profile'), 'self_pct', 8)}. {_cpu_line(m.get('cpu'))}")
+            "writes, and every event re-parses its state snapshot from JSON and writes it back whole (a shelter's "
+            "snapshot holds every hold: see the evidence table below). "
+            f"Worker profile, busy samples by package: {_top(m.get('profile'), 'by_package_pct', 8)}. "
+            f"Muster frames (inclusive): {_top(m.get('profile'), 'ours_inclusive_pct', 8)}. {_cpu_line(m.get('cpu'))}")
     if "a.scaling" in missed:
         by = {(r.get("kind"), r.get("processes")): r for r in s["throughput"]["rows"]}
         m2, b1, b2 = by.get(("muster", 2), {}), by.get(("bare", 1), {}), by.get(("bare", 2), {})
@@ -204,11 +221,16 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
         api_profile = mr["profiles"].get("max-rate-api")
         worker_profile = mr["profiles"].get("max-rate-worker-1")
         last = mr["steps"][-1] if mr["steps"] else {}
+        cpu_req = last.get("cpu_ms_per_request", {})
         notes.append(
-            f"**Where the referral rate stops (b).** At {_fmt(last.get('rate_per_s'))}/s offered: "
-            f"{_cpu_line(last.get('cpu'))} API profile (busy samples, Muster and library frames): "
-            f"{_top(api_profile, 'ours_inclusive_pct', 8)}; leaves: {_top(api_profile, 'self_pct', 8)}. "
-            f"Worker: {_top(worker_profile, 'ours_inclusive_pct', 5)}.")
+            f"**Where the referral rate stops (b).** At {_fmt(last.get('rate_per_s'))}/s offered a referral cost "
+            f"{_fmt(cpu_req.get('api'))} CPU ms in the API and {_fmt(cpu_req.get('worker-1'))} ms in the worker. "
+            f"{_cpu_line(last.get('cpu'))} Profiles over the whole step-up, busy samples by package — API: "
+            f"{_top(api_profile, 'by_package_pct', 7)}; worker: {_top(worker_profile, 'by_package_pct', 7)}. "
+            f"Hottest leaves in the API: {_top(api_profile, 'self_pct', 6)}; in the worker: "
+            f"{_top(worker_profile, 'self_pct', 6)}. Muster's own code is a small share: the cost is one Kafka "
+            "request and socket write per record, because records trickle in one at a time at these rates "
+            "(each fetch by the API's views encodes and decodes every partition of the 7 topics they follow).")
     for r in s.get("search", {}).get("rows", []):
         n = r["shelters"]
         if f"c.vec.{n}" in missed:
@@ -218,8 +240,8 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
                 f"for the box candidates around them): just the geodesics of the results take "
                 f"{r['geodesics_of_results_share']:.0%} of the index's query time. The scan computes {n:,}, so the ratio "
                 f"cannot exceed about {n / max(1.0, r['mean_candidates']):,.0f}× at this radius whatever the index does. "
-                f"`within(..., limit=25)` runs at {_fmt(r['index_limit25_qps'])} q/s: the limit is applied after "
-                "every exact distance, so it does not help yet.")
+                f"`within(..., limit=25)` runs at {_fmt(r['index_limit25_qps'])} q/s: the limit trims only the "
+                "ranking, every shelter in the radius still gets an exact geodesic.")
         if f"c.geopy.{n}" in missed:
             notes.append(
                 f"**Index vs geopy at {n:,} shelters (c).** geopy takes {1e6 / (r['geopy_qps'] * n):,.0f} µs per "
@@ -240,6 +262,28 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
 
 
 # --- output -----------------------------------------------------------------------------------
+
+
+def _others(results: dict) -> str:
+    """Mean and range of the CPU other tenants used during the timed windows."""
+    found: list[float] = []
+
+    def walk(x):
+        if isinstance(x, dict):
+            if "others_cores" in x and isinstance(x.get("others_cores"), (int, float)) and "wall_s" in x:
+                found.append(float(x["others_cores"]))
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(results.get("sections", {}))
+    if not found:
+        return "not measured"
+    nproc = results.get("machine", {}).get("nproc")
+    return (f"{sum(found) / len(found):.2f} of {nproc} cores on average "
+            f"(from {min(found):.2f} to {max(found):.2f} across {len(found)} windows)")
 
 
 def show(results: dict, console: Console) -> None:
@@ -310,6 +354,9 @@ def write(results: dict, folder: Path) -> None:
         "load is reported next to each figure in RESULTS.json as `others_cores`).",
         "",
         "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
+        "",
+        f"**Load from other tenants during the measurements: {_others(results)}** — figures on this box move "
+        "with it; CPU ms per event or request (next to each figure) move much less.",
         "",
         "Every ratio is to a baseline measured side by side in the same run. Targets are marked, never asserted.",
         "",

@@ -50,13 +50,13 @@ class Plan:
     @staticmethod
     def make(quick: bool, idle_s: float | None) -> "Plan":
         if quick:
-            return Plan(quick=True, events=2500, shelters=400, rate_s=5, rates=(10, 50),
-                        idle_s=30 if idle_s is None else idle_s, steps=(50, 75, 100, 150, 200, 300), step_s=3,
+            return Plan(quick=True, events=2000, shelters=400, rate_s=5, rates=(10, 50),
+                        idle_s=30 if idle_s is None else idle_s, steps=(10, 20, 35, 50, 75, 100, 150, 200), step_s=3,
                         api_s=3, concurrency=32, search_sizes=(1000, 10000, 100000), search_queries=40,
-                        geopy_queries={1000: 3, 10000: 2}, hazard_areas=300, hazard_queries=3000, two_bare=True,
-                        baseline_repeat=4)
+                        geopy_queries={1000: 3, 10000: 2}, hazard_areas=300, hazard_queries=3000, two_bare=False,
+                        baseline_repeat=5)
         return Plan(quick=False, events=10000, shelters=400, rate_s=10, rates=(10, 50),
-                    idle_s=600 if idle_s is None else idle_s, steps=(50, 75, 100, 150, 200, 300, 400), step_s=5,
+                    idle_s=600 if idle_s is None else idle_s, steps=(10, 20, 35, 50, 75, 100, 150, 200, 300), step_s=5,
                     api_s=6, concurrency=32, search_sizes=(1000, 10000, 100000), search_queries=150,
                     geopy_queries={1000: 5, 10000: 3, 100000: 1}, hazard_areas=300, hazard_queries=20000,
                     two_bare=True, baseline_repeat=4)
@@ -185,7 +185,8 @@ async def _run(plan: Plan, sections: list[str], broker: str | None, profile: boo
             out["latency"] = {"rates": rows}
             idle_since = time.monotonic()
             _step(console, f"(b) idle for {plan.idle_s:g} s (running {', '.join(SECTIONS[f] for f in fillers + (['a'] if a_in_idle else [])) or 'nothing'} meanwhile)")
-            meter = CpuMeter({"api": stack.api.pid, "worker": stack.workers[0].pid, "echo": bare_rt.echo.pid}).start()
+            meter = CpuMeter({"api": stack.api.pid, "worker": stack.workers[0].pid, "echo": bare_rt.echo.pid,
+                              "bench (running the other sections)": os.getpid()}).start()
             for f in fillers:
                 await asyncio.to_thread(section_c if f == "c" else section_d)
             if a_in_idle:
