@@ -173,17 +173,29 @@ class Snapshots(Generic[M]):
     def __init__(self, table, model: type[M]) -> None:
         self.table = table
         self.model = model
+        self._decoded: dict[str, tuple[bytes, M]] = {}
+        """The model last read or written per key, reused while the table holds the same bytes."""
 
     def get(self, key: str) -> M | None:
         raw = self.table.get(key.encode())
-        return None if raw is None else self.model.model_validate_json(raw)
+        if raw is None:
+            return None
+        known = self._decoded.get(key)
+        if known is not None and known[0] is raw:
+            return known[1]
+        value = self.model.model_validate_json(raw)
+        self._decoded[key] = (raw, value)
+        return value
 
     def put(self, key: str, value: M) -> None:
-        self.table[key.encode()] = value.model_dump_json(exclude_none=True).encode()
+        raw = value.model_dump_json(exclude_none=True).encode()
+        self.table[key.encode()] = raw
+        self._decoded[key] = (raw, value)
 
     def delete(self, key: str) -> None:
         """Removes the snapshot; a tombstone on the state topic removes it from every view."""
         self.table.pop(key.encode(), None)
+        self._decoded.pop(key, None)
 
     def items(self):
         for key, raw in list(self.table.items()):
