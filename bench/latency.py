@@ -12,6 +12,7 @@ do not slow the offered rate.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import random
@@ -326,11 +327,30 @@ async def api_load(stack: MusterStack, concurrency: int, duration_s: float, brok
         return stack.get("/v1/shelters", {"lat": round(rng.uniform(lat0, lat1), 4),
                                           "lon": round(rng.uniform(lon0, lon1), 4), "radius_km": 50})
 
+    from api.auth import mint
+
+    raw = RawHttp("127.0.0.1", stack.api.port, mint(stack.settings, "navigator", sub="bench-navigator-raw"))
+
+    def shelters_path() -> str:
+        return (f"/v1/shelters?lat={rng.uniform(lat0, lat1):.4f}&lon={rng.uniform(lon0, lon1):.4f}&radius_km=50")
+
+    async def raw_get(path: str) -> tuple[bool, str]:
+        status = await raw.request("GET", path)
+        return status == 200, str(status)
+
+    async def raw_refer() -> tuple[bool, str]:
+        status = await raw.request("POST", "/v1/referrals", json.dumps(stack.referral_body()).encode())
+        return status in (200, 201), str(status)
+
     endpoints = [
         ("GET /healthz", lambda: stack.get("/healthz")),
         ("GET /v1/shelters?lat&lon&radius_km=50", shelters),
         ("GET /v1/incidents", lambda: stack.get("/v1/incidents")),
         ("POST /v1/referrals", stack.refer),
+        ("raw: GET /healthz", lambda: raw_get("/healthz")),
+        ("raw: GET /v1/shelters?lat&lon&radius_km=50", lambda: raw_get(shelters_path())),
+        ("raw: GET /v1/incidents", lambda: raw_get("/v1/incidents")),
+        ("raw: POST /v1/referrals", raw_refer),
     ]
     samples: dict[str, list[Sample]] = {label: [] for label, _ in endpoints}
     cpu: dict[str, list[dict]] = {label: [] for label, _ in endpoints}
@@ -339,8 +359,65 @@ async def api_load(stack: MusterStack, concurrency: int, duration_s: float, brok
             meter = CpuMeter(_pids(None, stack, broker_pid)).start()
             samples[label].append(await closed_loop(call, concurrency, duration_s / rounds))
             cpu[label].append(meter.stop())
+            await raw.close()  # uvicorn drops connections idle for 5 s: never reuse one across runs
+    await raw.close()
     return [merge(samples[label]).summary(endpoint=label, concurrency=concurrency, cpu=merge_cpu(cpu[label]))
             for label, _ in endpoints]
+
+
+class RawHttp:
+    """A minimal HTTP/1.1 keep-alive client, one connection per concurrent caller.
+
+    httpx spends a few CPU ms per request at 32 concurrent requests, more than the API itself on
+    light endpoints, so on a 2-core box it would measure itself; this client costs tens of µs.
+    """
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port = host, port
+        self.auth = f"Authorization: Bearer {token}\r\n".encode()
+        self.conns: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def request(self, method: str, path: str, body: bytes | None = None) -> int:
+        conn = self.conns.pop() if self.conns else await asyncio.open_connection(self.host, self.port)
+        reader, writer = conn
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n".encode() + self.auth
+        if body is not None:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n".encode()
+        try:
+            writer.write(head + b"\r\n" + (body or b""))
+            header = await reader.readuntil(b"\r\n\r\n")
+            status = int(header[9:12])
+            length, chunked, close = 0, False, False
+            for line in header.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                    chunked = True
+                elif name == b"connection" and b"close" in value.lower():
+                    close = True
+            if chunked:
+                while True:
+                    size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
+                    await reader.readexactly(size + 2)
+                    if size == 0:
+                        break
+            elif length:
+                await reader.readexactly(length)
+        except BaseException:
+            writer.close()
+            raise
+        if close:
+            writer.close()
+        else:
+            self.conns.append(conn)
+        return status
+
+    async def close(self) -> None:
+        for _, writer in self.conns:
+            writer.close()
+        self.conns.clear()
 
 
 async def closed_loop(call, concurrency: int, duration_s: float) -> Sample:
