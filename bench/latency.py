@@ -193,7 +193,7 @@ class MusterStack:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"API sees {len(shelters)} shelters, {len(incidents)} incidents after 90 s")
             await asyncio.sleep(0.5)
-        for _ in range(20):  # warm-up
+        for _ in range(10):  # warm-up
             ok, label = await self.refer()
             if not ok:
                 raise RuntimeError(f"warm-up referral failed: {label}\n{self.api.log_tail()}")

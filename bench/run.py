@@ -50,10 +50,10 @@ class Plan:
     @staticmethod
     def make(quick: bool, idle_s: float | None) -> "Plan":
         if quick:
-            return Plan(quick=True, events=2000, shelters=400, rate_s=5, rates=(10, 50),
+            return Plan(quick=True, events=1500, shelters=400, rate_s=5, rates=(10, 50),
                         idle_s=30 if idle_s is None else idle_s, steps=(10, 20, 35, 50, 75, 100, 150, 200), step_s=3,
-                        api_s=3, concurrency=32, search_sizes=(1000, 10000, 100000), search_queries=40,
-                        geopy_queries={1000: 3, 10000: 2}, hazard_areas=300, hazard_queries=3000, two_bare=False,
+                        api_s=2, concurrency=32, search_sizes=(1000, 10000, 100000), search_queries=25,
+                        geopy_queries={1000: 2, 10000: 1}, hazard_areas=300, hazard_queries=3000, two_bare=False,
                         baseline_repeat=5)
         return Plan(quick=False, events=10000, shelters=400, rate_s=10, rates=(10, 50),
                     idle_s=600 if idle_s is None else idle_s, steps=(10, 20, 35, 50, 75, 100, 150, 200, 300), step_s=5,
