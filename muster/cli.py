@@ -105,11 +105,13 @@ def token(
 @cli.command()
 def seed(url: str = typer.Option(None, help="API base URL (default from settings)")) -> None:
     """Load the Ontario sample data (partners, shelters, ice-storm scenario) through the API."""
-    from muster.seed import load_sample
+    from muster.seed import load_sample, wait_ready
 
     settings = get_settings()
     _logging()
-    load_sample(url or f"http://{settings.api_host}:{settings.api_port}", settings, console)
+    base = url or f"http://{settings.api_host}:{settings.api_port}"
+    wait_ready(base, deadline_s=120)
+    load_sample(base, settings, console)
 
 
 @cli.command()

@@ -36,6 +36,7 @@ class RepeatFilter(logging.Filter):
 
 def configure(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     quiet = RepeatFilter()
     for handler in logging.getLogger().handlers:
         handler.addFilter(quiet)
