@@ -30,10 +30,43 @@ class IncidentDeclaration(Message):
     area: Area
 
 
+CodeMap = Annotated[
+    dict[Annotated[str, Field(max_length=128)],
+         Annotated[list[Annotated[str, Field(max_length=128)]], Field(max_length=2000)]],
+    Field(max_length=20),
+]
+"""CAP name/value codes grouped by name (`profile:CAP-CP:Location:0.3` -> census subdivisions)."""
+
+
+class IncidentSource(Record):
+    """Where an incident came from when another system issued it: a CAP 1.2 alert (handlers/cap.py).
+
+    Kept for the record and for finding the incident again from a later Update or Cancel; the
+    location geocodes (e.g. Statistics Canada census subdivisions under CAP-CP) say where the issuer
+    meant, independently of the area drawn."""
+
+    standard: Literal["CAP 1.2"] = "CAP 1.2"
+    profile: Annotated[str, Field(max_length=64)] | None = None
+    sender: Annotated[str, Field(min_length=1, max_length=255)]
+    identifier: Annotated[str, Field(min_length=1, max_length=255)]
+    sent: Timestamp
+    event: Annotated[str, Field(max_length=200)] | None = None
+    urgency: Annotated[str, Field(max_length=32)] | None = None
+    certainty: Annotated[str, Field(max_length=32)] | None = None
+    expires: Timestamp | None = None
+    event_codes: CodeMap = Field(default_factory=dict, description="eventCode values by valueName")
+    geocodes: CodeMap = Field(default_factory=dict, description="area geocode values by valueName")
+
+
+AreaNote = Annotated[str, Field(max_length=1000)]
+
+
 class DeclareIncident(IncidentDeclaration, Command):
     """An emergency manager declares an incident; the incident id makes it idempotent."""
 
     type: Literal["DeclareIncident"] = "DeclareIncident"
+    area_note: AreaNote | None = Field(None, description="what the issuer says of the area, e.g. that it is approximate")
+    source: IncidentSource | None = None
 
 
 class IncidentChanges(Message):
@@ -50,6 +83,7 @@ class UpdateIncident(IncidentChanges, Command):
 
     type: Literal["UpdateIncident"] = "UpdateIncident"
     id: Id
+    area_note: AreaNote | None = Field(None, description="what the issuer says of the new area")
 
 
 class CloseIncident(Command):
@@ -105,6 +139,7 @@ class Incident(Message):
     area: dict[str, Any]
     area_input: dict[str, Any]
     area_note: str | None = None
+    source: IncidentSource | None = None
     status: Literal["active", "closed"] = "active"
     declared_at: Timestamp
     updated_at: Timestamp
@@ -113,6 +148,10 @@ class Incident(Message):
     alerts: dict[str, PartnerAlert] = Field(default_factory=dict)
     applied_updates: list[str] = Field(default_factory=list)
     version: int = 1
+
+
+def _notes(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None
 
 
 def geometry_of(area) -> tuple[Any, str | None]:
@@ -161,7 +200,8 @@ def declare(state: Incident | None, cmd: DeclareIncident, now: datetime, reach: 
         severity=cmd.severity,
         area=to_geojson(geometry),
         area_input=cmd.area.model_dump(),
-        area_note=note,
+        area_note=_notes(cmd.area_note, note),
+        source=cmd.source,
         declared_at=now,
         updated_at=now,
         declared_by=cmd.actor.sub if cmd.actor else None,
@@ -187,7 +227,8 @@ def update(state: Incident | None, cmd: UpdateIncident, now: datetime, reach: li
         changes["severity"] = cmd.severity
     if cmd.area is not None:
         geometry, note = geometry_of(cmd.area)
-        changes.update(area=to_geojson(geometry), area_input=cmd.area.model_dump(), area_note=note)
+        changes.update(area=to_geojson(geometry), area_input=cmd.area.model_dump(),
+                       area_note=_notes(cmd.area_note, note))
     incident = state.model_copy(update=changes)
     return _alert(incident, reach if cmd.area is not None else [], now)
 

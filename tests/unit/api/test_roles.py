@@ -8,6 +8,7 @@ legitimate caller never meets a 404.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,8 @@ EVERYONE = set(CALLERS)
 SIGNED_IN = EVERYONE - {"none"}
 INCIDENT = SCENARIO["incidents"][0]["id"]
 ENTRY = SCENARIO["volunteer_hours"][1]
+CAP_ALERT = (Path(__file__).resolve().parents[1] / "data" / "cap" / "alert-freezing-rain-ottawa.xml").read_bytes()
+"""Bytes are sent as the body with Content-Type application/xml; anything else as JSON."""
 SHELTER = {"name": "Sample: Orillia arena", "location": {"lat": 44.6, "lon": -79.42}, "capacity": 10,
            "partner_id": A}
 
@@ -57,6 +60,7 @@ ROUTES = [
     ("POST", "/v1/volunteer-hours", {**ENTRY, "id": "vh-new"}, {"partner A", "admin"}),
     ("GET", f"/v1/volunteer-hours/{ENTRY['id']}", None, {"manager", "partner A", "navigator", "admin"}),
     ("GET", "/v1/audit", None, {"admin"}),
+    ("POST", "/v1/incidents/cap", CAP_ALERT, {"manager", "admin"}),
 ]
 """(method, path, body, who may) for every operation in the OpenAPI schema but the event stream."""
 
@@ -107,7 +111,11 @@ def test_the_table_covers_every_operation_in_the_schema(api):
 def test_each_route_admits_exactly_the_callers_it_should(world, method, path, payload, allowed):
     admitted = set()
     for caller in CALLERS:
-        response = world.client.request(method, path, json=payload, headers=headers_for(world, caller))
+        if isinstance(payload, bytes):
+            response = world.client.request(method, path, content=payload,
+                                            headers={**headers_for(world, caller), "Content-Type": "application/xml"})
+        else:
+            response = world.client.request(method, path, json=payload, headers=headers_for(world, caller))
         assert response.status_code < 500 or path == "/readyz", (caller, response.text)
         if response.status_code not in (401, 403, 404):
             admitted.add(caller)

@@ -1,0 +1,95 @@
+"""CAP 1.2 / CAP-CP alerts in: an alert declares, updates or stands down an incident."""
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+
+from api.deps import ContainerDep, Manager
+from api.schemas import Accepted, ERRORS, accepted
+from bus.topics import INCIDENT_STATE, INCIDENTS
+from handlers.cap import CapError, CapIngest, CapSyntaxError, find_incident, read_alert
+from handlers.incidents import Incident
+
+router = APIRouter(prefix="/v1/incidents", tags=["incidents"], responses=ERRORS)
+
+MEDIA_TYPES = ("application/xml", "application/cap+xml")
+_XML_BODY = {"schema": {"type": "string", "description": "one CAP 1.2 <alert> element"}}
+
+
+def _same_declaration(incident: Incident, ingest: CapIngest) -> bool:
+    body = ingest.declaration
+    return (incident.kind, incident.title, incident.severity, incident.area_input) == (
+        body.kind, body.title, body.severity, body.area.model_dump()
+    )
+
+
+async def _read(request: Request, c) -> CapIngest:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in MEDIA_TYPES:
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                            f"send the CAP alert as {' or '.join(MEDIA_TYPES)}, not {media_type or 'no content type'!r}")
+    body = await request.body()
+    try:
+        return await run_in_threadpool(read_alert, body, c.geocoder)
+    except CapSyntaxError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"CAP alert refused: {exc}") from None
+    except CapError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"CAP alert refused: {exc}") from None
+
+
+def _referenced(c, ingest: CapIngest) -> Incident:
+    incident = find_incident(ingest.references, c.views.all(INCIDENT_STATE))
+    if incident is None:
+        named = ", ".join(r.identifier for r in ingest.references)[:500]
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"CAP {ingest.msg_type} refers to no incident Muster knows (references: {named})")
+    return incident
+
+
+@router.post(
+    "/cap",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Incident,
+    responses={
+        200: {"model": Incident, "description": "an Update or Cancel applied, or this Alert already ingested"},
+        202: {"model": Accepted},
+        400: {"description": "not well-formed XML, or unsafe XML (a DTD, entities)"},
+        409: {"description": "this alert id names a different incident, or the incident is closed"},
+        415: {"description": "not application/xml or application/cap+xml"},
+        422: {"description": "not a CAP 1.2 alert Muster can act on; `detail` says why (e.g. an unknown place)"},
+    },
+    openapi_extra={"requestBody": {"required": True, "content": {t: _XML_BODY for t in MEDIA_TYPES}}},
+)
+async def ingest_cap(request: Request, actor: Manager, c: ContainerDep, response: Response):
+    """Ingest a CAP 1.2 / CAP-CP alert: Alert declares an incident, Update changes it, Cancel
+    stands it down (found through `references`). The title comes from the en-CA info block;
+    areas given only by geocodes are placed by area name, approximately, and say so."""
+    ingest = await _read(request, c)
+    if ingest.msg_type == "Alert":
+        incident_id = ingest.message_id
+        existing = c.views.get(INCIDENT_STATE, incident_id)
+        if existing is not None:
+            if not _same_declaration(existing, ingest):
+                raise HTTPException(status.HTTP_409_CONFLICT, f"incident {incident_id!r} was declared with other details")
+            response.status_code = status.HTTP_200_OK
+            return existing
+        await c.publisher.send(INCIDENTS, incident_id, ingest.command(incident_id, actor, c.clock()))
+        done = await c.views.wait_for(INCIDENT_STATE, incident_id, lambda _: True, c.settings.reply_timeout_s)
+        return done if done is not None else accepted(f"/v1/incidents/{incident_id}", incident_id)
+
+    incident = _referenced(c, ingest)
+    response.status_code = status.HTTP_200_OK
+    if ingest.msg_type == "Update":
+        update_id = ingest.message_id
+        if update_id in incident.applied_updates:
+            return incident
+        if incident.status == "closed":
+            raise HTTPException(status.HTTP_409_CONFLICT, f"incident {incident.id!r} is closed")
+        wanted = lambda i: update_id in i.applied_updates  # noqa: E731
+    else:
+        if incident.status == "closed":
+            return incident
+        wanted = lambda i: i.status == "closed"  # noqa: E731
+    await c.publisher.send(INCIDENTS, incident.id, ingest.command(incident.id, actor, c.clock()))
+    done = await c.views.wait_for(INCIDENT_STATE, incident.id, wanted, c.settings.reply_timeout_s)
+    return done if done is not None else accepted(f"/v1/incidents/{incident.id}", incident.id)

@@ -1,0 +1,28 @@
+"""One area from several: the parts of an alert (polygons, circles, named places) merged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+
+from geo.areas import Area, AreaError
+
+
+def union_areas(parts: Iterable[Area]) -> Area:
+    """The union of polygonal parts: overlapping parts become one polygon, disjoint ones a
+    MultiPolygon. A union of valid polygons is valid, so the result needs no repair."""
+    parts = [p for p in parts if not p.is_empty]
+    if not parts:
+        raise AreaError("no area to merge")
+    merged = shapely.union_all(parts)
+    polygons = [p for p in shapely.get_parts(merged) if isinstance(p, Polygon) and p.area > 0]
+    if not polygons:
+        raise AreaError("the merged area encloses nothing")
+    return polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
+
+
+def vertex_count(geom: Area) -> int:
+    """Positions in every ring, as GeoJSON would list them."""
+    return int(shapely.get_num_coordinates(geom))
