@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from api.deps import Container
 from api.limits import BodyLimit
 from api.publisher import BrokerUnavailable
-from api.routes import audit, cap, events, hours, incidents, partners, referrals, resource_requests, shelters, system
+from api.routes import audit, cap, events, exports, hours, incidents, partners, referrals, resource_requests, shelters, system
 from bus import topics
 from bus.topics import ensure_topics
 from handlers.audit import AuditRecord
@@ -85,6 +85,7 @@ def create_api(container: Container) -> FastAPI:
     app.include_router(system.router)
     app.include_router(incidents.router)
     app.include_router(cap.router)
+    app.include_router(exports.router)
     app.include_router(shelters.router)
     app.include_router(referrals.router)
     app.include_router(partners.router)

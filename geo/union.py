@@ -1,11 +1,12 @@
-"""One area from several: the parts of an alert (polygons, circles, named places) merged."""
+"""One area from several (the parts of an alert merged), and areas oriented as RFC 7946 wants."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 import shapely
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry.polygon import orient
 
 from geo.areas import Area, AreaError
 
@@ -26,3 +27,15 @@ def union_areas(parts: Iterable[Area]) -> Area:
 def vertex_count(geom: Area) -> int:
     """Positions in every ring, as GeoJSON would list them."""
     return int(shapely.get_num_coordinates(geom))
+
+
+def oriented(geom: Area) -> Area:
+    """Exterior rings counterclockwise, holes clockwise: the right-hand rule of RFC 7946 §3.1.6."""
+    if isinstance(geom, Polygon):
+        return orient(geom, 1.0)
+    return MultiPolygon([orient(p, 1.0) for p in geom.geoms])
+
+
+def oriented_geojson(geojson: dict) -> Area:
+    """A GeoJSON Polygon or MultiPolygon, as a shapely area oriented by the right-hand rule."""
+    return oriented(shape(geojson))

@@ -61,6 +61,10 @@ ROUTES = [
     ("GET", f"/v1/volunteer-hours/{ENTRY['id']}", None, {"manager", "partner A", "navigator", "admin"}),
     ("GET", "/v1/audit", None, {"admin"}),
     ("POST", "/v1/incidents/cap", CAP_ALERT, {"manager", "admin"}),
+    ("GET", "/v1/exports/incidents.geojson", None, SIGNED_IN),
+    ("GET", "/v1/exports/shelters.geojson", None, SIGNED_IN),
+    ("GET", "/v1/exports/partners.geojson", None, SIGNED_IN),
+    ("GET", "/v1/exports/commitments.csv", None, SIGNED_IN),
 ]
 """(method, path, body, who may) for every operation in the OpenAPI schema but the event stream."""
 
@@ -137,3 +141,4 @@ def test_a_partner_sees_only_its_own_hours_and_commitments(world):
     assert request["commitments"] == {B: 5} and all(c["partner_id"] == B for c in request["claims"].values())
     assert world.client.get("/v1/resource-requests/rr-001", headers=world.as_("manager")).json()["commitments"] == {A: 10, B: 5}
     assert world.client.get(f"/v1/volunteer-hours/{ENTRY['id']}", headers=as_b).status_code == 404
+    assert A not in world.client.get("/v1/exports/commitments.csv", headers=as_b).text
