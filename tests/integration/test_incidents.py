@@ -120,7 +120,11 @@ def test_a_poison_message_is_dead_lettered_and_the_next_one_still_processed(stac
 def test_incidents_are_still_listed_after_the_api_restarts(stack, tokens):
     incident_id = f"restart-{uuid.uuid4().hex[:6]}"
     with stack.client(tokens["manager"]) as manager:
-        assert manager.post("/v1/incidents", json=declaration(incident_id)).status_code == 201
+        first = manager.post("/v1/incidents", json=declaration(incident_id), headers={"Idempotency-Key": incident_id})
+        assert first.status_code == 201
     stack.restart_api()
     with stack.client(tokens["navigator"]) as navigator:
         assert incident_id in [i["id"] for i in navigator.get("/v1/incidents").json()]
+    with stack.client(tokens["manager"]) as manager:
+        retried = manager.post("/v1/incidents", json=declaration(incident_id), headers={"Idempotency-Key": incident_id})
+        assert retried.status_code == 200 and retried.json() == first.json(), "a retry after a restart is one effect"
