@@ -335,9 +335,11 @@ MEASURED = """\
 - **(c) candidate search.** Seeded random shelters in Ontario's bounding box, radius 100 km (the referral
   default), random query points. Reference: the WGS84 geodesic (pyproj, Karney) to every shelter in one
   vectorised call; geopy's `geodesic` per shelter on a few queries. Identical = same shelters in the same order,
-  distances equal to 1e-9 km (1e-6 km against geopy).
+  distances equal to 1e-9 km (1e-6 km against geopy). Methods are interleaved query by query and timed in CPU
+  seconds of the benchmark's thread (`time.thread_time`), so time the box's other tenants take is no one's.
 - **(d) hazard membership.** 300 seeded incident areas (geodesic circles and irregular polygons) across
   Ontario; half the queries anywhere, half near an area. Naive: `polygon.contains(Point)` over all 300.
+  Interleaved in blocks of 200 queries, timed in CPU seconds of the benchmark's thread.
 - **(e) API.** Closed loop: {concurrency} concurrent callers per endpoint, endpoints rotated in three rounds,
   once with an httpx AsyncClient and once with a minimal raw HTTP/1.1 keep-alive client (one connection per
   caller). The load generator shares the box with the API: httpx spends several CPU ms per request at this
