@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import InvalidToken, verify
 from api.limits import RateLimiter
+from api.metrics import ApiMetrics
 from api.publisher import Publisher
 from api.views import Views
 from handlers.common import Actor
@@ -34,6 +35,8 @@ class Container:
     """Referrals pending or holding a bed, per navigator: the cap on holds reads it."""
     hours: HoursTotals = field(default_factory=HoursTotals)
     """Volunteer-hour totals, folded from the hours log as it is read."""
+    metrics: ApiMetrics = field(default_factory=ApiMetrics)
+    """Counters and the referral latency histogram behind /metrics."""
 
     def __post_init__(self) -> None:
         if self.limiter is None:

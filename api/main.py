@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import Container
 from api.limits import BodyLimit
+from api.metrics import instrument
 from api.publisher import BrokerUnavailable
 from api.routes import audit, cap, events, exports, hours, incidents, partners, referrals, resource_requests, shelters, system
 from bus import topics
@@ -73,6 +74,7 @@ def create_api(container: Container) -> FastAPI:
     app = FastAPI(title="Muster", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.container = container
     follow_views(container)
+    instrument(app, container)
 
     @app.exception_handler(BrokerUnavailable)
     async def broker_unavailable(request: Request, exc: BrokerUnavailable):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -29,15 +29,25 @@ class Views:
         self.settings = settings
         self._models: dict[str, tuple[TopicSpec, type[BaseModel]]] = {}
         self.tables: dict[str, dict[str, Any]] = {}
+        self.records_read: Counter[str] = Counter()
+        """Records read per topic (by TopicSpec name), tombstones included: for /metrics."""
+        self._counted_only: set[str] = set()
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
         self._waiters: dict[tuple[str, str], list[tuple[Predicate, asyncio.Future]]] = defaultdict(list)
         self._subscribers: set[asyncio.Queue] = set()
         self._tail: Tail | None = None
 
-    def follow(self, spec: TopicSpec, model: type[BaseModel], listener: Listener | None = None) -> None:
-        """Keep `spec`'s records as `model`s by key; `listener(key, old, new)` sees each change."""
+    def follow(self, spec: TopicSpec, model: type[BaseModel], listener: Listener | None = None,
+               keep: bool = True) -> None:
+        """Keep `spec`'s records as `model`s by key; `listener(key, old, new)` sees each change.
+
+        With `keep=False` records are only counted and passed to the listener (old is None): nothing
+        is stored, waited for or sent to event subscribers (e.g. dead letters, for /metrics)."""
         self._models[self.settings.topic(spec.name)] = (spec, model)
-        self.tables.setdefault(spec.name, {})
+        if not keep:
+            self._counted_only.add(spec.name)
+        else:
+            self.tables.setdefault(spec.name, {})
         if listener is not None:
             self._listeners[spec.name].append(listener)
 
@@ -70,10 +80,19 @@ class Views:
 
     def on_record(self, topic: str, key: bytes | None, value: bytes | None) -> None:
         """Apply one record read from `topic` (full topic name) to the views."""
-        if key is None:
-            return
         spec, model = self._models[topic]
         name = spec.name
+        self.records_read[name] += 1
+        if name in self._counted_only:
+            try:
+                record = model.model_validate_json(value) if value is not None else None
+            except ValueError:
+                record = None  # still counted; the listener sees that it could not be read
+            for listener in self._listeners[name]:
+                listener(key.decode("utf-8", "replace") if key is not None else "", None, record)
+            return
+        if key is None:
+            return
         id_ = key.decode("utf-8", "replace")
         table = self.tables[name]
         old = table.get(id_)

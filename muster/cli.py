@@ -82,8 +82,10 @@ def api(host: Optional[str] = typer.Option(None), port: Optional[int] = typer.Op
 
     settings = get_settings()
     _logging()
+    # In JSON mode uvicorn's own loggers pass through the root handler, so every line is JSON.
+    own_logging = {"log_config": None} if settings.log_format == "json" else {}
     uvicorn.run(build_api(settings), host=host or settings.api_host, port=port or settings.api_port,
-                log_level="info", access_log=False)
+                log_level="info", access_log=False, **own_logging)
 
 
 @cli.command()

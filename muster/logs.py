@@ -1,8 +1,10 @@
-"""Logging for Muster's processes: plain lines, and no floods while Kafka is unreachable."""
+"""Logging for Muster's processes: plain or JSON lines, and no floods while Kafka is unreachable."""
 from __future__ import annotations
 
+import json
 import logging
 import time
+from datetime import datetime, timezone
 
 
 class RepeatFilter(logging.Filter):
@@ -34,9 +36,34 @@ class RepeatFilter(logging.Filter):
         return True
 
 
-def configure(level: str = "INFO") -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message; `exc` if any.
+
+    Only the formatted message is written, never a record's arguments or extras on their own, so
+    a line holds exactly what the code chose to say (and Muster never logs request bodies)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(level: str = "INFO", log_format: str | None = None) -> None:
+    """Log to stderr in the configured format (`MUSTER_LOG_FORMAT`: plain or json)."""
+    if log_format is None:
+        from muster.settings import get_settings
+
+        log_format = get_settings().log_format
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     quiet = RepeatFilter()
     for handler in logging.getLogger().handlers:
         handler.addFilter(quiet)
+        if log_format == "json":
+            handler.setFormatter(JsonFormatter())

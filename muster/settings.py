@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +59,10 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(60, ge=1)
     max_open_holds_per_navigator: int = Field(25, ge=1, description="OWASP API6: no one navigator takes every bed")
     geocoder: str = Field("gazetteer", description="'gazetteer' (offline) or a geopy service name")
+
+    # Logs
+    log_format: Literal["plain", "json"] = Field(
+        "plain", description="'json': one JSON object per line (time, level, logger, message) for log shippers")
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

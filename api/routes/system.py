@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api.deps import ContainerDep
+from api.metrics import render
 
 router = APIRouter(tags=["operations"])
 
@@ -25,8 +26,10 @@ async def readyz(c: ContainerDep):
 
 @router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(c: ContainerDep) -> str:
-    """Prometheus text format: records read into the views and their sizes."""
+    """Prometheus text format: view sizes, records in and out per topic, dead letters, free beds
+    (total and per shelter), open holds, and referral latency."""
     lines = ["# TYPE muster_view_records gauge"]
     for name, table in sorted(c.views.tables.items()):
         lines.append(f'muster_view_records{{view="{name}"}} {len(table)}')
+    lines += render(c)
     return "\n".join(lines) + "\n"
