@@ -12,14 +12,20 @@ restart lost volunteer-hour entries that way. Three holes, and what closes each:
 - It checks that what it commits starts where the last commit ended only while it knows that
   offset, and it forgets it when a rebalance begins, just before committing what is acked. So the
   next offset to process is kept here, set at every seek, and nothing is committed past a hole.
+- A batch it drops or skips while its flow pauses is fetched again only if a seek follows; when
+  none does, a hole stays open. One that outlasts a few commit rounds is read again from its start.
 The price is an occasional duplicate around a rebalance, which every handler absorbs by id.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+HOLE_PATIENCE = 3
+"""Commit rounds (about a second each) a hole may stay open before it is read again; then 6, 12..."""
 
 
 class ForgetfulReadOffsets(dict):
@@ -38,6 +44,8 @@ def deliver_every_fetch(app) -> None:
         consumer._read_offset = ForgetfulReadOffsets()
         following: dict[Any, int] = {}
         """Per partition of an agent's topic: the first offset not known to be processed."""
+        holes: dict[Any, tuple[int, int]] = {}
+        """Per partition: the offset a hole starts at, and for how many commit rounds it has."""
         seek_to_committed = consumer.perform_seek
         new_offset = consumer._new_offset
 
@@ -51,11 +59,32 @@ def deliver_every_fetch(app) -> None:
             for tp in ours:
                 following[tp] = consumer._committed_offset.get(tp) or earliest.get(tp) or 0
 
+        def read_again(tp, start: int) -> None:
+            since, rounds = holes.get(tp, (start, 0))
+            rounds = rounds + 1 if since == start else 1
+            holes[tp] = (start, rounds)
+            # Patience doubles each time: what was read again may wait behind a long buffer.
+            waited = rounds // HOLE_PATIENCE
+            due = rounds % HOLE_PATIENCE == 0 and waited & (waited - 1) == 0
+            if due and app.flow_control.is_active() and tp in consumer.assignment():
+                log.warning("%s[%d]@%d was never processed; reading it again", tp.topic, tp.partition, start)
+                asyncio.ensure_future(consumer.seek(tp, start))
+
         def committable(tp) -> int | None:
             start = following.get(tp)
             acked = consumer._acked.get(tp)
-            if start is None or not acked or min(acked) > start:
+            if start is None:
                 return None
+            if not acked:
+                # Nothing acked and nothing under way, yet the log goes further: a dropped tail.
+                end = consumer.highwater(tp)
+                if end is not None and end > start and not any(m.tp == tp for m in consumer._unacked_messages):
+                    read_again(tp, start)
+                return None
+            if min(acked) > start:
+                read_again(tp, start)
+                return None
+            holes.pop(tp, None)
             offset = new_offset(tp)
             if offset is not None:
                 following[tp] = max(start, offset)

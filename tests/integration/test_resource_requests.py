@@ -16,6 +16,8 @@ from tests.support.kafka import latest, read_all
 from tests.support.poll import until
 
 WORKERS = 2
+MUSTER_ENV = {"MUSTER_REPLY_TIMEOUT_S": "20"}
+"""A loaded machine must not turn a visible outcome into a 202."""
 ORILLIA_ARENA = {"lat": 44.5953, "lon": -79.4417}
 STORM = {"id": "ice-storm-orillia", "kind": "ice_storm", "title": "Ice storm — Orillia", "severity": "severe",
          "area": {"center": {"lat": 44.6082, "lon": -79.4197}, "radius_km": 25}}

@@ -19,6 +19,10 @@ class FakeConsumer:
         self._acked = defaultdict(list)
         self._committed_offset = defaultdict(lambda: None, {HOURS: committed} if committed else {})
         self.sought: dict = {}
+        self._unacked_messages: set = set()
+
+    def highwater(self, tp):
+        return None
 
     def assignment(self):
         return {HOURS}
@@ -45,6 +49,7 @@ class FakeConsumer:
 class FakeApp:
     def __init__(self, consumer: FakeConsumer) -> None:
         self._new_consumer = lambda: consumer
+        self.flow_control = type("Flow", (), {"is_active": staticmethod(lambda: True)})()
         self.topics = type("Topics", (), {"acks_enabled_for": staticmethod(lambda topic: topic.endswith("hours"))})()
 
 
@@ -84,3 +89,22 @@ def test_a_partition_with_nothing_committed_is_read_from_its_beginning():
     assert consumer._new_offset(HOURS) is None
     consumer._acked[HOURS] = [0, 1, 2]
     assert consumer._new_offset(HOURS) == 3
+
+
+def test_a_hole_that_stays_open_is_read_again_with_growing_patience():
+    consumer = guarded(committed=241)
+    sought = []
+
+    async def seek(tp, offset):
+        sought.append(offset)
+
+    consumer.seek = seek
+
+    async def rounds(n: int) -> None:
+        for _ in range(n):
+            consumer._acked[HOURS] = [300]
+            consumer._new_offset(HOURS)
+            await asyncio.sleep(0)
+
+    asyncio.run(rounds(12))
+    assert sought == [241, 241, 241]
