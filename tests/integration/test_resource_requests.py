@@ -11,7 +11,6 @@ import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
 from handlers.partners import Partner
-from handlers.requests import ResourceRequest
 from tests.support.kafka import latest, read_all
 from tests.support.poll import until
 
