@@ -15,8 +15,11 @@ from api.schemas import ERRORS
 
 router = APIRouter(tags=["events"], responses=ERRORS)
 
-PUBLIC_KINDS = {"incident-state", "shelter-state", "partner-state", "request-state", "hours-log"}
-"""Referrals are never broadcast: they describe a caller's household."""
+EVERYONE_SEES = {"incident-state", "shelter-state"}
+COORDINATORS_SEE = EVERYONE_SEES | {"partner-state", "request-state", "hours-log"}
+"""Commitments and hours go only to managers and admins, as over REST; referrals, which describe a
+caller's household, are never broadcast."""
+PRIVATE_FIELDS = {"shelter-state": ("holds",)}
 KEEPALIVE_S = 15.0
 
 
@@ -36,9 +39,10 @@ async def events(
     if raw is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     try:
-        verify(c.settings, raw)
+        actor = verify(c.settings, raw)
     except InvalidToken as exc:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
+    kinds = COORDINATORS_SEE if actor.role in ("manager", "admin") else EVERYONE_SEES
     queue = c.views.subscribe()
 
     async def stream():
@@ -50,8 +54,10 @@ async def events(
                 except asyncio.TimeoutError:
                     yield ": keepalive\n\n"
                     continue
-                if change["kind"] in PUBLIC_KINDS:
-                    yield f"event: {change['kind']}\ndata: {json.dumps(change, separators=(',', ':'))}\n\n"
+                if change["kind"] in kinds:
+                    hidden = PRIVATE_FIELDS.get(change["kind"], ())
+                    shown = {**change, "data": {k: v for k, v in change["data"].items() if k not in hidden}}
+                    yield f"event: {change['kind']}\ndata: {json.dumps(shown, separators=(',', ':'))}\n\n"
         finally:
             c.views.unsubscribe(queue)
 
