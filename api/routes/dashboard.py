@@ -1,0 +1,48 @@
+"""The browser dashboard: `GET /` serves the app, `GET /static/...` its files; no CDN, works offline."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, status
+from fastapi.responses import FileResponse
+
+router = APIRouter(tags=["dashboard"], include_in_schema=False)
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+# Inline styles are allowed because the printable referral sheet, shown in a srcdoc iframe,
+# inherits this policy and carries its own <style>; scripts come only from this origin.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+        "frame-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    # EventSource carries the token in its URL; keep it out of Referer headers.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".json": "application/json",
+}
+
+
+@router.get("/")
+async def dashboard() -> FileResponse:
+    """The single-page dashboard, navigator and manager screens."""
+    return FileResponse(STATIC / "index.html", media_type=MEDIA_TYPES[".html"], headers=SECURITY_HEADERS)
+
+
+@router.get("/static/{path:path}")
+async def static_file(path: str) -> FileResponse:
+    """A file of the dashboard; nothing outside api/static is ever served."""
+    root = STATIC.resolve()
+    target = (root / path).resolve()
+    if not target.is_relative_to(root) or not target.is_file() or target.suffix not in MEDIA_TYPES:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file")
+    return FileResponse(target, media_type=MEDIA_TYPES[target.suffix], headers=SECURITY_HEADERS)

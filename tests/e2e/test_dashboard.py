@@ -1,0 +1,165 @@
+"""The dashboard in a real browser: a manager declares an incident and sees it on the map, a
+navigator holds a bed and another screen sees the count drop live, and it all reads in French."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DESKTOP, PHONE
+
+LIVE = "#live[data-state='live']"
+
+
+def wait_until_live(page) -> None:
+    expect(page.locator(LIVE)).to_be_visible()
+    expect(page.locator("#shelter-list [data-shelter-id]").first).to_be_attached()
+    expect(page.locator("#map [data-shelter-id]").first).to_be_attached()
+
+
+class TestSigningIn:
+    def test_a_pasted_token_signs_in_and_shows_the_role(self, open_page, tokens):
+        watched = open_page()
+        page = watched.page
+        expect(page.locator("#signin")).to_be_visible()
+        page.get_by_label("Token").fill(tokens["manager"])
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("#who-role")).to_have_text(re.compile("manager"))
+        wait_until_live(page)
+        assert page.evaluate("sessionStorage.getItem('muster.token')") == tokens["manager"]
+
+
+class TestManagerDeclaresAnIncident:
+    def test_a_circle_declared_on_the_manager_screen_is_drawn_on_the_map(self, open_page, tokens):
+        watched = open_page(tokens["manager"], path="/#/manager")
+        page = watched.page
+        wait_until_live(page)
+        page.get_by_label("Title").fill("Flooding — Ottawa River (browser test)")
+        page.get_by_label("Kind").select_option("flood")
+        page.get_by_label("Severity").select_option("severe")
+        page.get_by_label("Circle").check()
+        page.get_by_label("Centre latitude").fill("45.42")
+        page.get_by_label("Centre longitude").fill("-75.70")
+        page.get_by_label("Radius (km)").fill("12")
+        expect(page.locator("#map .layer-drawing path.drawing")).to_be_visible()
+        page.get_by_role("button", name="Declare incident").click()
+
+        expect(page.locator("#incident-error.success")).to_contain_text("Flooding — Ottawa River")
+        detail = page.locator("#incident-detail .incident-head")
+        expect(detail).to_contain_text("Flooding — Ottawa River")
+        incident_id = detail.get_attribute("data-incident-id")
+        area = page.locator(f"#map path.incident[data-incident-id='{incident_id}']")
+        expect(area).to_be_visible()
+        assert len(area.get_attribute("d")) > 100  # the API's 64-sided circle, not a dot
+        # 211 Ontario serves the whole province: it is alerted, and the screen shows it live.
+        expect(page.locator("#incident-detail [data-partner-id='211-ontario']")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="All of Ontario").click()
+        page.get_by_role("button", name="Southern Ontario").click()
+        watched.screenshot("manager-declared-circle")
+
+    def test_a_polygon_drawn_by_clicking_the_map_is_declared(self, open_page, tokens):
+        watched = open_page(tokens["manager"], path="/#/manager")
+        page = watched.page
+        wait_until_live(page)
+        page.get_by_label("Title").fill("Tornado — drawn area (browser test)")
+        page.get_by_label("Kind").select_option("tornado")
+        page.get_by_role("button", name="Start drawing").click()
+        box = page.locator("#map").bounding_box()
+        for fx, fy in [(0.30, 0.55), (0.40, 0.55), (0.40, 0.65), (0.30, 0.65)]:
+            page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        expect(page.locator("#draw-count")).to_have_text("4 corners")
+        page.get_by_role("button", name="Finish polygon").click()
+        assert '"Polygon"' in page.locator("#inc-geojson").input_value()
+        page.get_by_role("button", name="Declare incident").click()
+        detail = page.locator("#incident-detail .incident-head")
+        expect(detail).to_contain_text("Tornado — drawn area")
+        incident_id = detail.get_attribute("data-incident-id")
+        expect(page.locator(f"#map path.incident[data-incident-id='{incident_id}']")).to_be_visible()
+        watched.screenshot("manager-declared-drawn")
+
+
+class TestNavigatorRefersACaller:
+    def test_a_held_bed_lowers_the_free_count_on_another_open_dashboard_without_reload(self, open_page, tokens):
+        watcher = open_page(tokens["manager"])
+        board = watcher.page
+        wait_until_live(board)
+        board.evaluate("window.__sameDocument = true")
+        before = board.evaluate(
+            "Object.fromEntries([...document.querySelectorAll('#shelter-list .free-count')]"
+            ".map(e => [e.closest('[data-shelter-id]').dataset.shelterId, Number(e.dataset.free)]))")
+
+        navigator = open_page(tokens["navigator"], path="/#/navigator")
+        page = navigator.page
+        wait_until_live(page)
+        page.get_by_label("Where is the caller?").fill("Barrie")
+        page.get_by_label("People in the household").fill("3")
+        page.get_by_label("Family space").check()
+        page.get_by_role("button", name="Hold a bed").click()
+
+        held = page.locator("#referral-result [data-status='held']")
+        expect(held).to_be_visible()
+        expect(held).to_contain_text("Bed held")
+        expect(held.locator("time")).to_be_visible()
+        shelter_id = held.get_attribute("data-shelter-id")
+        assert shelter_id in before, (shelter_id, before)
+        expect(held.locator(".badge.sample")).to_be_visible()  # the sample shelters say so
+
+        count = board.locator(f"#shelter-list [data-shelter-id='{shelter_id}'] .free-count")
+        expect(count).to_have_text(str(before[shelter_id] - 3), timeout=15_000)
+        assert board.evaluate("window.__sameDocument") is True
+        watcher.screenshot("dashboard-live-after-referral")
+
+        page.get_by_role("button", name="Sheet in French").click()
+        frame = page.frame_locator("#sheet-frame")
+        expect(frame.locator("body")).to_contain_text("Un lit vous est réservé")
+        expect(page.locator("#sheet-open")).to_have_attribute("href", re.compile("^blob:"))
+        navigator.screenshot("navigator-held-bed")
+        page.get_by_role("button", name="Caller arrived: confirm").click()
+        expect(page.locator("#referral-result [data-status='confirmed']")).to_be_visible()
+
+    def test_an_unknown_place_offers_suggestions(self, open_page, tokens):
+        navigator = open_page(tokens["navigator"], path="/#/navigator",
+                              allowed_errors=("status of 422",))
+        page = navigator.page
+        wait_until_live(page)
+        page.get_by_label("Where is the caller?").fill("Orilia")
+        page.get_by_role("button", name="Hold a bed").click()
+        suggestion = page.locator("#referral-result .suggestion").first
+        expect(suggestion).to_be_visible()
+        expect(page.locator("#referral-result")).to_contain_text("Did you mean")
+        navigator.screenshot("navigator-unknown-place")
+
+
+class TestFrench:
+    def test_the_toggle_translates_every_label_and_the_map_legend(self, open_page, tokens):
+        watched = open_page(tokens["navigator"])
+        page = watched.page
+        wait_until_live(page)
+        watched.screenshot("dashboard-en-1280x800")
+        page.get_by_role("button", name="Afficher en français").click()
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+        expect(page.get_by_role("link", name="Tableau de bord")).to_be_visible()
+        expect(page.locator("#legend")).to_contain_text("Refuge : lits libres")
+        expect(page.locator("#map .water-label").first).to_have_text(re.compile("Lac|Baie"))
+        mismatches = page.evaluate("""async () => {
+            const { DICTIONARIES } = await import('/static/js/i18n.js');
+            const en = Object.keys(DICTIONARIES.en).sort(), fr = Object.keys(DICTIONARIES.fr).sort();
+            const keys = JSON.stringify(en) === JSON.stringify(fr) ? [] : ['dictionaries differ'];
+            const shown = [...document.querySelectorAll('[data-i18n]')]
+                .filter(e => e.textContent !== DICTIONARIES.fr[e.dataset.i18n]).map(e => e.dataset.i18n);
+            return keys.concat(shown);
+        }""")
+        assert mismatches == []
+        expect(page.locator("#counters")).to_contain_text("Lits libres")
+        expect(page.locator("#shelter-list .badge.sample").first).to_have_text("Exemple")
+        watched.screenshot("dashboard-fr-1280x800")
+
+    def test_a_french_browser_starts_in_french_and_fits_a_phone(self, open_page, tokens):
+        watched = open_page(tokens["navigator"], lang="fr", viewport=PHONE, path="/#/navigator")
+        page = watched.page
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+        expect(page.get_by_role("heading", name="Trouver un lit pour un appelant")).to_be_visible()
+        wait_until_live(page)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        watched.screenshot("navigator-fr-phone")
+        page.set_viewport_size(DESKTOP)
