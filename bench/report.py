@@ -57,7 +57,9 @@ def rows(results: dict) -> list[dict]:
                 return "not run"
             if "error" in r:
                 return f"error: {r['error'][:80]}"
-            return (f"{_fmt(r['events_per_s'])} ev/s (p10–p90 {_fmt(r['steady_events_per_s'])}), "
+            boxed = " (time-boxed: {:,} of {:,} events)".format(r["processed"], r["events"]) \
+                if any("time-boxed" in n for n in r.get("notes", [])) else ""
+            return (f"{_fmt(r['events_per_s'])} ev/s{boxed} (p10–p90 {_fmt(r['steady_events_per_s'])}), "
                     f"{_fmt(r['cpu_ms_per_event'])} CPU ms/ev; others {_fmt((r.get('cpu') or {}).get('others_cores'))} cores")
 
         out.append(_row("a throughput", "bare aiokafka pass-through ×1 (baseline)", desc(bare1), key="a.bare1"))

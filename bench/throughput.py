@@ -147,7 +147,8 @@ async def _drain(label, procs, records, bootstrap, group, inputs, outputs, deadl
     if produce_s > PAUSE_LIMIT_S:
         notes.append(f"producing the input took {produce_s:.1f} s while the consumers were paused")
     if not finished:
-        notes.append(f"not drained within {deadline_s:.0f} s")
+        notes.append(f"time-boxed: {len(times)} of {expected} events had their effect within {deadline_s:.0f} s; "
+                     "events/s is over that window")
     if profiler is not None and profiler.error:
         notes.append(f"profile: {profiler.error}")
     processed = len(times)
