@@ -14,6 +14,7 @@ CHROMIUM = os.environ.get("MUSTER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 SCREENSHOTS = OUTPUT / "screenshots"
+STATIC = Path(__file__).resolve().parents[2] / "api" / "static"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -55,6 +56,8 @@ class Watched:
     def __init__(self, page) -> None:
         self.page = page
         self.errors: list[str] = []
+        self.urls: list[str] = []
+        page.on("request", lambda request: self.urls.append(request.url))
         page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
 
@@ -91,3 +94,6 @@ def open_page(browser, seeded):
     for watched in pages:
         unexpected = [e for e in watched.errors if not any(a in e for a in watched.allowed)]
         assert not unexpected, f"console errors: {unexpected}"
+        # Works with no internet: every request stays on the API's own origin.
+        outside = [u for u in watched.urls if not u.startswith((seeded.api.base + "/", "data:", "blob:", "about:"))]
+        assert not outside, f"requests off the origin: {outside}"

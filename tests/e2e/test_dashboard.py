@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import expect
+import httpx
+import pytest
 
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, STATIC
+
+expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra has it)").expect
 
 LIVE = "#live[data-state='live']"
 
@@ -163,3 +166,22 @@ class TestFrench:
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         watched.screenshot("navigator-fr-phone")
         page.set_viewport_size(DESKTOP)
+
+
+class TestServing:
+    def test_the_app_is_served_with_its_files_and_nothing_outside_them(self, seeded):
+        base = seeded.api.base
+        page = httpx.get(base + "/")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert httpx.get(base + "/static/js/main.js").headers["content-type"].startswith("text/javascript")
+        for path in ("/static/../routes/dashboard.py", "/static/%2e%2e/main.py", "/static/nothing.js", "/static/"):
+            assert httpx.get(base + path).status_code == 404, path
+        assert not any(p.startswith("/static") or p == "/" for p in httpx.get(base + "/openapi.json").json()["paths"])
+
+    def test_no_file_of_the_app_reaches_for_the_internet(self):
+        for path in STATIC.rglob("*"):
+            if path.is_file():
+                text = path.read_text("utf-8")
+                found = set(re.findall(r"https?://[^\s\"')]+", text)) - {"http://www.w3.org/2000/svg"}
+                assert not found, (path, found)

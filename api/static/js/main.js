@@ -54,11 +54,13 @@ function renderWho() {
     return;
   }
   who.hidden = false;
-  const parts = [t("auth.as", { role: t(`role.${app.claims.role}`) })];
-  if (app.claims.partner_id) parts.push(t("auth.partner", { id: app.claims.partner_id }));
+  // "Signed in as" is read out but not shown: the badge itself says the role, which is what fits.
+  const [before, after] = t("auth.as").split("{role}");
+  const role = [t(`role.${app.claims.role}`)];
+  if (app.claims.partner_id) role.push(t("auth.partner", { id: app.claims.partner_id }));
   const badge = $("#who-role");
   badge.dataset.role = app.claims.role;
-  replace(badge, parts.join(" · "));
+  replace(badge, h("span", { class: "visually-hidden" }, before), role.join(" · "), after ? h("span", { class: "visually-hidden" }, after) : null);
 }
 
 function renderSigninIntro() {
@@ -94,7 +96,7 @@ function showApp(payload) {
   }
   for (const screen of Object.values(SCREENS)) screen.roleChanged?.(app);
   showScreen(screenFromHash());
-  connect();
+  connect(payload.role);
 }
 
 async function signIn(token) {
@@ -146,6 +148,7 @@ function init() {
   renderSigninIntro();
   renderLegend();
   renderLive();
+  if (window.matchMedia("(max-width: 640px)").matches) $(".legend").open = false;
 
   $("#lang-toggle").addEventListener("click", () => setLang(lang() === "fr" ? "en" : "fr"));
   onLangChange(() => {

@@ -52,7 +52,7 @@ export class OntarioMap {
     this.onSelect = onSelect;
     this.onViewChange = onViewChange;
     this.layers = {};
-    for (const name of ["base", "incidents", "requests", "partners", "shelters", "highlight", "drawing", "labels"]) {
+    for (const name of ["base", "incidents", "shelters", "partners", "requests", "highlight", "drawing", "labels"]) {
       this.layers[name] = el("g", { class: `layer layer-${name}`, "data-layer": name }, svg);
     }
     this.data = { incidents: [], shelters: [], partners: [], requests: [] };
@@ -294,7 +294,7 @@ export class OntarioMap {
       const at = labelPoint(incident.area);
       if (at && !closed) {
         const [x, y] = project(...at);
-        const label = el("text", { x, y, class: "incident-label", "font-size": 11 * u, "text-anchor": "middle" }, this.layers.labels);
+        const label = el("text", { x, y, class: "incident-label", "font-size": 10 * u, "text-anchor": "middle" }, this.layers.labels);
         label.textContent = incident.title;
       }
     }

@@ -162,8 +162,28 @@ function onEvent(kind, message) {
   else APPLY[kind]?.(change.data);
 }
 
+const COORDINATORS = new Set(["manager", "admin"]);
+const POLL_MS = 30000;
+let pollTimer = null;
+
+/**
+ * The event stream carries partners, requests and hours only to managers and admins (as REST
+ * hides their commitments from others); other roles re-read those parts every half minute.
+ */
+async function poll(run) {
+  if (run !== generation || !state.loaded) return;
+  const [partners, requests] = await Promise.all([
+    state.features.partners ? optional("partners", "/v1/partners?limit=1000") : null,
+    state.features.requests ? optional("requests", "/v1/resource-requests?limit=1000") : null,
+  ]);
+  if (run !== generation) return;
+  if (partners) for (const p of partners) upsert(state.partners, p) && changed("partners");
+  if (requests) for (const r of requests) upsert(state.requests, r) && changed("requests");
+  await Promise.all([...state.incidents.keys()].slice(0, 50).map((id) => loadHours(id)));
+}
+
 /** (Re)connect the event stream and reload the snapshot; call after signing in or out. */
-export function connect() {
+export function connect(role = null) {
   disconnect();
   const token = getToken();
   if (!token) {
@@ -172,6 +192,9 @@ export function connect() {
   }
   const run = ++generation;
   setLive("connecting");
+  if (!COORDINATORS.has(role)) {
+    pollTimer = setInterval(() => poll(run).catch(() => {}), POLL_MS);
+  }
   buffered = [];
   source = new EventSource(`/v1/events?token=${encodeURIComponent(token)}`);
   for (const kind of Object.keys(APPLY)) {
@@ -193,7 +216,7 @@ export function connect() {
     setLive("offline");
     if (source && source.readyState === EventSource.CLOSED) {
       // The browser gave up (e.g. the server answered 5xx); try again with a growing delay.
-      retryTimer = setTimeout(() => connect(), retryDelay);
+      retryTimer = setTimeout(() => connect(role), retryDelay);
       retryDelay = Math.min(retryDelay * 2, 30000);
     }
   });
@@ -202,6 +225,7 @@ export function connect() {
 export function disconnect() {
   generation += 1;
   clearTimeout(retryTimer);
+  clearInterval(pollTimer);
   if (source) {
     source.close();
     source = null;

@@ -80,11 +80,11 @@ function renderCounters() {
   const all = shelters();
   const open = all.filter((s) => s.open);
   const counters = [
-    ["dash.activeIncidents", [...state.incidents.values()].filter((i) => i.status === "active").length, "incidents"],
-    ["dash.openShelters", open.length, "shelters"],
-    ["dash.freeBeds", open.filter((s) => !s.hazard).reduce((n, s) => n + Math.max(0, s.free), 0), "beds"],
+    ["dash.activeIncidents", formatNumber([...state.incidents.values()].filter((i) => i.status === "active").length), "incidents"],
+    ["dash.openShelters", formatNumber(open.length), "shelters"],
+    ["dash.freeBeds", formatNumber(open.filter((s) => !s.hazard).reduce((n, s) => n + Math.max(0, s.free), 0)), "beds"],
   ];
-  if (state.features.requests) counters.push(["dash.openRequests", openRequests().length, "requests"]);
+  if (state.features.requests) counters.push(["dash.openRequests", formatNumber(openRequests().length), "requests"]);
   if (state.features.hours) counters.push(["dash.volunteerHours", formatNumber(totalHours(), 1), "hours"]);
   replace(
     $("#counters"),
@@ -135,7 +135,10 @@ function renderIncidents(app) {
 function renderHoursSelect(app) {
   const select = $("#hours-incident");
   const incidents = sortedIncidents();
-  const wanted = app.hoursIncident && state.incidents.has(app.hoursIncident) ? app.hoursIncident : incidents[0]?.id;
+  const withHours = incidents.find((i) => state.hours.get(i.id)?.entries);
+  // Until someone picks an incident, show the one with hours logged, newest first.
+  const chosen = app.hoursChosen && state.incidents.has(app.hoursIncident);
+  const wanted = chosen ? app.hoursIncident : (withHours || incidents[0])?.id;
   replace(select, incidents.map((i) => h("option", { value: i.id, selected: i.id === wanted }, i.title)));
   app.hoursIncident = wanted;
   select.disabled = !incidents.length;
@@ -257,6 +260,7 @@ function renderPartners() {
 export function init(app) {
   $("#hours-incident").addEventListener("change", (event) => {
     app.hoursIncident = event.target.value;
+    app.hoursChosen = true;
     renderHours(app);
   });
 }
@@ -281,6 +285,7 @@ export function languageChanged(app) {
 
 export function incidentSelected(app, id) {
   app.hoursIncident = id;
+  app.hoursChosen = Boolean(id);
   renderIncidents(app);
   renderHoursSelect(app);
   renderHours(app);
