@@ -99,7 +99,9 @@ class OwnershipGuard:
 
     def __init__(self, app, session_timeout_s: float) -> None:
         self.app = app
-        self.threshold_s = session_timeout_s / 2
+        self.threshold_s = session_timeout_s * 0.9
+        """A freeze shorter than the session cannot have cost the partitions; a loaded box stalls
+        its loop for seconds without being a zombie."""
         self.session_timeout_s = session_timeout_s
         self.last_tick: float | None = None
         self.thawed_after: float | None = None
