@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from tests.e2e.conftest import DESKTOP, PHONE, STATIC
+from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, STATIC
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra has it)").expect
 
@@ -59,6 +59,8 @@ class TestManagerDeclaresAnIncident:
         page.get_by_role("button", name="All of Ontario").click()
         page.get_by_role("button", name="Southern Ontario").click()
         watched.screenshot("manager-declared-circle")
+        page.get_by_role("button", name="Stand down").click()
+        expect(area).to_have_class(re.compile(r"\bclosed\b"))
 
     def test_a_polygon_drawn_by_clicking_the_map_is_declared(self, open_page, tokens):
         watched = open_page(tokens["manager"], path="/#/manager")
@@ -111,6 +113,8 @@ class TestNavigatorRefersACaller:
         expect(count).to_have_text(str(before[shelter_id] - 3), timeout=15_000)
         assert board.evaluate("window.__sameDocument") is True
         watcher.screenshot("dashboard-live-after-referral")
+        expect(board.locator("#hours-body svg.chart").first).to_be_visible()
+        board.screenshot(path=str(SCREENSHOTS / "dashboard-full-page.png"), full_page=True)
 
         page.get_by_role("button", name="Sheet in French").click()
         frame = page.frame_locator("#sheet-frame")

@@ -26,6 +26,9 @@ export function dayColumns(days, label) {
   const slot = innerW / Math.max(1, entries.length);
   const barW = Math.min(48, slot * 0.7);
   el("line", { x1: pad.left, x2: width - pad.right, y1: pad.top + innerH, y2: pad.top + innerH, class: "axis" }, svg);
+  // Name the month only where it changes, so eight or more days still fit under their columns.
+  const labels = entries.map(([day], i) =>
+    i > 0 && day.slice(0, 7) === entries[i - 1][0].slice(0, 7) ? String(Number(day.slice(8, 10))) : formatDay(day));
   entries.forEach(([day, value], i) => {
     const h = (value.hours / max) * innerH;
     const x = pad.left + slot * i + (slot - barW) / 2;
@@ -33,7 +36,7 @@ export function dayColumns(days, label) {
     const bar = el("rect", { x, y, width: barW, height: Math.max(h, 1), rx: 2, class: "bar", "data-day": day }, svg);
     el("title", {}, bar, `${formatDay(day)}: ${formatNumber(value.hours, 2)} h`);
     el("text", { x: x + barW / 2, y: y - 4, "text-anchor": "middle", class: "bar-value" }, svg, formatNumber(value.hours, 1));
-    el("text", { x: x + barW / 2, y: height - 8, "text-anchor": "middle", class: "bar-label" }, svg, formatDay(day));
+    el("text", { x: x + barW / 2, y: height - 8, "text-anchor": "middle", class: "bar-label" }, svg, labels[i]);
   });
   return svg;
 }

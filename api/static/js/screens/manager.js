@@ -182,6 +182,7 @@ async function declare(app) {
     $("#inc-geojson").value = "";
     app.map.setDrawing(null);
     app.selectIncident(body.id);
+    $("#incident-detail").scrollIntoView({ block: "nearest" });
   } catch (err) {
     message = { error: errorText(err) };
   } finally {
