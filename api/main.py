@@ -14,6 +14,7 @@ from api.limits import BodyLimit
 from api.metrics import instrument
 from api.publisher import BrokerUnavailable
 from api.routes import audit, cap, events, exports, hours, incidents, partners, referrals, resource_requests, shelters, system
+from api.routes import dashboard
 from bus import topics
 from bus.topics import ensure_topics
 from handlers.audit import AuditRecord
@@ -95,6 +96,7 @@ def create_api(container: Container) -> FastAPI:
     app.include_router(hours.router)
     app.include_router(events.router)
     app.include_router(audit.router)
+    app.include_router(dashboard.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
