@@ -5,7 +5,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ContainerDep, Manager
-from api.schemas import Accepted, ERRORS, accepted
+from api.schemas import Accepted, ERRORS, Problem, accepted
 from bus.topics import INCIDENT_STATE, INCIDENTS
 from handlers.cap import CapError, CapIngest, CapSyntaxError, find_incident, read_alert
 from handlers.incidents import Incident
@@ -16,7 +16,12 @@ MEDIA_TYPES = ("application/xml", "application/cap+xml")
 _XML_BODY = {"schema": {"type": "string", "description": "one CAP 1.2 <alert> element"}}
 
 
-def _same_declaration(incident: Incident, ingest: CapIngest) -> bool:
+def _same_alert(incident: Incident, ingest: CapIngest) -> bool:
+    """Is this the alert the incident was declared from? Once Updates or a Cancel have changed
+    the incident, a re-broadcast original is known by its identity (sender, identifier, sent)."""
+    if incident.version > 1 and incident.source is not None:
+        known, sent = incident.source, ingest.source
+        return (known.sender, known.identifier, known.sent) == (sent.sender, sent.identifier, sent.sent)
     body = ingest.declaration
     return (incident.kind, incident.title, incident.severity, incident.area_input) == (
         body.kind, body.title, body.severity, body.area.model_dump()
@@ -53,9 +58,9 @@ def _referenced(c, ingest: CapIngest) -> Incident:
     responses={
         200: {"model": Incident, "description": "an Update or Cancel applied, or this Alert already ingested"},
         202: {"model": Accepted},
-        400: {"description": "not well-formed XML, or unsafe XML (a DTD, entities)"},
+        400: {"model": Problem, "description": "not well-formed XML, or unsafe XML (a DTD, entities)"},
         409: {"description": "this alert id names a different incident, or the incident is closed"},
-        415: {"description": "not application/xml or application/cap+xml"},
+        415: {"model": Problem, "description": "not application/xml or application/cap+xml"},
         422: {"description": "not a CAP 1.2 alert Muster can act on; `detail` says why (e.g. an unknown place)"},
     },
     openapi_extra={"requestBody": {"required": True, "content": {t: _XML_BODY for t in MEDIA_TYPES}}},
@@ -69,7 +74,7 @@ async def ingest_cap(request: Request, actor: Manager, c: ContainerDep, response
         incident_id = ingest.message_id
         existing = c.views.get(INCIDENT_STATE, incident_id)
         if existing is not None:
-            if not _same_declaration(existing, ingest):
+            if not _same_alert(existing, ingest):
                 raise HTTPException(status.HTTP_409_CONFLICT, f"incident {incident_id!r} was declared with other details")
             response.status_code = status.HTTP_200_OK
             return existing

@@ -83,6 +83,13 @@ class TestAnAlertsLife:
         assert post(worked, "cancel-freezing-rain-ottawa.xml").json()["status"] == "closed"
         assert commands(worked) == ["DeclareIncident", "UpdateIncident", "CloseIncident"]
 
+    def test_the_original_alert_broadcast_again_after_an_update_is_answered_with_the_incident(self, worked):
+        post(worked, "alert-freezing-rain-ottawa.xml")
+        post(worked, "update-freezing-rain-ottawa.xml")
+        again = post(worked, "alert-freezing-rain-ottawa.xml")
+        assert again.status_code == 200 and again.json()["severity"] == "extreme"
+        assert commands(worked) == ["DeclareIncident", "UpdateIncident"]
+
     def test_an_update_after_the_cancel_is_a_conflict(self, worked):
         post(worked, "alert-freezing-rain-ottawa.xml")
         post(worked, "cancel-freezing-rain-ottawa.xml")
