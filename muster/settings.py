@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(60, ge=1)
     max_open_holds_per_navigator: int = Field(25, ge=1, description="OWASP API6: no one navigator takes every bed")
     geocoder: str = Field("gazetteer", description="'gazetteer' (offline) or a geopy service name")
+    demo_tokens: bool = Field(
+        False, description="demo only: GET /v1/demo-tokens hands out a token per role, no questions asked")
 
     # Logs
     log_format: Literal["plain", "json"] = Field(

@@ -4,7 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
+
+from api.auth import mint
+from api.deps import ContainerDep
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 
@@ -46,3 +49,26 @@ async def static_file(path: str) -> FileResponse:
     if not target.is_relative_to(root) or not target.is_file() or target.suffix not in MEDIA_TYPES:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file")
     return FileResponse(target, media_type=MEDIA_TYPES[target.suffix], headers=SECURITY_HEADERS)
+
+
+DEMO_PARTNER = "salvation-army-on"
+DEMO_TTL_S = 8 * 3600
+
+
+@router.get("/dashboard-config")
+async def dashboard_config(c: ContainerDep) -> JSONResponse:
+    """What the dashboard may offer on this server (so it never asks for what is switched off)."""
+    return JSONResponse({"demo_tokens": c.settings.demo_tokens}, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/v1/demo-tokens")
+async def demo_tokens(c: ContainerDep) -> JSONResponse:
+    """One token per role, for demonstrations only: absent unless MUSTER_DEMO_TOKENS=true."""
+    if not c.settings.demo_tokens:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
+    tokens = {
+        role: mint(c.settings, role, sub=f"demo-{role}", partner_id=DEMO_PARTNER if role == "partner" else None,
+                   ttl_s=DEMO_TTL_S)
+        for role in ("manager", "navigator", "partner", "admin")
+    }
+    return JSONResponse({"tokens": tokens, "partner_id": DEMO_PARTNER}, headers={"Cache-Control": "no-store"})

@@ -12,6 +12,8 @@ from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, STATIC
 expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra has it)").expect
 
 LIVE = "#live[data-state='live']"
+MUSTER_ENV = {"MUSTER_DEMO_TOKENS": "true"}
+"""This module's stack is a demo server: the sign-in box also offers a token per role."""
 
 
 def wait_until_live(page) -> None:
@@ -26,10 +28,22 @@ class TestSigningIn:
         page = watched.page
         expect(page.locator("#signin")).to_be_visible()
         page.get_by_label("Token").fill(tokens["manager"])
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page.locator("#who-role")).to_have_text(re.compile("manager"))
         wait_until_live(page)
         assert page.evaluate("sessionStorage.getItem('muster.token')") == tokens["manager"]
+
+    def test_a_demo_server_offers_a_token_per_role_and_others_do_not(self, open_page):
+        from muster.settings import Settings
+
+        assert Settings.model_fields["demo_tokens"].default is False
+        watched = open_page()
+        page = watched.page
+        expect(page.get_by_role("button", name="Sign in as navigator")).to_be_visible()
+        watched.screenshot("signin-demo-tokens")
+        page.get_by_role("button", name="Sign in as navigator").click()
+        expect(page.locator("#who-role")).to_have_text(re.compile("navigator"))
+        wait_until_live(page)
 
 
 class TestManagerDeclaresAnIncident:

@@ -116,6 +116,38 @@ async function signIn(token) {
   return "";
 }
 
+let demoTokens = null;
+
+/** Demo servers (MUSTER_DEMO_TOKENS=true) hand out a token per role; others only take a pasted one. */
+async function loadDemoTokens() {
+  try {
+    const { body: config } = await get("/dashboard-config");
+    if (config?.demo_tokens) demoTokens = (await get("/v1/demo-tokens")).body.tokens;
+  } catch {
+    demoTokens = null;
+  }
+  renderDemoTokens();
+}
+
+function renderDemoTokens() {
+  const box = $("#demo-tokens");
+  box.hidden = !demoTokens;
+  if (!demoTokens) return;
+  replace(
+    $("#demo-token-buttons"),
+    Object.entries(demoTokens).map(([role, token]) =>
+      h("button", {
+        type: "button",
+        class: "button",
+        dataset: { role },
+        onclick: async () => {
+          $("#signin-error").textContent = await signIn(token);
+        },
+      }, t("auth.demoAs", { role: t(`role.${role}`) })),
+    ),
+  );
+}
+
 function renderLegend() {
   const swatch = (cls, attrs = {}) => {
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -153,6 +185,7 @@ function init() {
   $("#lang-toggle").addEventListener("click", () => setLang(lang() === "fr" ? "en" : "fr"));
   onLangChange(() => {
     renderSigninIntro();
+    renderDemoTokens();
     renderLegend();
     renderLive();
     renderWho();
@@ -194,6 +227,7 @@ function init() {
   const payload = claims(token);
   if (payload && !expired(payload)) showApp(payload);
   else showSignin(token ? t("auth.expired") : "");
+  loadDemoTokens();
 }
 
 init();
