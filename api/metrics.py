@@ -139,7 +139,8 @@ def render(container) -> list[str]:
               "# TYPE muster_events_out_total counter"]
     lines += [f'muster_events_out_total{{topic="{escape(t)}"}} {n}' for t, n in sorted(metrics.produced.items())]
     lines += ["# HELP muster_dead_letters_total Records on the dead-letters topic: what the workers could not process.",
-              "# TYPE muster_dead_letters_total counter", f"muster_dead_letters_total {sum(metrics.dead_letters.values())}",
+              "# TYPE muster_dead_letters_total counter",
+              f"muster_dead_letters_total {sum(metrics.dead_letters.values())}",
               "# HELP muster_dead_letters_by_topic_total Dead letters by the topic of the record that failed.",
               "# TYPE muster_dead_letters_by_topic_total counter"]
     lines += [f'muster_dead_letters_by_topic_total{{topic="{escape(t)}"}} {n}'

@@ -179,7 +179,8 @@ def read_alert(body: bytes | str, geocoder: Any = None) -> CapIngest:
     sent = _when(_required(root, "sent"), "sent")
     status = _required(root, "status")
     if status != "Actual":
-        raise CapError(f"status {status!r}: Muster acts only on Actual alerts, not exercises, tests, system or draft messages")
+        raise CapError(f"status {status!r}: Muster acts only on Actual alerts, "
+                       "not exercises, tests, system or draft messages")
     msg_type = _required(root, "msgType")
     if msg_type not in ("Alert", "Update", "Cancel"):
         raise CapError(f"msgType {msg_type!r}: Muster takes Alert, Update and Cancel")

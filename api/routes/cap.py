@@ -32,7 +32,8 @@ async def _read(request: Request, c) -> CapIngest:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in MEDIA_TYPES:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                            f"send the CAP alert as {' or '.join(MEDIA_TYPES)}, not {media_type or 'no content type'!r}")
+                            f"send the CAP alert as {' or '.join(MEDIA_TYPES)}, "
+                            f"not {media_type or 'no content type'!r}")
     body = await request.body()
     try:
         return await run_in_threadpool(read_alert, body, c.geocoder)
@@ -75,7 +76,8 @@ async def ingest_cap(request: Request, actor: Manager, c: ContainerDep, response
         existing = c.views.get(INCIDENT_STATE, incident_id)
         if existing is not None:
             if not _same_alert(existing, ingest):
-                raise HTTPException(status.HTTP_409_CONFLICT, f"incident {incident_id!r} was declared with other details")
+                raise HTTPException(status.HTTP_409_CONFLICT,
+                                    f"incident {incident_id!r} was declared with other details")
             response.status_code = status.HTTP_200_OK
             return existing
         await c.publisher.send(INCIDENTS, incident_id, ingest.command(incident_id, actor, c.clock()))
