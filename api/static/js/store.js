@@ -1,6 +1,6 @@
 // What the screens show, kept current: a snapshot from the API, then server-sent events.
 
-import { ApiError, get, getToken } from "./api.js";
+import { ApiError, claims, expired, get, getToken } from "./api.js";
 import { contains } from "./geo.js";
 
 export const state = {
@@ -215,6 +215,12 @@ export function connect(role = null) {
     if (run !== generation) return;
     setLive("offline");
     if (source && source.readyState === EventSource.CLOSED) {
+      if (expired(claims(getToken()))) {
+        // The stream answered 401 because the token ran out: back to the sign-in box.
+        disconnect();
+        setLive("signedOut");
+        return;
+      }
       // The browser gave up (e.g. the server answered 5xx); try again with a growing delay.
       retryTimer = setTimeout(() => connect(role), retryDelay);
       retryDelay = Math.min(retryDelay * 2, 30000);
