@@ -63,3 +63,11 @@ def test_commands_are_audited_with_actor_role_and_target(api):
     assert api.publisher.audits == [("emo-orillia", "DeclareIncident", "incidents/i-1")]
     assert api.publisher.sent[0][2].actor.role == "manager"
     assert api.publisher.sent[0][2].accepted_at == NOW
+
+
+def test_a_422_says_where_and_why_but_never_echoes_what_was_sent(api):
+    body = {"id": "r-1", "location": {"lat": 44.6, "lon": -79.4}, "caller_name": "Canary Person"}
+    response = api.client.post("/v1/referrals", json=body, headers=api.as_("navigator"))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "caller_name"]
+    assert "Canary Person" not in response.text
