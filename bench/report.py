@@ -59,6 +59,10 @@ def rows(results: dict) -> list[dict]:
                 return f"error: {r['error'][:80]}"
             boxed = " (time-boxed: {:,} of {:,} events)".format(r["processed"], r["events"]) \
                 if any("time-boxed" in n for n in r.get("notes", [])) else ""
+            if r.get("crashes"):
+                boxed += f" **{r['crashes']} worker crash(es)**"
+            if r.get("reread_warnings"):
+                boxed += f" [{r['reread_warnings']} re-reads, {r.get('hours_written_twice')}/{r.get('hours_entries')} hours entries processed twice]"
             return (f"{_fmt(r['events_per_s'])} ev/s{boxed} (p10–p90 {_fmt(r['steady_events_per_s'])}), "
                     f"{_fmt(r['cpu_ms_per_event'])} CPU ms/ev; others {_fmt((r.get('cpu') or {}).get('others_cores'))} cores")
 
@@ -194,7 +198,8 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
             "writes, and every event re-parses its state snapshot from JSON and writes it back whole (a shelter's "
             "snapshot holds every hold: see the evidence table below). "
             f"Worker profile, busy samples by package: {_top(m.get('profile'), 'by_package_pct', 8)}. "
-            f"Muster frames (inclusive): {_top(m.get('profile'), 'ours_inclusive_pct', 8)}. {_cpu_line(m.get('cpu'))}")
+            f"Muster frames (inclusive): {_top(m.get('profile'), 'ours_inclusive_pct', 8)}. {_cpu_line(m.get('cpu'))}"
+            + (" " + " ".join(m.get("notes", [])) if m.get("notes") else ""))
     if "a.scaling" in missed:
         by = {(r.get("kind"), r.get("processes")): r for r in s["throughput"]["rows"]}
         m2, b1, b2 = by.get(("muster", 2), {}), by.get(("bare", 1), {}), by.get(("bare", 2), {})

@@ -50,6 +50,10 @@ class DrainResult:
     cpu_ms_per_event: float
     cpu: dict
     dead_letters: int = 0
+    reread_warnings: int = 0
+    crashes: int = 0
+    hours_written_twice: int | None = None
+    hours_entries: int | None = None
     notes: list[str] = field(default_factory=list)
     profile: dict | None = None
 
@@ -181,8 +185,17 @@ async def muster(bootstrap: str, mix: Mix, setup: list[Command], commands: list[
         records = [(stack.topic(c.topic), c.key.encode(), c.value) for c in commands]
         wanted = {c.effect[1] for c in commands}
 
+        hours_keys = {c.key.encode() for c in commands if c.kind == "hours"}
+        writes: dict[bytes, int] = {}
+
         async def effects() -> list[int]:
-            seen = effects_seen(await kafka.read(bootstrap, state_names, start), wanted)
+            records = await kafka.read(bootstrap, state_names, start)
+            # An hours entry is written once per LogHours processed: more than once means it was
+            # processed again (a re-read or a redelivery).
+            for rec in records:
+                if rec.key in hours_keys and rec.topic.endswith(topics.HOURS_LOG.name):
+                    writes[rec.key] = writes.get(rec.key, 0) + 1
+            seen = effects_seen(records, wanted)
             return list(seen.values())
 
         result = await _drain(
@@ -191,10 +204,21 @@ async def muster(bootstrap: str, mix: Mix, setup: list[Command], commands: list[
             profile_name=f"throughput-worker-x{processes}" if profile else None, broker_pid=broker_pid)
         dead_end = sum((await kafka.end_offsets(bootstrap, [stack.topic(topics.DEAD_LETTERS.name)])).values())
         result.dead_letters = dead_end - dead_start
+        result.hours_entries = len(hours_keys)
+        result.hours_written_twice = sum(1 for n in writes.values() if n > 1)
         for p in procs:
             text = p.log_text()
             if "was frozen" in text:
                 result.notes.append(f"{p.name}: the freeze guard fired (pause too long)")
+            result.reread_warnings += text.count("was never processed; reading it again")
+            if "We experienced a crash" in text or "Crashed reason=" in text:
+                result.crashes += 1
+                crash = next((line for line in text.splitlines() if "Crashed reason=" in line), "")
+                result.notes.append(f"{p.name} crashed: {crash.split('Crashed reason=', 1)[-1][:160]}")
+        if result.reread_warnings:
+            result.notes.append(f"workers logged {result.reread_warnings} 'was never processed; reading it again' "
+                                f"(streams/delivery.py); {result.hours_written_twice} of {result.hours_entries} "
+                                "hours entries were written more than once")
         return result
     finally:
         for p in procs:
