@@ -19,6 +19,10 @@ BENCH_HOME = ROOT / ".muster" / "bench"
 SECRET = "bench-secret-" + uuid.uuid4().hex
 
 
+CREATED: list[str] = []
+"""Topic prefixes of every stack this process made: removed from the broker when the run ends."""
+
+
 @dataclass
 class StackEnv:
     """The MUSTER_* environment of one stack of processes: its own topics and consumer group."""
@@ -27,6 +31,9 @@ class StackEnv:
     partitions: int = 8
     extra: dict[str, str] = field(default_factory=dict)
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+
+    def __post_init__(self) -> None:
+        CREATED.extend([self.prefix, f"muster-bench-{self.run}-"])  # Muster's topics, Faust's own
 
     @property
     def prefix(self) -> str:

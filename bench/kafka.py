@@ -142,3 +142,18 @@ async def group_lag(bootstrap: str, group: str, topics: Iterable[str]) -> int:
     ends = await end_offsets(bootstrap, topics)
     return sum(end - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0)
                for tp, end in ends.items())
+
+
+async def delete_topics(bootstrap: str, prefixes: list[str]) -> int:
+    """Delete every topic whose name starts with one of `prefixes` (a run's uuid prefixes)."""
+    if not prefixes:
+        return 0
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        doomed = [t for t in await admin.list_topics() if t.startswith(tuple(prefixes))]
+        for i in range(0, len(doomed), 100):
+            await admin.delete_topics(doomed[i:i + 100])
+        return len(doomed)
+    finally:
+        await admin.close()

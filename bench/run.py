@@ -20,6 +20,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bench import env as bench_env
+from bench.kafka import delete_topics
 from bench.procs import stop_all
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,12 @@ def main(quick: bool = False, only: str | None = None, bootstrap: str | None = N
         results["interrupted"] = True
     finally:
         stop_all()
+        if broker and bench_env.CREATED:
+            try:  # thousands of partitions left behind would slow the shared broker for everyone
+                removed = asyncio.run(delete_topics(broker, list(bench_env.CREATED)))
+                console.print(f"[dim]removed this run's {removed} topics from the broker[/dim]")
+            except Exception as exc:
+                console.print(f"[yellow]could not remove this run's topics: {exc}[/yellow]")
     results["duration_s"] = round(time.monotonic() - started, 1)
     results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     from bench import report
