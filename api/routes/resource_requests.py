@@ -98,6 +98,18 @@ async def get_request(request_id: IdPath, actor: AnyRole, c: ContainerDep):
     return seen_by(_get(c, request_id), actor)
 
 
+async def _end(c, request_id: str, command, ends_as: str, conflicts_with: str, why: str):
+    """Cancel and fulfil alike: idempotent once ended that way, a conflict if ended the other way."""
+    request = _get(c, request_id)
+    if request.status == ends_as:
+        return request
+    if request.status == conflicts_with:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"request {request_id!r} {why}")
+    await c.publisher.send(REQUESTS, request_id, command)
+    done = await c.views.wait_for(REQUEST_STATE, request_id, lambda r: r.status == ends_as, c.settings.reply_timeout_s)
+    return done if done is not None else _accepted(request_id)
+
+
 @router.post(
     "/{request_id}/cancel",
     response_model=ResourceRequest,
@@ -105,14 +117,8 @@ async def get_request(request_id: IdPath, actor: AnyRole, c: ContainerDep):
 )
 async def cancel_request(request_id: IdPath, actor: Manager, c: ContainerDep):
     """No longer needed: every commitment goes back to its partner."""
-    request = _get(c, request_id)
-    if request.status == "cancelled":
-        return request
-    if request.status == "fulfilled":
-        raise HTTPException(status.HTTP_409_CONFLICT, f"request {request_id!r} was already fulfilled")
-    await c.publisher.send(REQUESTS, request_id, CancelRequest(id=request_id, actor=actor, accepted_at=c.clock()))
-    done = await c.views.wait_for(REQUEST_STATE, request_id, lambda r: r.status == "cancelled", c.settings.reply_timeout_s)
-    return done if done is not None else _accepted(request_id)
+    return await _end(c, request_id, CancelRequest(id=request_id, actor=actor, accepted_at=c.clock()),
+                      "cancelled", "fulfilled", "was already fulfilled")
 
 
 @router.post(
@@ -122,11 +128,5 @@ async def cancel_request(request_id: IdPath, actor: Manager, c: ContainerDep):
 )
 async def fulfil_request(request_id: IdPath, actor: Manager, c: ContainerDep):
     """Delivered: the committed units leave the partners' inventory; anything still waiting is dropped."""
-    request = _get(c, request_id)
-    if request.status == "fulfilled":
-        return request
-    if request.status == "cancelled":
-        raise HTTPException(status.HTTP_409_CONFLICT, f"request {request_id!r} was cancelled")
-    await c.publisher.send(REQUESTS, request_id, FulfilRequest(id=request_id, actor=actor, accepted_at=c.clock()))
-    done = await c.views.wait_for(REQUEST_STATE, request_id, lambda r: r.status == "fulfilled", c.settings.reply_timeout_s)
-    return done if done is not None else _accepted(request_id)
+    return await _end(c, request_id, FulfilRequest(id=request_id, actor=actor, accepted_at=c.clock()),
+                      "fulfilled", "cancelled", "was cancelled")
