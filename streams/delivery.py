@@ -13,8 +13,11 @@ restart lost volunteer-hour entries that way. Three holes, and what closes each:
   offset, and it forgets it when a rebalance begins, just before committing what is acked. So the
   next offset to process is kept here, set at every seek, and nothing is committed past a hole.
 - A batch it drops or skips while its flow pauses is fetched again only if a seek follows; when
-  none does, a hole stays open. One that outlasts a few commit rounds is read again from its start.
-The price is an occasional duplicate around a rebalance, which every handler absorbs by id.
+  none does, a hole stays open. One that outlasts a few commit rounds is read again from its start,
+  unless the message there was handed to the streams in this generation and waits in their queue.
+Seeks go through the consumer's own thread: aiokafka's fetcher runs there and breaks when its
+positions move under it from another loop. The price is an occasional duplicate around a
+rebalance, which every handler absorbs by id.
 """
 from __future__ import annotations
 
@@ -35,6 +38,33 @@ class ForgetfulReadOffsets(dict):
         return None
 
 
+class HandedOver:
+    """Per partition, the unbroken run of offsets handed to the streams since the last seek.
+
+    A message in that run, handed over in the current consumer generation, is queued or being
+    processed: the streams skip messages only across a generation change, so it is no hole.
+    """
+
+    def __init__(self, app) -> None:
+        self._app = app
+        self._runs: dict[Any, tuple[int, int, int]] = {}
+
+    def handed(self, tp, offset: int) -> None:
+        generation = self._app.consumer_generation_id
+        run = self._runs.get(tp)
+        if run is not None and run[0] == generation and run[1] <= offset <= run[2] + 1:
+            self._runs[tp] = (generation, run[1], max(run[2], offset))
+        else:
+            self._runs[tp] = (generation, offset, offset)
+
+    def in_flight(self, tp, offset: int) -> bool:
+        run = self._runs.get(tp)
+        return run is not None and run[0] == self._app.consumer_generation_id and run[1] <= offset <= run[2]
+
+    def forget(self, tp) -> None:
+        self._runs.pop(tp, None)
+
+
 def deliver_every_fetch(app) -> None:
     """Make the app's consumer, once it exists, commit only offsets its agents processed."""
     make_consumer = app._new_consumer
@@ -46,20 +76,35 @@ def deliver_every_fetch(app) -> None:
         """Per partition of an agent's topic: the first offset not known to be processed."""
         holes: dict[Any, tuple[int, int]] = {}
         """Per partition: the offset a hole starts at, and for how many commit rounds it has."""
+        handed = HandedOver(app)
         seek_to_committed = consumer.perform_seek
         new_offset = consumer._new_offset
+        deliver = consumer.callback
+
+        async def callback(message) -> None:
+            handed.handed(message.tp, message.offset)
+            await deliver(message)
+
+        async def seek(tp, offset: int) -> None:
+            handed.forget(tp)
+            await consumer._thread.call_thread(consumer._thread.seek, tp, offset)
 
         async def perform_seek() -> None:
             await seek_to_committed()
             ours = [tp for tp in consumer.assignment() if app.topics.acks_enabled_for(tp.topic)]
             fresh = [tp for tp in ours if not consumer._committed_offset.get(tp)]
             earliest = await consumer.earliest_offsets(*fresh) if fresh else {}
+            for tp in ours:
+                handed.forget(tp)
             for tp in fresh:
-                await consumer.seek(tp, earliest.get(tp) or 0)
+                await seek(tp, earliest.get(tp) or 0)
             for tp in ours:
                 following[tp] = consumer._committed_offset.get(tp) or earliest.get(tp) or 0
 
         def read_again(tp, start: int) -> None:
+            if handed.in_flight(tp, start):
+                holes.pop(tp, None)
+                return
             since, rounds = holes.get(tp, (start, 0))
             rounds = rounds + 1 if since == start else 1
             holes[tp] = (start, rounds)
@@ -68,7 +113,7 @@ def deliver_every_fetch(app) -> None:
             due = rounds % HOLE_PATIENCE == 0 and waited & (waited - 1) == 0
             if due and app.flow_control.is_active() and tp in consumer.assignment():
                 log.warning("%s[%d]@%d was never processed; reading it again", tp.topic, tp.partition, start)
-                asyncio.ensure_future(consumer.seek(tp, start))
+                asyncio.ensure_future(seek(tp, start)).add_done_callback(_log_failure)
 
         def committable(tp) -> int | None:
             start = following.get(tp)
@@ -90,8 +135,14 @@ def deliver_every_fetch(app) -> None:
                 following[tp] = max(start, offset)
             return offset
 
+        consumer.callback = callback
         consumer.perform_seek = perform_seek
         consumer._new_offset = committable
         return consumer
 
     app._new_consumer = new_consumer
+
+
+def _log_failure(task: asyncio.Future) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("reading a partition again failed: %r", task.exception())

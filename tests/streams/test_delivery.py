@@ -19,7 +19,13 @@ class FakeConsumer:
         self._acked = defaultdict(list)
         self._committed_offset = defaultdict(lambda: None, {HOURS: committed} if committed else {})
         self.sought: dict = {}
+        self.seeks: list[int] = []
         self._unacked_messages: set = set()
+        self._thread = FakeConsumerThread(self)
+        self.delivered: list = []
+
+    async def callback(self, message) -> None:
+        self.delivered.append(message)
 
     def highwater(self, tp):
         return None
@@ -32,9 +38,6 @@ class FakeConsumer:
     async def earliest_offsets(self, *tps):
         return {tp: 0 for tp in tps}
 
-    async def seek(self, tp, offset) -> None:
-        self.sought[tp] = offset
-
     def _new_offset(self, tp):
         acked = sorted(self._acked[tp])
         if not acked:
@@ -46,7 +49,23 @@ class FakeConsumer:
         return end + 1
 
 
+class FakeConsumerThread:
+    """Faust's consumer thread: seeks must be called through it, never on the app's loop."""
+
+    def __init__(self, consumer: FakeConsumer) -> None:
+        self.consumer = consumer
+
+    async def call_thread(self, fun, *args):
+        return fun(*args)
+
+    def seek(self, tp, offset) -> None:
+        self.consumer.sought[tp] = offset
+        self.consumer.seeks.append(offset)
+
+
 class FakeApp:
+    consumer_generation_id = 1
+
     def __init__(self, consumer: FakeConsumer) -> None:
         self._new_consumer = lambda: consumer
         self.flow_control = type("Flow", (), {"is_active": staticmethod(lambda: True)})()
@@ -57,8 +76,29 @@ def guarded(committed: int | None) -> FakeConsumer:
     app = FakeApp(FakeConsumer(committed))
     deliver_every_fetch(app)
     consumer = app._new_consumer()
+    consumer.app = app
     asyncio.run(consumer.perform_seek())
+    consumer.seeks.clear()
     return consumer
+
+
+def stalled_rounds(consumer: FakeConsumer, n: int) -> None:
+    """n commit rounds in which offset 300 is acked but the hole's start is not."""
+    async def rounds() -> None:
+        for _ in range(n):
+            consumer._acked[HOURS] = [300]
+            consumer._new_offset(HOURS)
+            await asyncio.sleep(0)
+
+    asyncio.run(rounds())
+
+
+def hand_over(consumer: FakeConsumer, *offsets: int) -> None:
+    async def deliver() -> None:
+        for offset in offsets:
+            await consumer.callback(type("Message", (), {"tp": HOURS, "offset": offset})())
+
+    asyncio.run(deliver())
 
 
 def test_read_offsets_are_never_remembered_so_no_gap_is_assumed():
@@ -93,18 +133,38 @@ def test_a_partition_with_nothing_committed_is_read_from_its_beginning():
 
 def test_a_hole_that_stays_open_is_read_again_with_growing_patience():
     consumer = guarded(committed=241)
-    sought = []
+    stalled_rounds(consumer, 12)
+    assert consumer.seeks == [241, 241, 241]
 
-    async def seek(tp, offset):
-        sought.append(offset)
 
-    consumer.seek = seek
+def test_a_message_handed_to_the_streams_and_still_queued_is_not_read_again():
+    consumer = guarded(committed=241)
+    hand_over(consumer, *range(241, 260))
+    stalled_rounds(consumer, 12)
+    assert consumer.seeks == []
+    assert [m.offset for m in consumer.delivered] == list(range(241, 260))
 
-    async def rounds(n: int) -> None:
-        for _ in range(n):
-            consumer._acked[HOURS] = [300]
-            consumer._new_offset(HOURS)
-            await asyncio.sleep(0)
 
-    asyncio.run(rounds(12))
-    assert sought == [241, 241, 241]
+def test_a_message_handed_over_before_a_new_generation_may_have_been_skipped_so_is_read_again():
+    consumer = guarded(committed=241)
+    hand_over(consumer, *range(241, 260))
+    consumer.app.consumer_generation_id = 2
+    stalled_rounds(consumer, 3)
+    assert consumer.seeks == [241]
+
+
+def test_offsets_dropped_before_the_hand_over_resumed_are_a_hole():
+    consumer = guarded(committed=241)
+    hand_over(consumer, 250, 251, 252)
+    stalled_rounds(consumer, 3)
+    assert consumer.seeks == [241]
+
+
+def test_reading_again_forgets_what_was_handed_over_before_the_seek():
+    consumer = guarded(committed=241)
+    hand_over(consumer, 240, 241)
+    stalled_rounds(consumer, 3)
+    assert consumer.seeks == []
+    asyncio.run(consumer.perform_seek())
+    stalled_rounds(consumer, 3)
+    assert consumer.seeks == [241]
