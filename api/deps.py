@@ -43,7 +43,8 @@ class Container:
             self.limiter = RateLimiter(self.settings.rate_limit_per_s, self.settings.rate_limit_burst)
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    """Dependencies are coroutines: a plain def would cost every request a hop to the thread pool."""
     return request.app.state.container
 
 
@@ -52,7 +53,7 @@ ContainerDep = Annotated[Container, Depends(get_container)]
 bearer = HTTPBearer(auto_error=False, description="`muster token ROLE [--partner ID]` prints one.")
 
 
-def current_actor(
+async def current_actor(
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
@@ -81,7 +82,7 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 def require(*roles: str):
     """A dependency that lets through the given roles (and admin) and answers 403 to the rest."""
 
-    def check(actor: CurrentActor) -> Actor:
+    async def check(actor: CurrentActor) -> Actor:
         if actor.role != "admin" and actor.role not in roles:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, f"this needs the role {' or '.join(roles + ('admin',))}"

@@ -38,11 +38,13 @@ class Publisher:
             await self._producer.stop()
 
     async def send(self, spec: TopicSpec, key: str, message: BaseModel) -> None:
-        """Returns once every in-sync replica has the command (acks=all); audits who sent it."""
-        await self._send(spec, key, message)
+        """Returns once every in-sync replica has the command (acks=all) and the audit record of who
+        sent it; both are in flight at once, so the caller waits one broker round trip, not two."""
+        sends = [self._send(spec, key, message)]
         actor = getattr(message, "actor", None)
         if actor is not None:
-            await self.audit(actor, getattr(message, "type", type(message).__name__), f"{spec.name}/{key}")
+            sends.append(self.audit(actor, getattr(message, "type", type(message).__name__), f"{spec.name}/{key}"))
+        await asyncio.gather(*sends)
 
     async def audit(self, actor: Actor, action: str, target: str) -> None:
         record = AuditRecord(id=uuid.uuid4().hex, at=self.clock(), sub=actor.sub, role=actor.role,

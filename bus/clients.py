@@ -28,7 +28,7 @@ def make_producer(settings: Settings, **overrides: Any) -> AIOKafkaProducer:
         bootstrap_servers=settings.kafka_bootstrap,
         acks="all",
         enable_idempotence=True,
-        linger_ms=2,
+        linger_ms=0,
         request_timeout_ms=10000,
         **client_options(settings),
     )

@@ -45,6 +45,6 @@ def create_app(settings: Settings) -> faust.App:
         broker_commit_every=1000,
         broker_commit_interval=1.0,
         stream_buffer_maxsize=4096,
-        producer_linger_ms=2,
+        producer_linger_ms=0,
         autodiscover=False,
     )
