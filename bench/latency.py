@@ -1,6 +1,6 @@
 """(b) Latency and (e) API load: a referral through the API and a worker vs a bare Kafka round trip.
 
-Bare round trip: the client produces a request (acks=all, linger 2 ms, as the API's producer) on
+Bare round trip: the client produces a request (acks=all, no linger, as the API's producer) on
 one topic; a bare aiokafka echo process (bench.passthrough) copies it to a reply topic; the
 client's consumer (no group, 50 ms fetch wait, as the API's views) sees it. Referral round trip:
 POST /v1/referrals answered 201 "held": the API ranks candidates, produces RequestReferral and
@@ -110,7 +110,7 @@ class BareRoundTrip:
         self.echo = passthrough(f"{self.stack.run}-echo", self.bootstrap, self.source, self.target, self.group).start()
         await kafka.wait_group(self.bootstrap, self.group, 1)
         self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True,
-                                         linger_ms=2)
+                                         linger_ms=0)
         await self.producer.start()
         self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
                                          fetch_max_wait_ms=50)

@@ -14,13 +14,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 
 async def run(bootstrap: str, source: str, target: str, group: str) -> None:
-    # The same client settings as Muster's workers: acks=all, linger 2 ms, commit every second.
+    # The same client settings as Muster's workers: acks=all, no linger, commit every second.
     consumer = AIOKafkaConsumer(
         source, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest",
         enable_auto_commit=True, auto_commit_interval_ms=1000, session_timeout_ms=30000,
         heartbeat_interval_ms=3000, max_poll_records=4096,
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
     await producer.start()
     await consumer.start()
     stop = asyncio.Event()

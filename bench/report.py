@@ -325,14 +325,14 @@ MEASURED = """\
   produced with aiokafka, and they are resumed with SIGCONT. **events/s = input events ÷ (time of the last
   event's effect − resume time)**, the effect's time being the timestamp its producer put on the record. For the
   bare aiokafka pass-through (one consumer-group member per process copying every record, same keys and values,
-  into an output topic; acks=all, linger 2 ms) the effect is the output record. For Muster it is the state topic
+  into an output topic; acks=all, no linger) the effect is the output record. For Muster it is the state topic
   showing the command applied: shelter-state with the update, referral-state held or no_capacity (three agent
   hops), hours-log with the entry, request-state once the first claim was answered (two agents). Workers are
   `python -m muster.cli worker` processes. "p10–p90" is the rate between the 10th and 90th percent of effects;
   "CPU ms/ev" is the consumers' user+system CPU over the run per event, which moves less with the box's load
   than events/s. The Faust forwarding agent is a reference that separates Faust's own cost from Muster's.
 - **(b) latency.** Open-loop offered load (one request every 1/rate s, whatever the answers). Bare: the client
-  produces a 200-byte request (acks=all, linger 2 ms), a bare aiokafka echo process copies it to a reply topic, the
+  produces a 200-byte request (acks=all, no linger), a bare aiokafka echo process copies it to a reply topic, the
   client's consumer (no group, 50 ms fetch wait) sees it. Referral: `POST /v1/referrals` until the `201 held`
   answer, through the API process and one worker (candidates, RequestReferral + audit produce, referral agent,
   shelter agent, referral-state, API view). Random callers across southern Ontario, {shelters} shelters with room.
