@@ -1,0 +1,25 @@
+"""Ontario's extent: tells a mistyped coordinate from a place in the province.
+
+A bounding box, not the border: a point just over it in Quebec, Manitoba or Michigan passes.
+What it catches is the usual damage in shared directories: a missing minus sign, latitude and
+longitude swapped, or zeros where a coordinate was never filled in.
+"""
+from __future__ import annotations
+
+SOUTH, NORTH = 41.6, 56.9
+WEST, EAST = -95.2, -74.3
+
+
+def in_ontario(lat: float, lon: float) -> bool:
+    return SOUTH <= lat <= NORTH and WEST <= lon <= EAST
+
+
+def why_not_in_ontario(lat: float, lon: float) -> str | None:
+    """None for a point in Ontario, else what seems wrong with it, in words a data steward can act on."""
+    if in_ontario(lat, lon):
+        return None
+    if in_ontario(lon, lat):
+        return f"latitude {lat} and longitude {lon} look swapped"
+    if in_ontario(lat, -lon):
+        return f"longitude {lon} should be negative (west of Greenwich)"
+    return f"({lat}, {lon}) is outside Ontario ({SOUTH} to {NORTH}°N, {-EAST} to {-WEST}°W)"
