@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -104,16 +105,73 @@ def token(
         raise typer.BadParameter(str(exc)) from None
 
 
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description:>18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console)
+
+
+def _api_base(url: Optional[str]) -> str:
+    """The API to talk to, once it answers ready; quiet logging so progress bars stay whole."""
+    from muster.seed import wait_ready
+
+    settings = get_settings()
+    _logging("WARNING")
+    base = url or f"http://{settings.api_host}:{settings.api_port}"
+    try:
+        wait_ready(base, deadline_s=120)
+    except TimeoutError as exc:
+        console.print(f"[red]{exc}: is `muster api` running?[/red]")
+        raise typer.Exit(1) from None
+    return base
+
+
 @cli.command()
 def seed(url: str = typer.Option(None, help="API base URL (default from settings)")) -> None:
     """Load the Ontario sample data (partners, shelters, ice-storm scenario) through the API."""
-    from muster.seed import load_sample, wait_ready
+    from muster.seed import load_sample
 
-    settings = get_settings()
-    _logging()
-    base = url or f"http://{settings.api_host}:{settings.api_port}"
-    wait_ready(base, deadline_s=120)
-    load_sample(base, settings, console)
+    base = _api_base(url)
+    with _progress() as progress:
+        load_sample(base, get_settings(), console, progress)
+
+
+@cli.command()
+def replay(
+    scenario: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                    help="a JSON file shaped like muster/data/scenario_ice_storm.json"),
+    rate: Optional[float] = typer.Option(None, "--rate", min=0.01, help="events per second (default: as fast as "
+                                         "the API answers)"),
+    url: Optional[str] = typer.Option(None, help="API base URL (default from settings)"),
+) -> None:
+    """Replay a scenario through the API, in order; exits 1 if the API refused any event."""
+    from rich.table import Table
+
+    from muster.seed import admin_client, calls_from, send
+
+    try:
+        calls = calls_from(json.loads(scenario.read_text("utf-8")), scenario.name)
+    except (UnicodeDecodeError, ValueError) as exc:
+        console.print(f"[red]cannot replay {scenario}: {exc}[/red]")
+        raise typer.Exit(2) from None
+    if not calls:
+        console.print(f"[red]{scenario} lists nothing to replay[/red]")
+        raise typer.Exit(2)
+    base = _api_base(url)
+    with admin_client(base, get_settings(), "scenario-replay") as client, _progress() as progress:
+        tally = send(client, calls, rate=rate, progress=progress)
+    refused = tally.refused_by_kind()
+    table = Table(title=f"Replay of {scenario.name}")
+    for column in ("kind", "accepted", "refused"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for kind in dict.fromkeys(call.kind for call in calls):
+        table.add_row(kind, str(tally.accepted[kind]), str(refused[kind]))
+    console.print(table)
+    for refusal in tally.refused:
+        console.print(f"[red]{refusal.call.ref}: {refusal.status} {refusal.reason}[/red]")
+    if tally.refused:
+        raise typer.Exit(1)
 
 
 @cli.command()
