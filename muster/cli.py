@@ -21,6 +21,10 @@ cli = typer.Typer(
 )
 broker_cli = typer.Typer(help="The local single-node Apache Kafka (KRaft) broker.", no_args_is_help=True)
 cli.add_typer(broker_cli, name="broker")
+import_cli = typer.Typer(help="Bring records from other systems in through the API.", no_args_is_help=True)
+cli.add_typer(import_cli, name="import")
+export_cli = typer.Typer(help="Write Muster's records out in other systems' formats.", no_args_is_help=True)
+cli.add_typer(export_cli, name="export")
 console = Console()
 
 
@@ -172,6 +176,56 @@ def replay(
         console.print(f"[red]{refusal.call.ref}: {refusal.status} {refusal.reason}[/red]")
     if tally.refused:
         raise typer.Exit(1)
+
+
+@import_cli.command("hsds")
+def import_hsds(
+    path: Path = typer.Argument(..., exists=True, help="an HSDS 3.0 CSV package (a folder) or an HSDS JSON file"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="check and report; send nothing"),
+    report: Optional[Path] = typer.Option(None, "--report", dir_okay=False, help="also write the report here as JSON"),
+    url: Optional[str] = typer.Option(None, help="API base URL (default from settings)"),
+) -> None:
+    """Load shelters from an Open Referral HSDS 3.0 directory, with Muster's x_muster_capacity extension.
+
+    Exits 1 when no shelter was accepted or the API refused any; rejected rows alone do not fail it."""
+    from muster import hsds
+    from muster.seed import admin_client, send
+
+    try:
+        directory = hsds.load(path)
+    except hsds.PackageError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    tally = None
+    if not dry_run and directory.shelters:
+        base = _api_base(url)
+        with admin_client(base, get_settings(), "hsds-import") as client, _progress() as progress:
+            tally = send(client, hsds.calls(directory), progress=progress)
+    summary = hsds.report(path, directory, tally)
+    hsds.show(summary, console)
+    if report is not None:
+        report.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if not summary["accepted"]:
+        console.print(f"[red]no shelter {'would be' if dry_run else 'was'} accepted[/red]")
+        raise typer.Exit(1)
+    if summary["refused"]:
+        console.print("[red]the API refused some shelters; see above[/red]")
+        raise typer.Exit(1)
+
+
+@export_cli.command("hsds")
+def export_hsds(
+    folder: Path = typer.Argument(..., file_okay=False, help="where to write the CSV package"),
+    url: Optional[str] = typer.Option(None, help="API base URL (default from settings)"),
+) -> None:
+    """Write the shelter directory as an Open Referral HSDS 3.0 CSV package, with x_muster_capacity.csv."""
+    from muster import hsds
+    from muster.seed import admin_client
+
+    base = _api_base(url)
+    with admin_client(base, get_settings(), "hsds-export") as client:
+        count = hsds.export(client, folder)
+    console.print(f"wrote {count} shelters to {folder} as an HSDS 3.0 package")
 
 
 @cli.command()

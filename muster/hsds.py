@@ -1,0 +1,158 @@
+"""HSDS 3.0 shelter directories on disk and through the API: `muster import hsds`, `muster export hsds`.
+
+The mapping is handlers/hsds.py; this module reads and writes the files, sends the shelters
+through the API as any client would, and reports what became of every row.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from handlers.hsds import (
+    COLUMNS,
+    PATHS,
+    Directory,
+    Row,
+    datapackage,
+    package_from,
+    shelters_from,
+    tables_from_json,
+)
+from handlers.shelters import ShelterProfile
+from muster.seed import BY_KEY, Call, Tally
+
+REQUIRED = ("service", "location", "service_at_location")
+"""Tables an HSDS package must have for Muster to find shelters in it."""
+PAGE = 1000
+NOTICE = ("Exported from Muster's shelter directory. Records named \"Sample:\" are illustrative samples; "
+          "x_muster_capacity.csv is Muster's extension to HSDS 3.0 (beds and household needs).")
+
+
+class PackageError(ValueError):
+    """A directory that cannot be read at all (as opposed to rows that are rejected)."""
+
+
+def load(path: Path) -> Directory:
+    """A CSV package (a folder) or an HSDS JSON file, mapped to shelters and rejections."""
+    if path.is_dir():
+        return shelters_from(_read_package(path))
+    try:
+        document = json.loads(path.read_text("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise PackageError(f"{path} is neither an HSDS CSV package folder nor an HSDS JSON file: {exc}") from None
+    return shelters_from(*tables_from_json(document))
+
+
+def _read_package(folder: Path) -> dict[str, list[Row]]:
+    """The tables Muster reads, found where datapackage.json says (or at the HSDS 3.0 names)."""
+    paths = dict(PATHS)
+    descriptor = folder / "datapackage.json"
+    if descriptor.exists():
+        try:
+            listed = json.loads(descriptor.read_text("utf-8-sig")).get("resources") or []
+        except (UnicodeDecodeError, ValueError, AttributeError) as exc:
+            raise PackageError(f"{descriptor} is not a data package descriptor: {exc}") from None
+        paths.update({r["name"]: r["path"] for r in listed
+                      if isinstance(r, dict) and r.get("name") in paths and isinstance(r.get("path"), str)})
+    tables = {}
+    root = folder.resolve()
+    for name, relative in paths.items():
+        file = (folder / relative).resolve()
+        if not file.is_relative_to(root):
+            raise PackageError(f"datapackage.json puts {name} outside the package ({relative})")
+        if not file.is_file():
+            if name in REQUIRED:
+                raise PackageError(f"{folder} has no {relative}: an HSDS package needs "
+                                   f"{', '.join(PATHS[n] for n in REQUIRED)}")
+            continue
+        try:
+            with file.open(encoding="utf-8-sig", newline="") as f:
+                reader = csv.DictReader(f)
+                tables[name] = [Row(f"{relative} line {reader.line_num}", row) for row in reader]
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise PackageError(f"{relative} cannot be read as UTF-8 CSV: {exc}") from None
+    return tables
+
+
+def calls(directory: Directory) -> list[Call]:
+    """A PUT /v1/shelters/{id} for each shelter the directory holds."""
+    shelters = BY_KEY["shelters"]
+    return [shelters.call({"id": s.id, **s.profile.model_dump(mode="json", exclude={"v"})}, s.row)
+            for s in directory.shelters]
+
+
+def report(source: Path, directory: Directory, tally: Tally | None) -> dict[str, Any]:
+    """What became of every row; `tally` is None for a dry run, which sends nothing."""
+    ids = {s.row: s.id for s in directory.shelters}
+    refused = [{"row": r.call.ref, "id": ids[r.call.ref], "status": r.status, "reason": r.reason}
+               for r in (tally.refused if tally else [])]
+    refused_rows = {r["row"] for r in refused}
+    return {
+        "source": str(source),
+        "dry_run": tally is None,
+        "rows": directory.rows,
+        "accepted": [s.id for s in directory.shelters if s.row not in refused_rows],
+        "rejected": [vars(r) for r in directory.rejected],
+        "refused": refused,
+        "warnings": [vars(r) for r in directory.warnings],
+    }
+
+
+def show(summary: dict[str, Any], console: Console) -> None:
+    dry = " (dry run: nothing sent)" if summary["dry_run"] else ""
+    counts = Table(title=f"HSDS import of {summary['source']}{dry}")
+    counts.add_column("rows read", justify="right")
+    counts.add_column("valid" if summary["dry_run"] else "accepted", justify="right")
+    counts.add_column("rejected", justify="right")
+    counts.add_column("refused by the API", justify="right")
+    counts.add_row(str(summary["rows"]), str(len(summary["accepted"])), str(len(summary["rejected"])),
+                   str(len(summary["refused"])))
+    console.print(counts)
+    for title, entries in (("Rejected", summary["rejected"]), ("Refused by the API", summary["refused"]),
+                           ("Warnings", summary["warnings"])):
+        if entries:
+            table = Table(title=title, title_justify="left")
+            for column in ("row", "id", "reason"):
+                table.add_column(column, overflow="fold")
+            for entry in entries:
+                status = f"{entry['status']} " if "status" in entry else ""
+                table.add_row(entry["row"], entry["id"] or "", status + entry["reason"])
+            console.print(table)
+
+
+def export(client: httpx.Client, folder: Path) -> int:
+    """Write the API's shelter directory as an HSDS 3.0 CSV package; returns how many shelters."""
+    shelters = [(view["id"], shelter_profile(view)) for view in _all(client, "/v1/shelters")]
+    partner_names = {p["id"]: p["name"] for p in _all(client, "/v1/partners")}
+    tables = package_from(shelters, partner_names)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables.items():
+        with (folder / PATHS[name]).open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=[column for column, _ in COLUMNS[name]])
+            writer.writeheader()
+            writer.writerows(rows)
+    (folder / "datapackage.json").write_text(json.dumps(datapackage(NOTICE), indent=2, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+    return len(shelters)
+
+
+def _all(client: httpx.Client, path: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    while True:
+        response = client.get(path, params={"limit": PAGE, "offset": len(found)})
+        response.raise_for_status()
+        page = response.json()
+        found += page
+        if len(page) < PAGE:
+            return found
+
+
+def shelter_profile(view: dict[str, Any]) -> ShelterProfile:
+    """What PUT /v1/shelters/{id} would set, read from the shelter's view in GET /v1/shelters."""
+    return ShelterProfile.model_validate({k: view[k] for k in ShelterProfile.model_fields if k in view and k != "v"})
