@@ -13,6 +13,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from muster.settings import get_settings
 
@@ -126,7 +127,7 @@ def _api_base(url: Optional[str]) -> str:
     try:
         wait_ready(base, deadline_s=120)
     except TimeoutError as exc:
-        console.print(f"[red]{exc}: is `muster api` running?[/red]")
+        console.print(f"[red]{escape(str(exc))}: is `muster api` running?[/red]")
         raise typer.Exit(1) from None
     return base
 
@@ -157,23 +158,23 @@ def replay(
     try:
         calls = calls_from(json.loads(scenario.read_text("utf-8")), scenario.name)
     except (UnicodeDecodeError, ValueError) as exc:
-        console.print(f"[red]cannot replay {scenario}: {exc}[/red]")
+        console.print(f"[red]cannot replay {escape(str(scenario))}: {escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
     if not calls:
-        console.print(f"[red]{scenario} lists nothing to replay[/red]")
+        console.print(f"[red]{escape(str(scenario))} lists nothing to replay[/red]")
         raise typer.Exit(2)
     base = _api_base(url)
     with admin_client(base, get_settings(), "scenario-replay") as client, _progress() as progress:
         tally = send(client, calls, rate=rate, progress=progress)
     refused = tally.refused_by_kind()
-    table = Table(title=f"Replay of {scenario.name}")
+    table = Table(title=escape(f"Replay of {scenario.name}"))
     for column in ("kind", "accepted", "refused"):
         table.add_column(column, justify="left" if column == "kind" else "right")
     for kind in dict.fromkeys(call.kind for call in calls):
         table.add_row(kind, str(tally.accepted[kind]), str(refused[kind]))
     console.print(table)
     for refusal in tally.refused:
-        console.print(f"[red]{refusal.call.ref}: {refusal.status} {refusal.reason}[/red]")
+        console.print(f"[red]{escape(refusal.call.ref)}: {refusal.status} {escape(refusal.reason)}[/red]")
     if tally.refused:
         raise typer.Exit(1)
 
@@ -194,7 +195,7 @@ def import_hsds(
     try:
         directory = hsds.load(path)
     except hsds.PackageError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
     tally = None
     if not dry_run and directory.shelters:
@@ -225,7 +226,7 @@ def export_hsds(
     base = _api_base(url)
     with admin_client(base, get_settings(), "hsds-export") as client:
         count = hsds.export(client, folder)
-    console.print(f"wrote {count} shelters to {folder} as an HSDS 3.0 package")
+    console.print(f"wrote {count} shelters to {escape(str(folder))} as an HSDS 3.0 package")
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from handlers.hsds import (
@@ -106,7 +107,7 @@ def report(source: Path, directory: Directory, tally: Tally | None) -> dict[str,
 
 def show(summary: dict[str, Any], console: Console) -> None:
     dry = " (dry run: nothing sent)" if summary["dry_run"] else ""
-    counts = Table(title=f"HSDS import of {summary['source']}{dry}")
+    counts = Table(title=escape(f"HSDS import of {summary['source']}{dry}"))
     counts.add_column("rows read", justify="right")
     counts.add_column("valid" if summary["dry_run"] else "accepted", justify="right")
     counts.add_column("rejected", justify="right")
@@ -122,7 +123,7 @@ def show(summary: dict[str, Any], console: Console) -> None:
                 table.add_column(column, overflow="fold")
             for entry in entries:
                 status = f"{entry['status']} " if "status" in entry else ""
-                table.add_row(entry["row"], entry["id"] or "", status + entry["reason"])
+                table.add_row(escape(entry["row"]), escape(entry["id"] or ""), escape(status + entry["reason"]))
             console.print(table)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from rich.markup import escape
 from rich.progress import Progress, TaskID
 
 from api.auth import mint
@@ -189,7 +190,8 @@ def load_sample(base: str, settings: Settings, console, progress: Progress | Non
     with admin_client(base, settings, "sample-loader") as client:
         tally = send(client, calls_from(document, "sample"), progress=progress)
     for refusal in tally.refused:
-        console.print(f"[red]{refusal.call.method} {refusal.call.path}: {refusal.status} {refusal.reason}[/red]")
+        console.print(f"[red]{refusal.call.method} {escape(refusal.call.path)}: {refusal.status} "
+                      f"{escape(refusal.reason)}[/red]")
     for kind in KINDS:
         console.print(f"loaded {tally.accepted[kind.label]} {kind.label}")
     return {kind.label: tally.accepted[kind.label] for kind in KINDS}

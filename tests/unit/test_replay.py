@@ -145,14 +145,14 @@ class TestAnswers:
 
 def test_seeding_loads_the_sample_through_the_same_path(monkeypatch):
     client, seen = api(lambda r, n: httpx.Response(422 if r.url.path == "/v1/resource-requests" else 201, json={
-        "detail": "no"}))
+        "detail": "no [b]such[/b] incident"}))
     monkeypatch.setattr(seed, "admin_client", lambda base, settings, sub: client)
     out = io.StringIO()
     counts = seed.load_sample("http://muster.test", None, Console(file=out))
     assert counts == {"partners": 14, "shelters": len(seed.sample("shelters.json")["shelters"]), "incidents": 2,
                       "volunteer hours": 30, "resource requests": 0}
     assert [path for _, _, path, _ in seen][:2] == ["/v1/partners/211-ontario", "/v1/partners/salvation-army-on"]
-    assert "POST /v1/resource-requests: 422 no" in out.getvalue() and "loaded 0 resource requests" in out.getvalue()
+    assert "POST /v1/resource-requests: 422 no [b]such[/b] incident" in out.getvalue() and "loaded 0 resource requests" in out.getvalue()
 
 
 class TestTheReplayCommand:
