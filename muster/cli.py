@@ -229,7 +229,8 @@ def export_hsds(
     console.print(f"wrote {count} shelters to {escape(str(folder))} as an HSDS 3.0 package")
 
 
-@cli.command()
+@cli.command("run")
+@cli.command("up", hidden=True)
 def up(workers: int = typer.Option(1, min=1, max=8)) -> None:
     """Start everything locally: broker, worker(s), API; load sample data; Ctrl-C stops it."""
     from muster import broker
