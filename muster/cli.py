@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -232,40 +230,44 @@ def export_hsds(
 @cli.command("run")
 @cli.command("up", hidden=True)
 def up(workers: int = typer.Option(1, min=1, max=8)) -> None:
-    """Start everything locally: broker, worker(s), API; load sample data; Ctrl-C stops it."""
+    """Start everything locally: broker, worker(s), API; load sample data; Ctrl-C or SIGTERM stops it."""
     from muster import broker
+    from muster.processes import Child, worker_args
     from muster.seed import load_sample, wait_ready
+    from muster.settings import ROOT
 
     settings = get_settings()
     _logging()
     bootstrap = broker.start(settings.broker_port, settings.broker_home)
     console.print(f"Kafka broker at {bootstrap}")
-    env = {**os.environ, "MUSTER_KAFKA_BOOTSTRAP": bootstrap}
-    children = [
-        subprocess.Popen([sys.executable, "-m", "muster.cli", "worker"], env={**env, "MUSTER_WORKER_ID": str(i + 1)})
-        for i in range(workers)
-    ]
-    children.append(subprocess.Popen([sys.executable, "-m", "muster.cli", "api"], env=env))
+    env = {"MUSTER_KAFKA_BOOTSTRAP": bootstrap}
+    logs = ROOT / ".muster" / "logs"
+    children = [Child(f"worker-{i}", *worker_args(str(i), env), logs).start() for i in range(1, workers + 1)]
+    children.append(Child("api", ["-m", "muster.cli", "api"], env, logs).start())
+    console.print(f"worker and API logs in {escape(str(logs))}")
     base = f"http://{settings.api_host}:{settings.api_port}"
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         wait_ready(base, deadline_s=120)
         load_sample(base, settings, console)
         console.print(f"\n[bold green]Muster is running[/bold green]: API and dashboard at {base}/ , docs at {base}/docs")
         console.print("Tokens: `muster token manager`, `muster token navigator`, `muster token partner --partner ID`")
-        while all(child.poll() is None for child in children):
+        while all(child.running for child in children):
             time.sleep(1)
         console.print("[red]a Muster process exited; stopping the rest[/red]")
+        for child in children:
+            if not child.running:
+                console.print(escape(f"--- {child.name} ---\n{child.log_tail()}"))
+        raise typer.Exit(1)
     except KeyboardInterrupt:
-        pass
+        console.print("stopping Muster")
     finally:
         for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
+            child.stop(timeout=20)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 @cli.command()
