@@ -109,10 +109,12 @@ class ShelterDirectory:
     def candidates(self, lat: float, lon: float, household: int, needs: Needs, radius_km: float,
                    incidents: IncidentDirectory, limit: int) -> tuple[list[Candidate], list[Alternative]]:
         """Open shelters with room that fit the needs, outside every active incident, nearest first;
-        and the nearest ones left out, with why."""
+        and the nearest ones left out, with why. Exact distances are computed only as far as the
+        search reads, so a dense city costs about what a sparse county does."""
         candidates: list[Candidate] = []
         excluded: list[Alternative] = []
-        for shelter, km in self.near(lat, lon, radius_km):
+        for key, km in self.index.nearest_first(lat, lon, radius_km):
+            shelter = self.shelters[key]
             reasons = self._reasons(shelter, household, needs, incidents)
             if reasons:
                 if len(excluded) < ALTERNATIVES_SHOWN:

@@ -166,3 +166,61 @@ def test_positions_off_the_globe_are_refused(lat, lon):
 def test_negative_radius_is_refused():
     with pytest.raises(ValueError, match="radius_km"):
         PointIndex().within(44.0, -79.0, -1)
+
+
+def test_the_spherical_distance_bounds_the_geodesic_from_below_everywhere():
+    from pyproj import Geod
+
+    from geo.index import _GEODESIC_PER_SPHERE_MIN, _ROUNDING_KM, _sphere_km, _unit_vectors
+
+    rng = np.random.default_rng(5)
+    n = 500_000
+    lat1, lon1 = rng.uniform(-90, 90, n), rng.uniform(-180, 180, n)
+    step = rng.choice([1e-6, 1e-3, 0.1, 1.0, 10.0, 90.0], n)
+    lat2 = np.clip(lat1 + rng.uniform(-step, step), -90, 90)
+    lon2 = (lon1 + rng.uniform(-3 * step, 3 * step) + 180.0) % 360.0 - 180.0
+    _, _, metres = Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)
+    dot = sum(a * b for a, b in zip(_unit_vectors(lat1, lon1), _unit_vectors(lat2, lon2)))
+    sphere_km = _sphere_km(dot)
+    assert np.all(metres / 1000.0 >= sphere_km * _GEODESIC_PER_SPHERE_MIN - _ROUNDING_KM)
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_nearest_first_reads_out_the_brute_force_order_however_far_it_is_read(seed):
+    rng = np.random.default_rng(seed)
+    points = {f"s{i:05d}": _random_point(rng) for i in range(4000)}
+    for i in range(40):  # shelters sharing a building: equal distances, ordered by key
+        points[f"twin-{i}"] = points[f"s{i:05d}"]
+    index = PointIndex((key, *where) for key, where in points.items())
+    for i in range(60):  # moved since the last rebuild: read from the delta
+        where = _random_point(rng)
+        index.upsert(f"s{i:05d}", *where)
+        points[f"s{i:05d}"] = where
+    for _ in range(30):
+        lat, lon = _random_point(rng)
+        radius = float(rng.choice([5.0, 50.0, 100.0, 400.0]))
+        expected = brute_force_within(points, lat, lon, radius)
+        read = int(rng.integers(0, len(expected) + 2))
+        found = index.nearest_first(lat, lon, radius)
+        assert [pair for pair, _ in zip(found, range(read))] == expected[:read]
+        assert index.within(lat, lon, radius, limit=read or None) == expected[:read or None]
+
+
+def test_nearest_first_computes_few_geodesics_when_read_for_a_few(monkeypatch):
+    import geo.index
+
+    rng = np.random.default_rng(8)
+    points = {f"s{i}": _random_point(rng) for i in range(20000)}
+    index = PointIndex((key, *where) for key, where in points.items())
+    computed = []
+    exact = geo.index.geodesic_km_many
+
+    def counting(lat, lon, lats, lons):
+        computed.append(len(lats))
+        return exact(lat, lon, lats, lons)
+
+    within_radius = len(brute_force_within(points, 45.0, -80.0, 100.0))
+    monkeypatch.setattr(geo.index, "geodesic_km_many", counting)
+    first = [pair for pair, _ in zip(index.nearest_first(45.0, -80.0, 100.0), range(25))]
+    assert len(first) == 25
+    assert sum(computed) < within_radius / 2, (sum(computed), within_radius)
