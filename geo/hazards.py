@@ -45,8 +45,10 @@ class HazardZones:
         self._tree: shapely.STRtree | None = None
         self._scale = 1.0
         self._x0 = self._y0 = self._nx = self._ny = 0
-        self._raster: memoryview = memoryview(np.zeros(0, dtype=np.int32))
+        self._cells = np.zeros(0, dtype=np.int32)
+        self._raster: memoryview = memoryview(self._cells)
         self._states: list[_State] = [((), None, ())]
+        self._crossed_states = np.zeros(1, dtype=bool)
 
     def __len__(self) -> int:
         return len(self._areas)
@@ -78,6 +80,45 @@ class HazardZones:
         if True not in hits:
             return list(covering)
         return sorted([*covering, *(key for key, hit in zip(crossing_keys, hits) if hit)])
+
+    def containing_many(self, lats, lons) -> list[tuple[str, ...]]:
+        """`containing` for many points at once, as sorted tuples: the raster is read for all of
+        them in one array operation, and the points in cells an edge crosses are tested exactly
+        in one vectorised call over (area, point) pairs. For listings and exports of every shelter."""
+        if self._dirty:
+            self._rebuild()
+        lats = np.asarray(lats, dtype=np.float64)
+        lons = np.asarray(lons, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            x = (np.floor(lons * self._scale) - self._x0).astype(np.int64)
+            y = (np.floor(lats * self._scale) - self._y0).astype(np.int64)
+        # As unsigned, a negative offset is huge: one comparison per axis finds the raster's points.
+        on = (x.view(np.uint64) < self._nx) & (y.view(np.uint64) < self._ny)
+        if not on.all() and not np.isfinite(lats[~on] + lons[~on]).all():
+            raise ValueError("not a position: every lat and lon must be a finite number")
+        state_ids = np.zeros(len(lats), dtype=np.int64)
+        state_ids[on] = self._cells[y[on] * self._nx + x[on]]
+        ids = state_ids.tolist()
+        states = self._states
+        found = [states[i][0] for i in ids]
+        crossed = np.nonzero(self._crossed_states[state_ids])[0].tolist()
+        if not crossed:
+            return found
+        points: list[int] = []
+        geoms, keys = [], []
+        for point in crossed:
+            _, crossing, crossing_keys = states[ids[point]]
+            points += [point] * len(crossing_keys)
+            geoms.append(crossing)
+            keys += crossing_keys
+        hits = shapely.intersects_xy(np.concatenate(geoms), lons[points], lats[points]).tolist()
+        extra: dict[int, list[str]] = {}
+        for point, key, hit in zip(points, keys, hits):
+            if hit:
+                extra.setdefault(point, []).append(key)
+        for point, more in extra.items():
+            found[point] = tuple(sorted((*found[point], *more)))
+        return found
 
     def contains_any(self, lat: float, lon: float) -> bool:
         """Whether any area contains or touches the point."""
@@ -136,9 +177,11 @@ class HazardZones:
     def _rasterise(self) -> None:
         """Paint every area into the raster, combining states where areas overlap."""
         self._states = [((), None, ())]
+        self._crossed_states = np.zeros(1, dtype=bool)
         if not len(self._geoms):
             self._nx = self._ny = 0
-            self._raster = memoryview(np.zeros(0, dtype=np.int32))
+            self._cells = np.zeros(0, dtype=np.int32)
+            self._raster = memoryview(self._cells)
             return
         bounds = shapely.bounds(self._geoms)
         spans = np.maximum(bounds[:, 2:] - bounds[:, :2], 0.0) + _MIN_CELL_DEG
@@ -181,7 +224,9 @@ class HazardZones:
              self._geoms[list(crossing)] if crossing else None,
              tuple(self._keys[j] for j in crossing))
             for covering, crossing in contents]
-        self._raster = memoryview(raster.reshape(-1))
+        self._crossed_states = np.array([crossing is not None for _, crossing, _ in self._states])
+        self._cells = raster.reshape(-1)
+        self._raster = memoryview(self._cells)
 
 
 def _classify(geom: shapely.Geometry, box: np.ndarray, scale: float,

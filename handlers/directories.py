@@ -44,6 +44,11 @@ class IncidentDirectory:
     def hazards_at(self, lat: float, lon: float) -> list[str]:
         return self.zones.containing(lat, lon)
 
+    def hazards_at_each(self, shelters: list[Shelter]) -> list[list[str]]:
+        """The incidents each shelter lies in, for a whole listing at once."""
+        inside = self.zones.containing_many([s.location.lat for s in shelters], [s.location.lon for s in shelters])
+        return [list(names) for names in inside]
+
 
 @dataclass(frozen=True)
 class PartnerPlace:

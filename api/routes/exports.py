@@ -49,7 +49,7 @@ async def export_incidents(_: AnyRole, c: ContainerDep,
 async def export_shelters(_: AnyRole, c: ContainerDep):
     """Shelters as GeoJSON Points: services, free beds now and any incident they lie in; no holds."""
     shelters = sorted(c.views.all(SHELTER_STATE).values(), key=lambda s: s.id)
-    features = [shelter_feature(s, c.incidents.hazards_at(s.location.lat, s.location.lon)) for s in shelters]
+    features = [shelter_feature(s, inside) for s, inside in zip(shelters, c.incidents.hazards_at_each(shelters))]
     return _geojson(feature_collection(features, notice=NOTICE), "muster-shelters.geojson")
 
 

@@ -36,11 +36,14 @@ class ShelterView(BaseModel):
     updated_at: str
 
 
-def view_of(c, shelter: Shelter, distance_km: float | None = None) -> ShelterView:
+def view_of(c, shelter: Shelter, distance_km: float | None = None,
+            inside_incidents: list[str] | None = None) -> ShelterView:
+    if inside_incidents is None:
+        inside_incidents = c.incidents.hazards_at(shelter.location.lat, shelter.location.lon)
     return ShelterView(
         **shelter.model_dump(mode="json", exclude={"holds", "type", "v", "version"}),
         distance_km=None if distance_km is None else round(distance_km, 3),
-        inside_incidents=c.incidents.hazards_at(shelter.location.lat, shelter.location.lon),
+        inside_incidents=inside_incidents,
     )
 
 
@@ -85,9 +88,11 @@ async def list_shelters(
     if (lat is None) != (lon is None):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give both lat and lon, or neither")
     if lat is not None:
-        found = [view_of(c, s, km) for s, km in c.shelters.near(lat, lon, radius_km)]
+        near = c.shelters.near(lat, lon, radius_km)
     else:
-        found = [view_of(c, s) for s in sorted(c.views.all(SHELTER_STATE).values(), key=lambda s: s.id)]
+        near = [(s, None) for s in sorted(c.views.all(SHELTER_STATE).values(), key=lambda s: s.id)]
+    inside = c.incidents.hazards_at_each([s for s, _ in near])
+    found = [view_of(c, s, km, areas) for (s, km), areas in zip(near, inside)]
     if available:
         found = [s for s in found if s.open and s.free > 0 and not s.inside_incidents]
     return found[offset : offset + limit]

@@ -167,3 +167,27 @@ def test_non_finite_query_is_refused():
 def test_no_areas_means_nothing_is_hazardous():
     zones = HazardZones()
     assert zones.containing(44.0, -79.0) == [] and not zones.contains_any(44.0, -79.0)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_many_points_at_once_name_the_areas_a_naive_loop_names_for_each(seed):
+    rng = np.random.default_rng(seed)
+    areas = _random_areas(rng, 300)
+    zones = _zones(areas)
+    lats = rng.uniform(41.0, 51.0, 4000)  # some off the raster on every side
+    lons = rng.uniform(-96.0, -73.0, 4000)
+    edges = [(float(lat), float(lon)) for geom in list(areas.values())[:40]
+             for lon, lat in np.asarray(shapely.get_parts(geom)[0].exterior.coords)[:5]]
+    lats = np.concatenate((lats, [lat for lat, _ in edges]))
+    lons = np.concatenate((lons, [lon for _, lon in edges]))
+    found = zones.containing_many(lats, lons)
+    assert [list(names) for names in found] == [_naive_containing(areas, lat, lon) for lat, lon in zip(lats.tolist(), lons.tolist())]
+    assert any(len(names) > 1 for names in found)
+
+
+def test_many_points_with_no_areas_or_no_points_are_simple():
+    assert HazardZones().containing_many([44.0, 45.0], [-79.0, -80.0]) == [(), ()]
+    zones = _zones({"a": circle(44.0, -79.0, 5.0)})
+    assert zones.containing_many([], []) == []
+    with pytest.raises(ValueError, match="not a position"):
+        zones.containing_many([float("nan")], [-79.0])
