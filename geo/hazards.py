@@ -49,6 +49,7 @@ class HazardZones:
         self._raster: memoryview = memoryview(self._cells)
         self._states: list[_State] = [((), None, ())]
         self._crossed_states = np.zeros(1, dtype=bool)
+        self._covering: list[tuple[str, ...]] = [()]
 
     def __len__(self) -> int:
         return len(self._areas)
@@ -100,7 +101,7 @@ class HazardZones:
         state_ids[on] = self._cells[y[on] * self._nx + x[on]]
         ids = state_ids.tolist()
         states = self._states
-        found = [states[i][0] for i in ids]
+        found = list(map(self._covering.__getitem__, ids))
         crossed = np.nonzero(self._crossed_states[state_ids])[0].tolist()
         if not crossed:
             return found
@@ -178,6 +179,7 @@ class HazardZones:
         """Paint every area into the raster, combining states where areas overlap."""
         self._states = [((), None, ())]
         self._crossed_states = np.zeros(1, dtype=bool)
+        self._covering = [()]
         if not len(self._geoms):
             self._nx = self._ny = 0
             self._cells = np.zeros(0, dtype=np.int32)
@@ -225,6 +227,7 @@ class HazardZones:
              tuple(self._keys[j] for j in crossing))
             for covering, crossing in contents]
         self._crossed_states = np.array([crossing is not None for _, crossing, _ in self._states])
+        self._covering = [covering for covering, _, _ in self._states]
         self._cells = raster.reshape(-1)
         self._raster = memoryview(self._cells)
 
