@@ -13,8 +13,9 @@ restart lost volunteer-hour entries that way. Three holes, and what closes each:
   offset, and it forgets it when a rebalance begins, just before committing what is acked. So the
   next offset to process is kept here, set at every seek, and nothing is committed past a hole.
 - A batch it drops or skips while its flow pauses is fetched again only if a seek follows; when
-  none does, a hole stays open. One that outlasts a few commit rounds is read again from its start,
-  unless the message there was handed to the streams in this generation and waits in their queue.
+  none does, a hole stays open. One that outlasts a few commit rounds is read again from its start;
+  one whose message was fetched in this generation and waits in a stream's queue, after ten times
+  as many.
 Seeks go through the consumer's own thread: aiokafka's fetcher runs there and breaks when its
 positions move under it from another loop. The price is an occasional duplicate around a
 rebalance, which every handler absorbs by id.
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 HOLE_PATIENCE = 3
 """Commit rounds (about a second each) a hole may stay open before it is read again; then 6, 12..."""
 
+QUEUED_PATIENCE = 10
+"""How many times longer a hole whose message waits in a stream's queue is given: a long backlog
+drains, but a message the streams dropped after all must not stall its partition for good."""
+
 
 class ForgetfulReadOffsets(dict):
     """Read offsets that are written as usual but read back as unknown, so none is skipped."""
@@ -41,16 +46,15 @@ class ForgetfulReadOffsets(dict):
 class HandedOver:
     """Per partition, the unbroken run of offsets handed to the streams since the last seek.
 
-    A message in that run, handed over in the current consumer generation, is queued or being
-    processed: the streams skip messages only across a generation change, so it is no hole.
+    A message in that run, fetched in the current consumer generation, is queued or being
+    processed: the streams skip messages fetched in an earlier generation, so it is no hole.
     """
 
     def __init__(self, app) -> None:
         self._app = app
         self._runs: dict[Any, tuple[int, int, int]] = {}
 
-    def handed(self, tp, offset: int) -> None:
-        generation = self._app.consumer_generation_id
+    def handed(self, tp, offset: int, generation: int) -> None:
         run = self._runs.get(tp)
         if run is not None and run[0] == generation and run[1] <= offset <= run[2] + 1:
             self._runs[tp] = (generation, run[1], max(run[2], offset))
@@ -82,7 +86,7 @@ def deliver_every_fetch(app) -> None:
         deliver = consumer.callback
 
         async def callback(message) -> None:
-            handed.handed(message.tp, message.offset)
+            handed.handed(message.tp, message.offset, message.generation_id)
             await deliver(message)
 
         async def seek(tp, offset: int) -> None:
@@ -102,15 +106,13 @@ def deliver_every_fetch(app) -> None:
                 following[tp] = consumer._committed_offset.get(tp) or earliest.get(tp) or 0
 
         def read_again(tp, start: int) -> None:
-            if handed.in_flight(tp, start):
-                holes.pop(tp, None)
-                return
             since, rounds = holes.get(tp, (start, 0))
             rounds = rounds + 1 if since == start else 1
             holes[tp] = (start, rounds)
             # Patience doubles each time: what was read again may wait behind a long buffer.
-            waited = rounds // HOLE_PATIENCE
-            due = rounds % HOLE_PATIENCE == 0 and waited & (waited - 1) == 0
+            patience = HOLE_PATIENCE * (QUEUED_PATIENCE if handed.in_flight(tp, start) else 1)
+            waited = rounds // patience
+            due = rounds % patience == 0 and waited & (waited - 1) == 0
             if due and app.flow_control.is_active() and tp in consumer.assignment():
                 log.warning("%s[%d]@%d was never processed; reading it again", tp.topic, tp.partition, start)
                 asyncio.ensure_future(seek(tp, start)).add_done_callback(_log_failure)

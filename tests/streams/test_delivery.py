@@ -93,10 +93,11 @@ def stalled_rounds(consumer: FakeConsumer, n: int) -> None:
     asyncio.run(rounds())
 
 
-def hand_over(consumer: FakeConsumer, *offsets: int) -> None:
+def hand_over(consumer: FakeConsumer, *offsets: int, generation: int = 1) -> None:
     async def deliver() -> None:
         for offset in offsets:
-            await consumer.callback(type("Message", (), {"tp": HOURS, "offset": offset})())
+            message = type("Message", (), {"tp": HOURS, "offset": offset, "generation_id": generation})()
+            await consumer.callback(message)
 
     asyncio.run(deliver())
 
@@ -137,12 +138,22 @@ def test_a_hole_that_stays_open_is_read_again_with_growing_patience():
     assert consumer.seeks == [241, 241, 241]
 
 
-def test_a_message_handed_to_the_streams_and_still_queued_is_not_read_again():
+def test_a_message_handed_to_the_streams_and_still_queued_is_given_ten_times_the_patience():
     consumer = guarded(committed=241)
     hand_over(consumer, *range(241, 260))
-    stalled_rounds(consumer, 12)
+    stalled_rounds(consumer, 29)
     assert consumer.seeks == []
     assert [m.offset for m in consumer.delivered] == list(range(241, 260))
+    stalled_rounds(consumer, 1)
+    assert consumer.seeks == [241]
+
+
+def test_a_message_fetched_in_an_earlier_generation_may_be_skipped_so_is_read_again():
+    consumer = guarded(committed=241)
+    consumer.app.consumer_generation_id = 2
+    hand_over(consumer, *range(241, 260), generation=1)
+    stalled_rounds(consumer, 3)
+    assert consumer.seeks == [241]
 
 
 def test_a_message_handed_over_before_a_new_generation_may_have_been_skipped_so_is_read_again():
