@@ -18,6 +18,8 @@ _KM_PER_DEG_LAT_MIN = 6335.439327 * math.pi / 180.0
 _KM_PER_DEG_LON_AT_EQUATOR = 6378.137 * math.pi / 180.0
 _SAFETY = 1.001
 
+_ONE_CALL_EACH_UP_TO = 32
+
 Box = tuple[float, float, float, float]
 
 
@@ -29,13 +31,23 @@ def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def geodesic_km_many(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """Geodesic distances in km from one point to many, in one vectorised call."""
-    lats = np.asarray(lats, dtype=np.float64)
-    lons = np.asarray(lons, dtype=np.float64)
+    lats = np.array(lats, dtype=np.float64)  # copies: pyproj writes its results over them
+    lons = np.array(lons, dtype=np.float64)
     if lats.size == 0:
-        return np.empty(0, dtype=np.float64)
+        return np.empty(lats.shape, dtype=np.float64)
     _, _, metres = GEOD.inv(np.full(lons.shape, float(lon)), np.full(lats.shape, float(lat)),
-                            lons, lats)
-    return np.asarray(metres) / 1000.0
+                            lons, lats, inplace=True)
+    return metres / 1000.0
+
+
+def geodesic_km_each(lat: float, lon: float, lats: list[float], lons: list[float]) -> list[float]:
+    """`geodesic_km_many` for lists. A few points are sent to PROJ one call each: setting up an
+    array call costs as much as ~20 of those, and the same PROJ function runs either way, so the
+    distances are the same."""
+    if len(lats) > _ONE_CALL_EACH_UP_TO:
+        return geodesic_km_many(lat, lon, lats, lons).tolist()
+    inv, lat, lon = GEOD.inv, float(lat), float(lon)
+    return [inv(lon, lat, x, y)[2] / 1000.0 for x, y in zip(lons, lats)]
 
 
 def enclosing_boxes(lat: float, lon: float, radius_km: float) -> list[Box]:

@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 import bisect
-import heapq
 import math
+from array import array
 from collections.abc import Iterable, Iterator
 
 import numpy as np
-import shapely
 
-from geo.distance import Box, enclosing_boxes, geodesic_km_many
+from geo.distance import Box, enclosing_boxes, geodesic_km_each, geodesic_km_many
 
 # Sphere of the same mean radius as WGS84, lat/lon taken as spherical. The ellipsoid's radii of
 # curvature lie between 6335.439 km (the meridian at the equator) and 6399.594 km (at the
-# poles), so a geodesic is at least 0.99442 and at most 1.00449 times the spherical distance.
-# Rounded outward, and a metre wider for rounding, these bounds order and cut candidates on
-# the sphere before any exact geodesic; tests/unit/geo checks them on random pairs.
-# The sphere's distance comes from a dot product, good to a quarter metre near zero: hence
-# the metre taken off.
+# poles), so along any path the ellipsoid's length is 0.99442 to 1.00449 times the sphere's,
+# and so is the shortest: a geodesic is at least 0.99442 and at most 1.00449 times the
+# spherical distance. Rounded outward, and a metre wider for rounding, these bounds order and
+# cut candidates on the sphere before any exact geodesic; tests/unit/geo checks them on random
+# pairs. The sphere's distance comes from a dot product, good to a quarter metre near zero:
+# hence the metre.
 _SPHERE_KM = 6371.0088
 _GEODESIC_PER_SPHERE_MIN = 0.994
 _GEODESIC_PER_SPHERE_MAX = 1.005
 _ROUNDING_KM = 1e-3
+
+# Columns of the point table: unit vector, position, and the row's own number (as a float, exact
+# below 2**53), so that a search reads everything it needs about a point from one slice.
+_X, _Y, _Z, _LAT, _LON, _ID = range(6)
+
+# The table is cut into bands of latitude this many degrees high, each sorted by longitude, so
+# that the points in a search's box are one slice per band: a 100 km search reads ~5 slices
+# holding a few times the points in its radius, where one band of latitude would hold the
+# width of the province. Narrower bands cost more slices than they save in points.
+_BAND_DEG = 0.5
 
 # Points upserted since the last rebuild sit in a grid of this many degrees so that a query
 # looks at the few cells around it instead of every pending point.
@@ -35,26 +45,30 @@ _PENDING_FRACTION_BEFORE_REBUILD = 0.10
 class PointIndex:
     """Named points searchable by geodesic radius, updated in place as the stream runs.
 
-    Rebuilding an STRtree costs O(n log n), far more than one update, so updates never touch it:
-    an upsert tombstones the key's tree entry (if any) and records the new position in a small
-    delta; a remove only tombstones. Queries search the tree (skipping tombstones) plus the
-    delta, and the first query after more keys than max(256, 10% of the size) have changed
-    since the last rebuild rebuilds the tree once. ``rebuilds`` counts those rebuilds.
+    The points sit in a table sorted by band of latitude and then longitude, so the points in
+    a search's boxes are a few slices of it, ordered by spherical distance in one numpy call.
+    Sorting costs
+    O(n log n), far more than one update, so updates never touch it: an upsert tombstones the
+    key's row (if any) and records the new position in a small delta; a remove only tombstones.
+    Queries search the table (skipping tombstones) plus the delta, and the first query after more
+    keys than max(256, 10% of the size) have changed since the last rebuild rebuilds the table
+    once. ``rebuilds`` counts those rebuilds.
 
-    Distances are WGS84 geodesics computed only for the candidates in a box guaranteed to hold
-    the radius (``enclosing_boxes``), so results equal a brute-force scan of every point.
+    Distances are WGS84 geodesics computed only for candidates in boxes guaranteed to hold the
+    radius (``enclosing_boxes``), so results equal a brute-force scan of every point. A search
+    makes a handful of numpy calls whatever the table's size: between other work each one meets
+    cold caches, and costs more than its arithmetic over a few hundred points.
     """
 
     def __init__(self, points: Iterable[tuple[str, float, float]] = ()) -> None:
         self.rebuilds = 0
-        self._tree: shapely.STRtree | None = None
-        self._tree_keys = np.empty(0, dtype=object)
-        self._tree_lat = np.empty(0)
-        self._tree_lon = np.empty(0)
-        self._tree_xyz = _unit_vectors(np.empty(0), np.empty(0))
-        self._tree_live = np.empty(0, dtype=bool)
-        self._tree_pos: dict[str, int] = {}
-        self._dead = 0  # tombstoned tree entries, moved or removed
+        self._table = np.empty((0, 6))
+        self._table_lons = array("d")
+        self._bands: dict[int, tuple[int, int]] = {}
+        self._keys: list[str] = []
+        self._live = np.empty(0, dtype=bool)
+        self._pos: dict[str, int] = {}
+        self._dead = 0  # tombstoned rows, moved or removed
         self._removed = 0  # tombstoned keys not back in the delta
         self._delta: dict[str, tuple[float, float]] = {}
         self._delta_cells: dict[tuple[int, int], set[str]] = {}
@@ -64,23 +78,23 @@ class PointIndex:
             self._rebuild()
 
     def __len__(self) -> int:
-        return len(self._tree_pos) - self._dead + len(self._delta)
+        return len(self._pos) - self._dead + len(self._delta)
 
     def __contains__(self, key: object) -> bool:
         if key in self._delta:
             return True
-        pos = self._tree_pos.get(key)  # type: ignore[arg-type]
-        return pos is not None and bool(self._tree_live[pos])
+        pos = self._pos.get(key)  # type: ignore[arg-type]
+        return pos is not None and bool(self._live[pos])
 
     def upsert(self, key: str, lat: float, lon: float) -> None:
-        """Add a point or move it; cheap, never rebuilds the tree."""
+        """Add a point or move it; cheap, never rebuilds the table."""
         lat, lon = _checked(lat, lon)
-        pos = self._tree_pos.get(key)
+        pos = self._pos.get(key)
         if pos is not None:
-            if self._tree_live[pos]:
-                if self._tree_lat[pos] == lat and self._tree_lon[pos] == lon:
+            if self._live[pos]:
+                if self._table[pos, _LAT] == lat and self._table[pos, _LON] == lon:
                     return
-                self._tree_live[pos] = False
+                self._live[pos] = False
                 self._dead += 1
             elif key not in self._delta:
                 self._removed -= 1
@@ -91,10 +105,10 @@ class PointIndex:
     def remove(self, key: str) -> None:
         """Forget a point. Removing an unknown key does nothing, so replayed events are harmless."""
         was_pending = self._delta_discard(key)
-        pos = self._tree_pos.get(key)
+        pos = self._pos.get(key)
         if pos is not None:
-            if self._tree_live[pos]:
-                self._tree_live[pos] = False
+            if self._live[pos]:
+                self._live[pos] = False
                 self._dead += 1
                 self._removed += 1
             elif was_pending:
@@ -102,93 +116,91 @@ class PointIndex:
 
     def within(self, lat: float, lon: float, radius_km: float,
                limit: int | None = None) -> list[tuple[str, float]]:
-        """(key, km) for points within radius_km, nearest first, ties by key."""
+        """(key, km) for points within radius_km, nearest first, ties by key; the first `limit`
+        of them through `nearest_batches`, which computes no more geodesics than those need."""
         if limit is not None:
-            if limit <= 0:
-                return []
-            found = self.nearest_first(lat, lon, radius_km, batch=limit)
-            return [pair for pair, _ in zip(found, range(limit))]
-        _, lats, lons, keys_at = self._candidates(lat, lon, radius_km)
-        if not len(lats):
-            return []
-        distances = geodesic_km_many(lat, lon, lats, lons)
-        inside = np.nonzero(distances <= radius_km)[0]
-        return _ranked(keys_at(inside), distances[inside])
+            found: list[tuple[str, float]] = []
+            if limit > 0:
+                for batch in self.nearest_batches(lat, lon, radius_km, first=limit):
+                    found += batch
+                    if len(found) >= limit:
+                        break
+            return found[:limit]
+        rows, away, keys_of = self._candidates(lat, lon, radius_km)
+        rows = rows[away <= -_dot_floor(radius_km)]
+        distances = geodesic_km_many(lat, lon, rows[:, _LAT], rows[:, _LON])
+        inside = np.flatnonzero(distances <= radius_km)
+        return _ranked(np.array(keys_of(rows[inside, _ID].tolist()), dtype=object), distances[inside])
 
-    def nearest_first(self, lat: float, lon: float, radius_km: float,
-                      batch: int = 32) -> Iterator[tuple[str, float]]:
-        """(key, km) for points within radius_km in the order of `within`, computed as they are read.
+    def nearest_batches(self, lat: float, lon: float, radius_km: float,
+                        first: int = 32) -> Iterator[list[tuple[str, float]]]:
+        """(key, km) for points within radius_km in the order of `within`, in lists computed as
+        they are read: the first holds at least `first` points (or all there are), each next one
+        more, as exact geodesics are computed in doubling batches.
 
-        Candidates are ordered by their spherical distance, which bounds the geodesic from below;
-        exact geodesics are computed in doubling batches (the first of `batch`: how many the
-        caller expects to read), and a point is yielded once no point not yet computed can be as
-        near. A caller that stops after the nearest few pays for few geodesics, however many
-        points lie in the radius.
+        Candidates are ordered by their spherical distance (by dot product, largest first), which
+        bounds the geodesic from both sides. Each batch takes the next candidates and every one
+        that might be nearer than the furthest of them; once computed, a point is listed as soon
+        as no point not yet computed can be as near. A caller that stops after the nearest few
+        pays for few geodesics, however many points lie in the radius.
         """
-        sphere, lats, lons, keys_at = self._candidates(lat, lon, radius_km)
-        lower = sphere * _GEODESIC_PER_SPHERE_MIN - _ROUNDING_KM
-        order = _smallest_first(lower, batch * 4)
-        bounds = lower[order].tolist()
+        rows, away, keys_of = self._candidates(lat, lon, radius_km)
+        order = _smallest_first(away, first * 4)
+        further = away[order].tolist()
+        beyond_radius = -_dot_floor(radius_km)
         ready: list[tuple[float, str]] = []
-        done = 0
+        done, batch = 0, first
         while True:
-            bound = bounds[done] if done < len(order) else math.inf
-            while ready and ready[0][0] < bound:
-                distance, key = heapq.heappop(ready)
-                yield key, distance
+            bound = _lower_km(-further[done]) if done < len(order) else math.inf
+            cut = bisect.bisect_left(ready, (bound,))
+            if cut:
+                yield [(key, distance) for distance, key in ready[:cut]]
+                del ready[:cut]
             if bound > radius_km:
                 return
-            # The next `batch`, and every candidate that might be nearer than the furthest of
-            # them: once computed, each of the batch is known to come before the rest.
-            end = min(done + batch, len(lower))
+            end = min(done + batch, len(away))
             if end > len(order):
-                order, bounds = _all_by(lower)
-            ceiling = sphere[order[end - 1]] * _GEODESIC_PER_SPHERE_MAX + _ROUNDING_KM
-            if len(order) < len(lower) and ceiling >= bounds[-1]:
-                order, bounds = _all_by(lower)
-            reach = bisect.bisect_right(bounds, ceiling)
-            take = order[done:reach]
+                order, further = _all_by(away)
+            reach = min(-_dot_floor(_upper_km(-further[end - 1])), beyond_radius)
+            if len(order) < len(away) and reach >= further[-1]:
+                order, further = _all_by(away)
+            take = order[done:max(done + 1, bisect.bisect_right(further, reach))]
             done, batch = done + len(take), batch * 2
-            distances = geodesic_km_many(lat, lon, lats[take], lons[take])
-            inside = np.nonzero(distances <= radius_km)[0]
-            for key, distance in zip(keys_at(take[inside]).tolist(), distances[inside].tolist()):
-                heapq.heappush(ready, (distance, key))
+            _, _, _, lats, lons, ids = rows[take].T.tolist()
+            ready += [(distance, key) for distance, key
+                      in zip(geodesic_km_each(lat, lon, lats, lons), keys_of(ids))
+                      if distance <= radius_km]
+            ready.sort()
 
     def _candidates(self, lat: float, lon: float, radius_km: float):
-        """Spherical km, lats and lons of the points that may lie within radius_km, and a
-        function from positions in those arrays to the points' keys (built only when asked)."""
+        """Table rows of the points that may lie within radius_km (the delta's appended, with
+        ids from len(table) on); minus the dot product of each one's unit vector with the
+        query's, which grows with the spherical distance; and a function from rows' ids to
+        their keys."""
         lat, lon = _checked(lat, lon)
         if math.isnan(radius_km) or radius_km < 0:
             raise ValueError(f"radius_km must be >= 0, got {radius_km!r}")
         self._rebuild_if_due()
         boxes = enclosing_boxes(lat, lon, radius_km)
-        hits = self._tree_hits(boxes)
-        ux, uy, uz = _unit_vectors(lat, lon)
-        x, y, z = self._tree_xyz
-        dot = x[hits] * ux + y[hits] * uy + z[hits] * uz
-        lats, lons = self._tree_lat[hits], self._tree_lon[hits]
+        table, keys = self._table, self._keys
+        rows = self._in_boxes(boxes)
         delta_keys = self._delta_near(boxes) if self._delta else []
         if delta_keys:
             coords = np.array([self._delta[key] for key in delta_keys], dtype=np.float64)
-            dx, dy, dz = _unit_vectors(coords[:, 0], coords[:, 1])
-            dot = np.concatenate((dot, dx * ux + dy * uy + dz * uz))
-            lats = np.concatenate((lats, coords[:, 0]))
-            lons = np.concatenate((lons, coords[:, 1]))
-        sphere = _sphere_km(dot)
-        near = np.nonzero(sphere * _GEODESIC_PER_SPHERE_MIN - _ROUNDING_KM <= radius_km)[0]
+            rows = np.concatenate((rows, _table(coords[:, 0], coords[:, 1], len(table))))
+        if self._dead:
+            ids = rows[:, _ID].astype(np.intp)
+            rows = rows[(ids >= len(table)) | self._live[np.minimum(ids, len(table) - 1)]]
+        phi, lam = math.radians(lat), math.radians(lon)
+        toward = (-math.cos(phi) * math.cos(lam), -math.cos(phi) * math.sin(lam), -math.sin(phi),
+                  0.0, 0.0, 0.0)
 
-        def keys_at(positions: np.ndarray) -> np.ndarray:
-            picked = near[positions]
-            from_tree = picked < len(hits)
-            if from_tree.all():
-                return self._tree_keys[hits[picked]]
-            extra = np.array(delta_keys, dtype=object)[picked[~from_tree] - len(hits)]
-            keys = np.empty(len(picked), dtype=object)
-            keys[from_tree] = self._tree_keys[hits[picked[from_tree]]]
-            keys[~from_tree] = extra
-            return keys
+        def keys_of(ids: list[float]) -> list[str]:
+            if not delta_keys:
+                return [keys[i] for i in map(int, ids)]
+            return [keys[i] if i < len(keys) else delta_keys[i - len(keys)] for i in map(int, ids)]
 
-        return sphere[near], lats[near], lons[near], keys_at
+        return rows, rows @ toward, keys_of
 
     def nearest(self, lat: float, lon: float, k: int,
                 max_km: float = 20000.0) -> list[tuple[str, float]]:
@@ -205,15 +217,21 @@ class PointIndex:
                 return found
             radius = min(radius * 4.0, max_km)
 
-    def _tree_hits(self, boxes: list[Box]) -> np.ndarray:
-        """Positions in the tree arrays of live points inside the boxes."""
-        if self._tree is None:
-            return np.empty(0, dtype=np.intp)
-        if len(boxes) == 1:
-            hits = self._tree.query(shapely.box(*boxes[0]))
-        else:
-            hits = np.unique(self._tree.query(shapely.box(*np.array(boxes).T))[1])
-        return hits[self._tree_live[hits]] if self._dead else hits
+    def _in_boxes(self, boxes: list[Box]) -> np.ndarray:
+        """Table rows in the bands the boxes cross, within the boxes' longitudes."""
+        lons, bands, table = self._table_lons, self._bands, self._table
+        slices = []
+        for band in range(_band_of(min(box[1] for box in boxes)), _band_of(max(box[3] for box in boxes)) + 1):
+            span = bands.get(band)
+            if span is not None:
+                for min_lon, _, max_lon, _ in boxes:
+                    start = bisect.bisect_left(lons, min_lon, *span)
+                    end = bisect.bisect_right(lons, max_lon, start, span[1])
+                    if start < end:
+                        slices.append(table[start:end])
+        if len(slices) == 1:
+            return slices[0]
+        return np.concatenate(slices) if slices else table[:0]
 
     def _delta_near(self, boxes: list[Box]) -> list[str]:
         cells: set[tuple[int, int]] = set()
@@ -248,17 +266,21 @@ class PointIndex:
             self._rebuild()
 
     def _rebuild(self) -> None:
-        live = self._tree_live
-        keys = list(self._tree_keys[live]) + list(self._delta)
+        live = self._live
+        keys = [key for key, alive in zip(self._keys, live.tolist()) if alive] + list(self._delta)
         delta = np.array(list(self._delta.values()), dtype=np.float64).reshape(-1, 2)
-        lats = np.concatenate((self._tree_lat[live], delta[:, 0]))
-        lons = np.concatenate((self._tree_lon[live], delta[:, 1]))
-        self._tree_keys = np.array(keys, dtype=object)
-        self._tree_lat, self._tree_lon = lats, lons
-        self._tree_xyz = _unit_vectors(lats, lons)
-        self._tree_live = np.ones(len(keys), dtype=bool)
-        self._tree_pos = {key: i for i, key in enumerate(keys)}
-        self._tree = shapely.STRtree(shapely.points(lons, lats)) if keys else None
+        lats = np.concatenate((self._table[live, _LAT], delta[:, 0]))
+        lons = np.concatenate((self._table[live, _LON], delta[:, 1]))
+        bands = np.floor(lats / _BAND_DEG).astype(np.int64)
+        order = np.lexsort((lons, bands))
+        lats, lons, bands = lats[order], lons[order], bands[order]
+        self._table = _table(lats, lons, 0)
+        self._table_lons = array("d", lons.tobytes())
+        starts = np.flatnonzero(np.diff(bands, prepend=bands[:1] - 1)).tolist()
+        self._bands = {int(bands[a]): (a, b) for a, b in zip(starts, starts[1:] + [len(bands)])}
+        self._keys = [keys[i] for i in order.tolist()]
+        self._live = np.ones(len(keys), dtype=bool)
+        self._pos = {key: i for i, key in enumerate(self._keys)}
         self._dead = 0
         self._removed = 0
         self._delta = {}
@@ -287,28 +309,47 @@ def _ranked(keys: np.ndarray, distances: np.ndarray) -> list[tuple[str, float]]:
     return list(zip(keys[order].tolist(), ordered.tolist()))
 
 
-def _unit_vectors(lats, lons) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """x, y, z on the unit sphere, treating geodetic lat/lon as spherical (for the ordering bound)."""
+def _table(lats: np.ndarray, lons: np.ndarray, first_id: int) -> np.ndarray:
+    """Rows of the point table for these points, numbered from first_id."""
+    ids = np.arange(first_id, first_id + len(lats), dtype=np.float64)
+    return np.column_stack((_unit_vectors(lats, lons), lats, lons, ids))
+
+
+def _unit_vectors(lats, lons) -> np.ndarray:
+    """Rows x, y, z on the unit sphere, treating geodetic lat/lon as spherical (for the bounds)."""
     phi, lam = np.radians(lats), np.radians(lons)
     cos_phi = np.cos(phi)
-    return cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)
+    return np.stack((cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)), axis=-1)
 
 
-def _sphere_km(dot: np.ndarray) -> np.ndarray:
-    """Distance on the sphere between unit vectors whose dot product is `dot`."""
-    chord = np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0))
-    return 2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0)) * _SPHERE_KM
+def _lower_km(dot: float) -> float:
+    """No geodesic is shorter than this between points whose unit vectors' dot product is `dot`."""
+    return math.acos(min(dot, 1.0)) * _SPHERE_KM * _GEODESIC_PER_SPHERE_MIN - _ROUNDING_KM
+
+
+def _upper_km(dot: float) -> float:
+    """No geodesic is longer than this between points whose unit vectors' dot product is `dot`."""
+    return math.acos(max(min(dot, 1.0), -1.0)) * _SPHERE_KM * _GEODESIC_PER_SPHERE_MAX + _ROUNDING_KM
+
+
+def _dot_floor(km: float) -> float:
+    """Points whose dot product with the query is below this lie further than km. A hair lower
+    than exact (dot products near 1 are spaced 1e-16 apart), so it never cuts a point that
+    `_lower_km` would keep."""
+    angle = (km + _ROUNDING_KM) / _GEODESIC_PER_SPHERE_MIN / _SPHERE_KM * (1 + 1e-9)
+    return math.cos(min(angle, math.pi)) - 1e-15
 
 
 def _smallest_first(values: np.ndarray, count: int) -> np.ndarray:
     """Positions of the `count` smallest values, in order: most searches read no further."""
-    if len(values) <= count:
-        return np.argsort(values, kind="stable")
-    picked = np.argpartition(values, count - 1)[:count]
-    return picked[np.argsort(values[picked], kind="stable")]
+    if len(values) <= count * 8:  # sorting a few hundred costs less than one more numpy call
+        return values.argsort()
+    picked = values.argpartition(count - 1)[:count]
+    return picked[values[picked].argsort()]
 
 
 def _all_by(values: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    """Every position, smallest value first, and the values in that order."""
     order = np.argsort(values, kind="stable")
     return order, values[order].tolist()
 
@@ -318,6 +359,10 @@ def _checked(lat: float, lon: float) -> tuple[float, float]:
     if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
         raise ValueError(f"not a WGS84 position: lat {lat}, lon {lon}")
     return lat, lon
+
+
+def _band_of(lat: float) -> int:
+    return math.floor(lat / _BAND_DEG)
 
 
 def _cell_of(degrees: float) -> int:

@@ -105,35 +105,38 @@ class ShelterDirectory:
     def near(self, lat: float, lon: float, radius_km: float) -> list[tuple[Shelter, float]]:
         return [(self.shelters[key], km) for key, km in self.index.within(lat, lon, radius_km)]
 
-    def _reasons(self, shelter: Shelter, household: int, needs: Needs, incidents: IncidentDirectory) -> list[str]:
-        reasons = unmet_needs(shelter, household, needs, shelter.free)
-        for incident_id in incidents.hazards_at(shelter.location.lat, shelter.location.lon):
-            reasons.append(f"inside active incident {incidents.incidents[incident_id].title!r}")
-        return reasons
+    def _reasons(self, shelters: list[Shelter], household: int, needs: Needs,
+                 incidents: IncidentDirectory) -> list[list[str]]:
+        """Why each shelter cannot take the household, for a batch: hazard zones are checked for
+        all of them in one pass."""
+        inside = incidents.hazards_at_each(shelters)
+        return [unmet_needs(shelter, household, needs, shelter.free)
+                + [f"inside active incident {incidents.incidents[name].title!r}" for name in names]
+                for shelter, names in zip(shelters, inside)]
 
     def candidates(self, lat: float, lon: float, household: int, needs: Needs, radius_km: float,
                    incidents: IncidentDirectory, limit: int) -> tuple[list[Candidate], list[Alternative]]:
         """Open shelters with room that fit the needs, outside every active incident, nearest first;
-        and the nearest ones left out, with why. Exact distances are computed only as far as the
-        search reads, so a dense city costs about what a sparse county does."""
+        and the nearest ones left out, with why. Shelters are read in batches nearest first, and
+        exact distances are computed only as far as the search reads, so a dense city costs about
+        what a sparse county does."""
         candidates: list[Candidate] = []
         excluded: list[Alternative] = []
-        for key, km in self.index.nearest_first(lat, lon, radius_km):
-            shelter = self.shelters[key]
-            reasons = self._reasons(shelter, household, needs, incidents)
-            if reasons:
-                if len(excluded) < ALTERNATIVES_SHOWN:
-                    excluded.append(Alternative(shelter_id=shelter.id, name=shelter.name, distance_km=round(km, 3), reasons=reasons))
-            elif len(candidates) < limit:
-                candidates.append(Candidate(shelter_id=shelter.id, name=shelter.name, distance_km=round(km, 3)))
-            if len(candidates) >= limit and len(excluded) >= ALTERNATIVES_SHOWN:
-                break
+        for batch in self.index.nearest_batches(lat, lon, radius_km, first=limit + ALTERNATIVES_SHOWN):
+            shelters = [self.shelters[key] for key, _ in batch]
+            for shelter, (_, km), reasons in zip(shelters, batch, self._reasons(shelters, household, needs, incidents)):
+                if reasons:
+                    if len(excluded) < ALTERNATIVES_SHOWN:
+                        excluded.append(Alternative(shelter_id=shelter.id, name=shelter.name, distance_km=round(km, 3), reasons=reasons))
+                elif len(candidates) < limit:
+                    candidates.append(Candidate(shelter_id=shelter.id, name=shelter.name, distance_km=round(km, 3)))
+                if len(candidates) >= limit and len(excluded) >= ALTERNATIVES_SHOWN:
+                    return candidates, excluded
         if not candidates and len(excluded) < ALTERNATIVES_SHOWN:
-            for key, km in self.index.nearest(lat, lon, ALTERNATIVES_SHOWN + len(excluded)):
-                if km > radius_km:
-                    shelter = self.shelters[key]
-                    reasons = [f"beyond {radius_km:g} km"] + self._reasons(shelter, household, needs, incidents)
-                    excluded.append(Alternative(shelter_id=key, name=shelter.name, distance_km=round(km, 3), reasons=reasons))
-                if len(excluded) >= ALTERNATIVES_SHOWN:
-                    break
+            beyond = [(key, km) for key, km in self.index.nearest(lat, lon, ALTERNATIVES_SHOWN + len(excluded))
+                      if km > radius_km][:ALTERNATIVES_SHOWN - len(excluded)]
+            shelters = [self.shelters[key] for key, _ in beyond]
+            for shelter, (key, km), reasons in zip(shelters, beyond, self._reasons(shelters, household, needs, incidents)):
+                excluded.append(Alternative(shelter_id=key, name=shelter.name, distance_km=round(km, 3),
+                                            reasons=[f"beyond {radius_km:g} km", *reasons]))
         return candidates, excluded

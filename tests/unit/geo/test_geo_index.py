@@ -53,7 +53,7 @@ def test_index_matches_brute_force_across_interleaved_moves_removals_and_queries
     assert "partner-never" not in index
 
 
-def test_upserts_do_not_rebuild_the_tree_until_a_query_finds_enough_pending():
+def test_upserts_do_not_rebuild_the_table_until_a_query_finds_enough_pending():
     rng = np.random.default_rng(7)
     index = PointIndex((f"s{i}", *_random_point(rng)) for i in range(1000))
     assert index.rebuilds == 1
@@ -155,6 +155,24 @@ def test_index_matches_brute_force_near_poles_and_the_antimeridian(data):
     assert index.within(lat, lon, radius) == brute_force_within(points, lat, lon, radius)
 
 
+def test_points_on_the_edges_of_bands_and_of_the_map_are_found():
+    from geo.index import _BAND_DEG
+
+    edges = [(lat * _BAND_DEG, lon * _BAND_DEG) for lat in range(-8, 9) for lon in range(-6, 7)]
+    edges += [(lat, lon) for lat in (-90.0, -89.5, 0.0, 89.5, 90.0) for lon in (-180.0, -179.9, 0.0, 179.9, 180.0)]
+    rng = np.random.default_rng(12)
+    edges += [(float(rng.uniform(-4, 4)), float(rng.uniform(-4, 4))) for _ in range(200)]
+    points = {f"e{i}": where for i, where in enumerate(edges)}
+    index = PointIndex((key, *where) for key, where in points.items())
+    queries = [(0.0, 0.0), (_BAND_DEG, 0.0), (-_BAND_DEG, _BAND_DEG), (89.9, 180.0), (-89.9, -180.0), (0.0, 180.0)]
+    queries += [(float(rng.uniform(-3, 3)), float(rng.uniform(-3, 3))) for _ in range(20)]
+    for lat, lon in queries:
+        for radius in (0.0, 27.8, 55.0, 300.0):
+            expected = brute_force_within(points, lat, lon, radius)
+            assert index.within(lat, lon, radius) == expected
+            assert index.within(lat, lon, radius, limit=7) == expected[:7]
+
+
 @pytest.mark.parametrize(("lat", "lon"), [(91.0, 0.0), (0.0, 180.5), (float("nan"), 0.0)])
 def test_positions_off_the_globe_are_refused(lat, lon):
     with pytest.raises(ValueError, match="not a WGS84 position"):
@@ -168,25 +186,27 @@ def test_negative_radius_is_refused():
         PointIndex().within(44.0, -79.0, -1)
 
 
-def test_the_spherical_distance_bounds_the_geodesic_from_below_everywhere():
+def test_the_spherical_bounds_hold_the_geodesic_between_them_everywhere():
     from pyproj import Geod
 
-    from geo.index import _GEODESIC_PER_SPHERE_MIN, _ROUNDING_KM, _sphere_km, _unit_vectors
+    from geo.index import _dot_floor, _lower_km, _unit_vectors, _upper_km
 
     rng = np.random.default_rng(5)
-    n = 500_000
+    n = 300_000
     lat1, lon1 = rng.uniform(-90, 90, n), rng.uniform(-180, 180, n)
-    step = rng.choice([1e-6, 1e-3, 0.1, 1.0, 10.0, 90.0], n)
+    step = rng.choice([1e-7, 1e-6, 1e-3, 0.1, 1.0, 10.0, 90.0], n)
     lat2 = np.clip(lat1 + rng.uniform(-step, step), -90, 90)
     lon2 = (lon1 + rng.uniform(-3 * step, 3 * step) + 180.0) % 360.0 - 180.0
     _, _, metres = Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)
-    dot = sum(a * b for a, b in zip(_unit_vectors(lat1, lon1), _unit_vectors(lat2, lon2)))
-    sphere_km = _sphere_km(dot)
-    assert np.all(metres / 1000.0 >= sphere_km * _GEODESIC_PER_SPHERE_MIN - _ROUNDING_KM)
+    dots = np.einsum("ij,ij->i", _unit_vectors(lat1, lon1), _unit_vectors(lat2, lon2))
+    km = (metres / 1000.0).tolist()
+    dots = dots.tolist()
+    assert all(_lower_km(d) <= g <= _upper_km(d) for d, g in zip(dots, km))
+    assert all(d >= _dot_floor(g) for d, g in zip(dots, km)), "a point is never cut within its own distance"
 
 
 @pytest.mark.parametrize("seed", [21, 22, 23])
-def test_nearest_first_reads_out_the_brute_force_order_however_far_it_is_read(seed):
+def test_nearest_batches_read_out_the_brute_force_order_however_far_they_are_read(seed):
     rng = np.random.default_rng(seed)
     points = {f"s{i:05d}": _random_point(rng) for i in range(4000)}
     for i in range(40):  # shelters sharing a building: equal distances, ordered by key
@@ -201,26 +221,28 @@ def test_nearest_first_reads_out_the_brute_force_order_however_far_it_is_read(se
         radius = float(rng.choice([5.0, 50.0, 100.0, 400.0]))
         expected = brute_force_within(points, lat, lon, radius)
         read = int(rng.integers(0, len(expected) + 2))
-        found = index.nearest_first(lat, lon, radius)
-        assert [pair for pair, _ in zip(found, range(read))] == expected[:read]
+        first = int(rng.integers(1, 40))
+        batches = list(index.nearest_batches(lat, lon, radius, first=first))
+        assert [pair for batch in batches for pair in batch] == expected
+        assert all(batches) and len((batches or [[]])[0]) >= min(first, len(expected))
         assert index.within(lat, lon, radius, limit=read or None) == expected[:read or None]
 
 
-def test_nearest_first_computes_few_geodesics_when_read_for_a_few(monkeypatch):
+def test_the_first_batch_computes_few_geodesics_when_read_for_a_few(monkeypatch):
     import geo.index
 
     rng = np.random.default_rng(8)
     points = {f"s{i}": _random_point(rng) for i in range(20000)}
     index = PointIndex((key, *where) for key, where in points.items())
     computed = []
-    exact = geo.index.geodesic_km_many
+    exact = geo.index.geodesic_km_each
 
     def counting(lat, lon, lats, lons):
         computed.append(len(lats))
         return exact(lat, lon, lats, lons)
 
     within_radius = len(brute_force_within(points, 45.0, -80.0, 100.0))
-    monkeypatch.setattr(geo.index, "geodesic_km_many", counting)
-    first = [pair for pair, _ in zip(index.nearest_first(45.0, -80.0, 100.0), range(25))]
-    assert len(first) == 25
-    assert sum(computed) < within_radius / 2, (sum(computed), within_radius)
+    monkeypatch.setattr(geo.index, "geodesic_km_each", counting)
+    first = next(index.nearest_batches(45.0, -80.0, 100.0, first=25))
+    assert len(first) >= 25
+    assert 25 <= sum(computed) < within_radius / 2, (sum(computed), within_radius)
