@@ -4,7 +4,10 @@ A real check of the results the benchmark compares against, never of timings.
 """
 from __future__ import annotations
 
-from bench import hazards, search
+import json
+from pathlib import Path
+
+from bench import evidence, hazards, report, search
 
 
 def test_candidate_search_ranks_the_same_shelters_as_a_geodesic_scan_and_as_geopy():
@@ -37,3 +40,15 @@ def test_the_naive_loop_sees_a_point_inside_a_circle_and_not_outside_it():
 
     assert key in hazards.naive(polygons, centre.y, centre.x)
     assert hazards.naive(polygons, 10.0, 10.0) == []
+
+
+def test_the_json_codec_evidence_compares_codecs_that_agree_and_is_reported(tmp_path):
+    codecs = [evidence.codec_cost(h, repeat=3) for h in (0, 12)]
+    assert [c["snapshot_bytes"] > 0 and set(c["parse_us"]) == {"pydantic", "orjson"} for c in codecs] == [True, True]
+    assert codecs[1]["snapshot_bytes"] > codecs[0]["snapshot_bytes"]
+
+    results = json.loads((Path(report.__file__).parent / "RESULTS.json").read_text())
+    results["sections"].setdefault("evidence", {})["json_codecs"] = codecs
+    report.write(results, tmp_path)
+    written = (tmp_path / "RESULTS.md").read_text()
+    assert "pydantic-core beside orjson" in written and f"| 12 | {codecs[1]['snapshot_bytes']:,} |" in written
