@@ -165,6 +165,14 @@ class HoursTotals:
             if target_id in self.entries:
                 self._add(self.entries[target_id], 1)
 
+    def summary(self, incident_id: str, partner_id: str | None = None) -> HoursSum:
+        """The incident's overall totals (only `partner_id`'s own when given), without the breakdown."""
+        n = v = h = 0
+        for (partner, _, _), (entries, volunteers, hundredths) in self._cells.get(incident_id, {}).items():
+            if partner_id is None or partner == partner_id:
+                n, v, h = n + entries, v + volunteers, h + hundredths
+        return HoursSum(entries=n, volunteers=v, hours=h / 100)
+
     def for_incident(self, incident_id: str, partner_id: str | None = None) -> IncidentHours:
         """Totals for the incident; only `partner_id`'s own when given (what a partner may see)."""
         cells = sorted((k, v) for k, v in self._cells.get(incident_id, {}).items()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from api.deps import AnyRole, ContainerDep, Manager
 from api.schemas import Accepted, ERRORS, IdPath, IdempotencyKey, accepted, check_idempotency_key
 from bus.topics import INCIDENT_STATE, INCIDENTS
+from handlers.hours import HoursSum
 from handlers.incidents import (
     CloseIncident,
     DeclareIncident,
@@ -18,6 +19,18 @@ from handlers.incidents import (
 )
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"], responses=ERRORS)
+
+
+class IncidentOverview(Incident):
+    """An incident as read: its state with the volunteer hours logged against it so far (a
+    partner's own only, when a partner reads). The breakdown is at `/volunteer-hours`."""
+
+    volunteer_hours: HoursSum
+
+
+def _overview(c, incident: Incident, actor) -> IncidentOverview:
+    hours = c.hours.summary(incident.id, actor.partner_id if actor.role == "partner" else None)
+    return IncidentOverview(**dict(incident), volunteer_hours=hours)
 
 
 def _accepted(id_: str):
@@ -53,18 +66,18 @@ async def declare_incident(body: IncidentDeclaration, actor: Manager, c: Contain
     return incident if incident is not None else _accepted(body.id)
 
 
-@router.get("", response_model=list[Incident])
+@router.get("", response_model=list[IncidentOverview])
 async def list_incidents(
-    _: AnyRole,
+    actor: AnyRole,
     c: ContainerDep,
     status_: Literal["active", "closed"] | None = Query(None, alias="status"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000),
 ):
-    """Incidents, newest first, with their areas and alerted partners."""
+    """Incidents, newest first, with their areas, alerted partners and volunteer-hour totals."""
     incidents = [i for i in c.views.all(INCIDENT_STATE).values() if status_ is None or i.status == status_]
     incidents.sort(key=lambda i: (i.declared_at, i.id), reverse=True)
-    return incidents[offset : offset + limit]
+    return [_overview(c, i, actor) for i in incidents[offset : offset + limit]]
 
 
 def _get(c, incident_id: str) -> Incident:
@@ -74,10 +87,10 @@ def _get(c, incident_id: str) -> Incident:
     return incident
 
 
-@router.get("/{incident_id}", response_model=Incident, responses={404: {"description": "no such incident"}})
-async def get_incident(incident_id: IdPath, _: AnyRole, c: ContainerDep):
-    """One incident: state, area, alerted partners."""
-    return _get(c, incident_id)
+@router.get("/{incident_id}", response_model=IncidentOverview, responses={404: {"description": "no such incident"}})
+async def get_incident(incident_id: IdPath, actor: AnyRole, c: ContainerDep):
+    """One incident: state, area, alerted partners, volunteer-hour totals."""
+    return _overview(c, _get(c, incident_id), actor)
 
 
 @router.patch(

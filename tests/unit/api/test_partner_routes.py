@@ -134,6 +134,19 @@ def test_totals_as_json_and_as_csv_for_funders(api):
     assert api.client.get("/v1/incidents/nope/volunteer-hours", headers=api.as_("navigator")).status_code == 404
 
 
+def test_incidents_read_with_their_hour_totals_and_a_partner_sees_its_own(api):
+    incident = with_incident(api)
+    for e in SCENARIO["volunteer_hours"][:4]:
+        api.record(HOURS_LOG, e["id"], HoursLogged(**e, logged_at=NOW))
+    one = api.client.get(f"/v1/incidents/{incident.id}", headers=api.as_("navigator")).json()
+    assert one["volunteer_hours"] == {"entries": 4, "volunteers": 18 + 12 + 6 + 9, "hours": 96.0 + 72.0 + 48.0 + 81.0}
+    assert one["id"] == incident.id and one["area"] == incident.area
+    listed = api.client.get("/v1/incidents", headers=api.as_("manager")).json()
+    assert [i["volunteer_hours"]["entries"] for i in listed] == [4]
+    own = api.client.get(f"/v1/incidents/{incident.id}", headers=api.as_("partner", partner_id="salvation-army-on"))
+    assert own.json()["volunteer_hours"] == {"entries": 1, "volunteers": 12, "hours": 72.0}
+
+
 def test_the_same_entry_again_is_200_and_different_details_409(api):
     with_incident(api)
     with_partner(api)
