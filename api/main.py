@@ -105,6 +105,7 @@ def create_api(container: Container) -> FastAPI:
     app.include_router(events.router)
     app.include_router(audit.router)
     app.include_router(dashboard.router)
+    app.include_router(dashboard.config_router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

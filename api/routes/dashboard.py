@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, status
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, HTTPException, Response, status
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
 
 from api.auth import mint
 from api.deps import ContainerDep
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
+config_router = APIRouter(tags=["dashboard"])
+"""The dashboard's JSON routes, documented in the OpenAPI schema like every other."""
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -55,20 +58,35 @@ DEMO_PARTNER = "salvation-army-on"
 DEMO_TTL_S = 8 * 3600
 
 
-@router.get("/dashboard-config")
-async def dashboard_config(c: ContainerDep) -> JSONResponse:
+class DashboardConfig(BaseModel):
+    demo_tokens: bool = Field(description="whether GET /v1/demo-tokens hands out tokens on this server")
+
+
+class DemoTokens(BaseModel):
+    tokens: dict[str, str] = Field(description="a bearer token per role: manager, navigator, partner, admin")
+    partner_id: str = Field(description="the partner the partner token acts for")
+
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@config_router.get("/dashboard-config", response_model=DashboardConfig)
+async def dashboard_config(c: ContainerDep, response: Response):
     """What the dashboard may offer on this server (so it never asks for what is switched off)."""
-    return JSONResponse({"demo_tokens": c.settings.demo_tokens}, headers={"Cache-Control": "no-store"})
+    response.headers.update(NO_STORE)
+    return DashboardConfig(demo_tokens=c.settings.demo_tokens)
 
 
-@router.get("/v1/demo-tokens")
-async def demo_tokens(c: ContainerDep) -> JSONResponse:
+@config_router.get("/v1/demo-tokens", response_model=DemoTokens,
+                   responses={404: {"description": "demo tokens are switched off (the default)"}})
+async def demo_tokens(c: ContainerDep, response: Response):
     """One token per role, for demonstrations only: absent unless MUSTER_DEMO_TOKENS=true."""
     if not c.settings.demo_tokens:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
+    response.headers.update(NO_STORE)
     tokens = {
         role: mint(c.settings, role, sub=f"demo-{role}", partner_id=DEMO_PARTNER if role == "partner" else None,
                    ttl_s=DEMO_TTL_S)
         for role in ("manager", "navigator", "partner", "admin")
     }
-    return JSONResponse({"tokens": tokens, "partner_id": DEMO_PARTNER}, headers={"Cache-Control": "no-store"})
+    return DemoTokens(tokens=tokens, partner_id=DEMO_PARTNER)

@@ -65,6 +65,8 @@ ROUTES = [
     ("GET", "/v1/exports/shelters.geojson", None, SIGNED_IN),
     ("GET", "/v1/exports/partners.geojson", None, SIGNED_IN),
     ("GET", "/v1/exports/commitments.csv", None, SIGNED_IN),
+    ("GET", "/dashboard-config", None, EVERYONE),
+    ("GET", "/v1/demo-tokens", None, set()),  # switched off unless MUSTER_DEMO_TOKENS=true
 ]
 """(method, path, body, who may) for every operation in the OpenAPI schema but the event stream."""
 
