@@ -16,6 +16,9 @@ from geo.distance import enclosing_boxes
 # (4 bytes each): fine enough that few points land in a cell an edge crosses, coarse enough
 # that a rebuild stays well under a second.
 _RASTER_CELL_BUDGET = 1 << 21
+# Cells need be no finer than this fraction of the smallest area's box: a few areas get a
+# raster of a few hundred thousand cells, built in milliseconds, not the whole budget.
+_CELLS_ACROSS_SMALLEST_AREA = 512
 _MIN_CELL_DEG = 1e-6
 _MAX_CELL_DEG = 10.0
 
@@ -190,7 +193,9 @@ class HazardZones:
         union = (bounds[:, 2].max() - bounds[:, 0].min() + _MIN_CELL_DEG) * (
             bounds[:, 3].max() - bounds[:, 1].min() + _MIN_CELL_DEG)
         extent = max(float(union), float(np.sum(spans[:, 0] * spans[:, 1])))
-        size = min(max(math.sqrt(extent / _RASTER_CELL_BUDGET), _MIN_CELL_DEG), _MAX_CELL_DEG)
+        smallest = float(np.min(np.max(spans, axis=1)))
+        size = min(max(math.sqrt(extent / _RASTER_CELL_BUDGET), smallest / _CELLS_ACROSS_SMALLEST_AREA,
+                       _MIN_CELL_DEG), _MAX_CELL_DEG)
         scale = self._scale = 1.0 / size
         self._x0 = math.floor(bounds[:, 0].min() * scale)
         self._y0 = math.floor(bounds[:, 1].min() * scale)

@@ -82,6 +82,23 @@ def test_containment_matches_naive_loop_for_tiny_huge_and_overlapping_areas(seed
         assert zones.containing(lat, lon) == _naive_containing(areas, lat, lon)
 
 
+@pytest.mark.parametrize("radius_km", [0.2, 30.0, 400.0])
+def test_one_incident_gets_a_small_index_that_still_answers_exactly_around_its_edge(radius_km):
+    from geo.hazards import _CELLS_ACROSS_SMALLEST_AREA
+
+    area = circle(44.6, -79.4, radius_km, segments=int(radius_km) % 50 + 12)
+    zones = _zones({"storm": area})
+    rng = np.random.default_rng(int(radius_km * 10))
+    min_lon, min_lat, max_lon, max_lat = area.bounds
+    lats = rng.uniform(min_lat, max_lat, 3000)
+    lons = rng.uniform(min_lon, max_lon, 3000)
+    expected = [_naive_containing({"storm": area}, lat, lon) for lat, lon in zip(lats, lons)]
+    assert [zones.containing(lat, lon) for lat, lon in zip(lats, lons)] == expected
+    assert [list(t) for t in zones.containing_many(lats, lons)] == expected
+    assert 0 < sum(map(bool, expected)) < len(expected)
+    assert zones._cells.size <= (_CELLS_ACROSS_SMALLEST_AREA + 2) ** 2, "a raster the size of the budget"
+
+
 def test_point_in_a_hole_is_not_in_the_area():
     donut = Polygon(shapely.box(-80, 44, -79, 45).exterior.coords,
                     [shapely.box(-79.8, 44.2, -79.2, 44.8).exterior.coords])
