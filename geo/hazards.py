@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from math import floor
 
 import numpy as np
 import shapely
@@ -53,6 +54,7 @@ class HazardZones:
         self._states: list[_State] = [((), None, ())]
         self._crossed_states = np.zeros(1, dtype=bool)
         self._covering: list[tuple[str, ...]] = [()]
+        self._decided: list[tuple[str, ...] | None] = [()]
 
     def __len__(self) -> int:
         return len(self._areas)
@@ -76,10 +78,24 @@ class HazardZones:
             self._dirty = True
 
     def containing(self, lat: float, lon: float) -> list[str]:
-        """Keys of the areas that contain or touch the point, sorted."""
-        covering, crossing, crossing_keys = self._state(lat, lon)
-        if crossing is None:
-            return list(covering)
+        """Keys of the areas that contain or touch the point, sorted.
+
+        A referral calls this once per candidate shelter, so a point in a decided cell is
+        answered in plain Python: no numpy scalar and no shapely call on that path."""
+        if self._dirty:
+            self._rebuild()
+        try:
+            x = floor(lon * self._scale) - self._x0
+            y = floor(lat * self._scale) - self._y0
+        except (ValueError, OverflowError, TypeError):
+            raise ValueError(f"not a position: lat {lat!r}, lon {lon!r}") from None
+        if not (0 <= x < self._nx and 0 <= y < self._ny):
+            return []
+        state = self._raster[y * self._nx + x]
+        decided = self._decided[state]
+        if decided is not None:
+            return list(decided)
+        covering, crossing, crossing_keys = self._states[state]
         hits = shapely.intersects_xy(crossing, lon, lat).tolist()
         if True not in hits:
             return list(covering)
@@ -183,6 +199,7 @@ class HazardZones:
         self._states = [((), None, ())]
         self._crossed_states = np.zeros(1, dtype=bool)
         self._covering = [()]
+        self._decided = [()]
         if not len(self._geoms):
             self._nx = self._ny = 0
             self._cells = np.zeros(0, dtype=np.int32)
@@ -233,6 +250,8 @@ class HazardZones:
             for covering, crossing in contents]
         self._crossed_states = np.array([crossing is not None for _, crossing, _ in self._states])
         self._covering = [covering for covering, _, _ in self._states]
+        self._decided = [None if crossing is not None else covering
+                         for covering, crossing, _ in self._states]
         self._cells = raster.reshape(-1)
         self._raster = memoryview(self._cells)
 
