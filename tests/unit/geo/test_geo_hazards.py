@@ -208,3 +208,26 @@ def test_many_points_with_no_areas_or_no_points_are_simple():
     assert zones.containing_many([], []) == []
     with pytest.raises(ValueError, match="not a position"):
         zones.containing_many([float("nan")], [-79.0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), count=st.integers(1, 8))
+def test_points_on_cell_edges_vertices_and_polygon_edges_get_the_exact_answer(seed, count):
+    rng = np.random.default_rng(seed)
+    areas = _random_areas(rng, count)
+    zones = _zones(areas)
+    zones.containing(45.0, -80.0)
+    size = 1.0 / zones._scale
+    lats, lons = [], []
+    for geom in areas.values():
+        coords = np.asarray(shapely.get_parts(geom)[0].exterior.coords)
+        for (lon, lat), (lon2, lat2) in zip(coords[:12], coords[1:13]):
+            on_grid_lon, on_grid_lat = np.floor(lon / size) * size, np.floor(lat / size) * size
+            for point_lon, point_lat in ((lon, lat), ((lon + lon2) / 2, (lat + lat2) / 2),
+                                         (on_grid_lon, lat), (lon, on_grid_lat),
+                                         (on_grid_lon, on_grid_lat)):
+                lons.append(float(point_lon))
+                lats.append(float(point_lat))
+    expected = [_naive_containing(areas, lat, lon) for lat, lon in zip(lats, lons)]
+    assert [zones.containing(lat, lon) for lat, lon in zip(lats, lons)] == expected
+    assert [list(names) for names in zones.containing_many(lats, lons)] == expected
