@@ -151,8 +151,14 @@ def rows(results: dict) -> list[dict]:
         out.append(_row("d hazards", f"{h['areas']} areas: HazardZones.containing, one point (a referral's "
                         "candidate) q/s", f"{_fmt(h['zones_qps'])} q/s",
                         f"naive shapely loop {_fmt(h['naive_qps'])} q/s", h["ratio_vs_naive"], key="d.single"))
+        if "prepared_qps" in h:
+            out.append(_row("d hazards", f"reference: {h['areas']} areas, HazardZones in blocks vs a loop over "
+                            "prepared polygons", f"{_fmt(h['batch_qps'])} points/s (one point: "
+                            f"{_fmt(h['ratio_vs_prepared'])}×)", f"prepared shapely loop {_fmt(h['prepared_qps'])} points/s",
+                            h["batch_ratio_vs_prepared"], key="d.prepared"))
         out.append(_row("d hazards", "identical area lists", f"{h['identical_share']:.0%} of {h['queries']}",
-                        "naive loop", None, "100%", h["identical_share"] == 1.0, "d.identical"))
+                        "naive loop" + (" and prepared loop" if "prepared_qps" in h else ""), None, "100%",
+                        h["identical_share"] == 1.0, "d.identical"))
     if "api" in s:
         api_rows = s["api"]["rows"]
         for r in api_rows:
