@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from math import floor
 
 import numpy as np
 import shapely
@@ -81,17 +80,8 @@ class HazardZones:
         """Keys of the areas that contain or touch the point, sorted.
 
         A referral calls this once per candidate shelter, so a point in a decided cell is
-        answered in plain Python: no numpy scalar and no shapely call on that path."""
-        if self._dirty:
-            self._rebuild()
-        try:
-            x = floor(lon * self._scale) - self._x0
-            y = floor(lat * self._scale) - self._y0
-        except (ValueError, OverflowError, TypeError):
-            raise ValueError(f"not a position: lat {lat!r}, lon {lon!r}") from None
-        if not (0 <= x < self._nx and 0 <= y < self._ny):
-            return []
-        state = self._raster[y * self._nx + x]
+        answered from a precomputed list: no numpy scalar and no shapely call on that path."""
+        state = self._state_id(lat, lon)
         decided = self._decided[state]
         if decided is not None:
             return list(decided)
@@ -173,6 +163,11 @@ class HazardZones:
 
     def _state(self, lat: float, lon: float) -> _State:
         """What the raster cell holding the point says (nothing, off the raster)."""
+        state = self._state_id(lat, lon)  # first: it may rebuild self._states
+        return self._states[state]
+
+    def _state_id(self, lat: float, lon: float) -> int:
+        """The state id of the raster cell holding the point (0, nothing, off the raster)."""
         if self._dirty:
             self._rebuild()
         try:
@@ -181,8 +176,8 @@ class HazardZones:
         except (ValueError, OverflowError, TypeError):
             raise ValueError(f"not a position: lat {lat!r}, lon {lon!r}") from None
         if 0 <= x < self._nx and 0 <= y < self._ny:
-            return self._states[self._raster[y * self._nx + x]]
-        return self._states[0]
+            return self._raster[y * self._nx + x]
+        return 0
 
     def _rebuild(self) -> None:
         self._keys = sorted(self._areas)
