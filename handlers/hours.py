@@ -191,9 +191,7 @@ class HoursTotals:
 
         return IncidentHours(
             incident_id=incident_id,
-            entries=sum(n for _, (n, _, _) in cells),
-            volunteers=sum(v for _, (_, v, _) in cells),
-            hours=sum(h for _, (_, _, h) in cells) / 100,
+            **self.summary(incident_id, partner_id).model_dump(),
             by_partner=by(lambda k: k[0]),
             by_activity=by(lambda k: k[1]),
             by_day=by(lambda k: k[2].isoformat()),
