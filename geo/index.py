@@ -47,9 +47,9 @@ class PointIndex:
 
     The points sit in a table sorted by band of latitude and then longitude, so the points in
     a search's boxes are a few slices of it, ordered by spherical distance in one numpy call.
-    Sorting costs
-    O(n log n), far more than one update, so updates never touch it: an upsert tombstones the
-    key's row (if any) and records the new position in a small delta; a remove only tombstones.
+    Sorting costs O(n log n), far more than one update, so updates never touch it: an upsert
+    tombstones the key's row (if any) and records the new position in a small delta; a remove
+    only tombstones.
     Queries search the table (skipping tombstones) plus the delta, and the first query after more
     keys than max(256, 10% of the size) have changed since the last rebuild rebuilds the table
     once. ``rebuilds`` counts those rebuilds.
