@@ -32,6 +32,7 @@ from bench.procs import ApiProc, passthrough, worker
 from bench.profile import Profiler
 from bench.stats import percentile
 from bus import topics
+from bus.tail import FETCH_MAX_WAIT_MS
 from bus.topics import ensure_topics
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ class BareRoundTrip:
                                          linger_ms=0)
         await self.producer.start()
         self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
-                                         fetch_max_wait_ms=50)
+                                         fetch_max_wait_ms=FETCH_MAX_WAIT_MS)
         await self.consumer.start()
         tps = await kafka.partitions_of(self.consumer, self.target)
         self.consumer.assign(tps)

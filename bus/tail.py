@@ -18,6 +18,12 @@ log = logging.getLogger(__name__)
 
 OnRecord = Callable[[str, bytes | None, bytes | None], None]
 
+FETCH_MAX_WAIT_MS = 500
+"""How long the broker holds a fetch that finds nothing. A record ends the wait at once
+(fetch_min_bytes is 1), so this sets only how often an idle reader asks again: each round
+encodes and decodes every partition followed, ~2 ms CPU for the API's 64, so 50 ms cost an
+idle API 4% of a core."""
+
 
 class Tail:
     """Follows `topics` from offset zero, calling `on_record(topic, key, value)` in order per partition.
@@ -40,7 +46,7 @@ class Tail:
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            fetch_max_wait_ms=50,
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
             **client_options(self._settings),
         )
         await self._consumer.start()
