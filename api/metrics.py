@@ -121,7 +121,7 @@ def instrument(app, container) -> None:
         return  # the container already serves another app: count once
     container.publisher = CountingPublisher(container.publisher, container.metrics)
     container.views.follow(DEAD_LETTERS, DeadLetterSeen,
-                           container.metrics.dead_letter_seen(container.settings.topic_prefix), keep=False)
+                           container.metrics.dead_letter_seen(container.settings.topic_prefix), keep=False, bulk=True)
 
 
 def escape(value: str) -> str:

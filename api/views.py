@@ -32,18 +32,23 @@ class Views:
         self.records_read: Counter[str] = Counter()
         """Records read per topic (by TopicSpec name), tombstones included: for /metrics."""
         self._counted_only: set[str] = set()
+        self._bulk: set[str] = set()
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
         self._waiters: dict[tuple[str, str], list[tuple[Predicate, asyncio.Future]]] = defaultdict(list)
         self._subscribers: set[asyncio.Queue] = set()
         self._tail: Tail | None = None
 
     def follow(self, spec: TopicSpec, model: type[BaseModel], listener: Listener | None = None,
-               keep: bool = True) -> None:
+               keep: bool = True, bulk: bool = False) -> None:
         """Keep `spec`'s records as `model`s by key; `listener(key, old, new)` sees each change.
 
         With `keep=False` records are only counted and passed to the listener (old is None): nothing
-        is stored, waited for or sent to event subscribers (e.g. dead letters, for /metrics)."""
+        is stored, waited for or sent to event subscribers (e.g. dead letters, for /metrics).
+        With `bulk=True` they may arrive half a second late, read in batches: for logs no request
+        waits on (see `Tail`)."""
         self._models[self.settings.topic(spec.name)] = (spec, model)
+        if bulk:
+            self._bulk.add(self.settings.topic(spec.name))
         if not keep:
             self._counted_only.add(spec.name)
         else:
@@ -62,7 +67,7 @@ class Views:
         return self._tail is not None and self._tail.ready.is_set()
 
     async def start(self) -> None:
-        self._tail = Tail(self.settings, list(self._models), self.on_record)
+        self._tail = Tail(self.settings, list(self._models), self.on_record, self._bulk)
         await self._tail.start()
 
     async def wait_ready(self, timeout: float) -> bool:

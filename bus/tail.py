@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -24,53 +24,67 @@ FETCH_MAX_WAIT_MS = 500
 encodes and decodes every partition followed, ~2 ms CPU for the API's 64, so 50 ms cost an
 idle API 4% of a core."""
 
+BULK_MIN_BYTES = 64 * 1024
+"""A bulk topic's fetch waits for this much, or FETCH_MAX_WAIT_MS: logs nobody waits on (audit,
+dead letters) arrive with every command, and fetched one by one they would cost a round each."""
+
 
 class Tail:
     """Follows `topics` from offset zero, calling `on_record(topic, key, value)` in order per partition.
 
+    Each topic has its own consumer: a fetch round encodes and decodes every partition its
+    consumer follows, so with one consumer for all, each record on any topic cost a round over
+    all of them (8 topics x 8 partitions in the API), and records trickle in one by one.
+    Topics in `bulk` are read up to FETCH_MAX_WAIT_MS late, in batches of BULK_MIN_BYTES.
     `ready` is set once everything present at start has been read: a view is complete then.
     """
 
-    def __init__(self, settings: Settings, topics: list[str], on_record: OnRecord) -> None:
+    def __init__(self, settings: Settings, topics: list[str], on_record: OnRecord,
+                 bulk: Collection[str] = ()) -> None:
         self._settings = settings
         self._topics = topics
+        self._bulk = set(bulk)
         self._on_record = on_record
-        self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task | None = None
+        self._consumers: list[AIOKafkaConsumer] = []
+        self._tasks: list[asyncio.Task] = []
+        self._catching_up = len(topics)
         self.ready = asyncio.Event()
-        self.records = 0
+        if not topics:
+            self.ready.set()
 
     async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
+        await asyncio.gather(*(self._follow(topic) for topic in self._topics))
+
+    async def _follow(self, topic: str) -> None:
+        consumer = AIOKafkaConsumer(
             bootstrap_servers=self._settings.kafka_bootstrap,
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+            fetch_min_bytes=BULK_MIN_BYTES if topic in self._bulk else 1,
             **client_options(self._settings),
         )
-        await self._consumer.start()
-        partitions = []
-        for topic in self._topics:
-            for _ in range(100):
-                found = self._consumer.partitions_for_topic(topic)
-                if found:
-                    break
-                await self._consumer._client.force_metadata_update()
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError(f"topic {topic} does not exist")
-            partitions += [TopicPartition(topic, p) for p in sorted(found)]
-        self._consumer.assign(partitions)
-        await self._consumer.seek_to_beginning(*partitions)
-        targets = await self._consumer.end_offsets(partitions)
-        self._task = asyncio.create_task(self._run({tp: end for tp, end in targets.items() if end > 0}))
+        self._consumers.append(consumer)
+        await consumer.start()
+        for _ in range(100):
+            found = consumer.partitions_for_topic(topic)
+            if found:
+                break
+            await consumer._client.force_metadata_update()
+            await asyncio.sleep(0.1)
+        else:
+            raise RuntimeError(f"topic {topic} does not exist")
+        partitions = [TopicPartition(topic, p) for p in sorted(found)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        targets = await consumer.end_offsets(partitions)
+        pending = {tp: end for tp, end in targets.items() if end > 0}
+        self._tasks.append(asyncio.create_task(self._run(consumer, pending)))
 
-    async def _run(self, pending: dict[TopicPartition, int]) -> None:
-        consumer = self._consumer
-        assert consumer is not None
+    async def _run(self, consumer: AIOKafkaConsumer, pending: dict[TopicPartition, int]) -> None:
         if not pending:
-            self.ready.set()
+            self._caught_up()
         while True:
             batches = await consumer.getmany(timeout_ms=200, max_records=2000)
             for tp, records in batches.items():
@@ -79,20 +93,25 @@ class Tail:
                         self._on_record(tp.topic, record.key, record.value)
                     except Exception:
                         log.exception("view could not apply %s[%d]@%d", tp.topic, tp.partition, record.offset)
-                    self.records += 1
             if pending:
                 for tp in list(pending):
                     if await consumer.position(tp) >= pending[tp]:
                         del pending[tp]
                 if not pending:
-                    self.ready.set()
+                    self._caught_up()
+
+    def _caught_up(self) -> None:
+        self._catching_up -= 1
+        if not self._catching_up:
+            self.ready.set()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             try:
-                await self._task
+                await task
             except (asyncio.CancelledError, Exception):
                 pass
-        if self._consumer is not None:
-            await self._consumer.stop()
+        for consumer in self._consumers:
+            await consumer.stop()

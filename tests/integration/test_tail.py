@@ -1,0 +1,74 @@
+"""bus.tail.Tail against the real broker: complete at start, then following, one reader per topic."""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+
+from bus.tail import Tail
+from bus.topics import AUDIT, SHELTER_STATE, ensure_topics
+from tests.support.kafka import produce
+from tests.support.poll import until_async
+
+pytestmark = pytest.mark.broker
+
+
+@pytest.fixture(scope="module")
+async def settings(settings_for):
+    settings = settings_for()
+    await ensure_topics(settings, (SHELTER_STATE, AUDIT))
+    return settings
+
+
+async def test_ready_waits_for_every_record_present_at_start_on_every_topic_bulk_or_not(settings, muster_env):
+    await asyncio.to_thread(produce, muster_env, SHELTER_STATE.name, [(f"s{i}".encode(), b"%d" % i) for i in range(50)])
+    await asyncio.to_thread(produce, muster_env, AUDIT.name, [(f"a{i}".encode(), b"x") for i in range(30)])
+    seen: list[tuple[str, bytes | None, bytes | None]] = []
+    tail = Tail(settings, [settings.topic(SHELTER_STATE.name), settings.topic(AUDIT.name)],
+                lambda topic, key, value: seen.append((topic, key, value)), bulk=[settings.topic(AUDIT.name)])
+    await tail.start()
+    try:
+        await asyncio.wait_for(tail.ready.wait(), 30)
+        assert Counter(topic for topic, _, _ in seen) == {settings.topic(SHELTER_STATE.name): 50, settings.topic(AUDIT.name): 30}
+    finally:
+        await tail.stop()
+
+
+async def test_records_on_one_topic_arrive_in_partition_order_while_another_topic_stays_quiet(settings, muster_env):
+    seen: list[tuple[str, bytes | None, bytes | None]] = []
+    shelters = settings.topic(SHELTER_STATE.name)
+    tail = Tail(settings, [shelters, settings.topic(AUDIT.name)], lambda *record: seen.append(record))
+    await tail.start()
+    try:
+        await asyncio.wait_for(tail.ready.wait(), 30)
+        seen.clear()
+        await asyncio.to_thread(produce, muster_env, SHELTER_STATE.name, [(b"same-key", b"%d" % i) for i in range(20)])
+
+        async def all_in():
+            return len(seen) >= 20 or None
+
+        await until_async(all_in, deadline_s=30, what="20 shelter records")
+        assert [value for _, key, value in seen if key == b"same-key"] == [b"%d" % i for i in range(20)]
+        assert {topic for topic, _, _ in seen} == {shelters}
+    finally:
+        await tail.stop()
+
+
+
+async def test_a_few_records_on_a_bulk_topic_arrive_after_the_fetch_wait_without_more_traffic(settings, muster_env):
+    audit = settings.topic(AUDIT.name)
+    seen: list[bytes | None] = []
+    tail = Tail(settings, [audit], lambda topic, key, value: seen.append(key), bulk=[audit])
+    await tail.start()
+    try:
+        await asyncio.wait_for(tail.ready.wait(), 30)
+        seen.clear()
+        await asyncio.to_thread(produce, muster_env, AUDIT.name, [(b"late-1", b"x"), (b"late-2", b"y")])
+
+        async def both():
+            return sorted(seen) == [b"late-1", b"late-2"] or None
+
+        await until_async(both, deadline_s=10, what="two audit records, fetched in bulk")
+    finally:
+        await tail.stop()
