@@ -12,6 +12,7 @@ from api.limits import RateLimiter
 from api.metrics import ApiMetrics
 from api.publisher import Publisher
 from api.views import Views
+from handlers.audit import AuditTrail
 from handlers.common import Actor
 from handlers.directories import IncidentDirectory, ShelterDirectory
 from handlers.hours import HoursTotals
@@ -37,8 +38,12 @@ class Container:
     """Volunteer-hour totals, folded from the hours log as it is read."""
     metrics: ApiMetrics = field(default_factory=ApiMetrics)
     """Counters and the referral latency histogram behind /metrics."""
+    audit: AuditTrail | None = None
+    """The newest audit records, read as the audit topic is."""
 
     def __post_init__(self) -> None:
+        if self.audit is None:
+            self.audit = AuditTrail(self.settings.audit_window)
         if self.limiter is None:
             self.limiter = RateLimiter(self.settings.rate_limit_per_s, self.settings.rate_limit_burst)
 

@@ -42,10 +42,15 @@ def follow_views(container: Container) -> None:
     views.follow(topics.INCIDENT_STATE, Incident, lambda key, old, new: container.incidents.apply(new, key))
     views.follow(topics.SHELTER_STATE, Shelter, lambda key, old, new: container.shelters.apply(new, key))
     views.follow(topics.REFERRAL_STATE, Referral, lambda key, old, new: count_open_referrals(container, old, new))
-    views.follow(topics.AUDIT, AuditRecord, bulk=True)
+    views.follow(topics.AUDIT, AuditRecord, lambda key, old, new: keep_audit(container, new), keep=False, bulk=True)
     views.follow(topics.PARTNER_STATE, Partner)
     views.follow(topics.REQUEST_STATE, ResourceRequest)
     views.follow(topics.HOURS_LOG, HoursLogged, container.hours.apply)
+
+
+def keep_audit(container: Container, record: AuditRecord | None) -> None:
+    if record is not None:  # None: unreadable, and counted as read all the same
+        container.audit.add(record)
 
 
 def count_open_referrals(container: Container, old: Referral | None, new: Referral | None) -> None:

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     rate_limit_per_s: float = Field(20.0, gt=0, description="sustained requests per second per token")
     rate_limit_burst: int = Field(60, ge=1)
     max_open_holds_per_navigator: int = Field(25, ge=1, description="OWASP API6: no one navigator takes every bed")
+    audit_window: int = Field(
+        100_000, ge=100, description="audit records the API holds for GET /v1/audit, newest; the topic keeps all")
     geocoder: str = Field("gazetteer", description="'gazetteer' (offline) or a geopy service name")
     demo_tokens: bool = Field(
         False, description="demo only: GET /v1/demo-tokens hands out a token per role, no questions asked")

@@ -5,7 +5,6 @@ from fastapi import APIRouter, Query
 
 from api.deps import Admin, ContainerDep
 from api.schemas import ERRORS
-from bus.topics import AUDIT
 from handlers.audit import AuditRecord
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=ERRORS)
@@ -20,8 +19,6 @@ async def audit_trail(
     limit: int = Query(200, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=10_000_000),
 ):
-    """Who did or read what, newest first."""
-    records = [r for r in c.views.all(AUDIT).values()
-               if (target is None or r.target == target) and (sub is None or r.sub == sub)]
-    records.sort(key=lambda r: (r.at, r.id), reverse=True)
-    return records[offset : offset + limit]
+    """Who did or read what, newest first: from the newest `MUSTER_AUDIT_WINDOW` records (the
+    `audit` topic keeps every one)."""
+    return c.audit.newest(target, sub, offset, limit)

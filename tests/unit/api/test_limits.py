@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bus.topics import REFERRAL_STATE
+from bus.topics import AUDIT, REFERRAL_STATE
+from handlers.audit import AuditRecord
 from handlers.referrals import Referral
 from handlers.shelters import Needs
 from tests.unit.api.conftest import NOW
@@ -63,6 +64,20 @@ def test_commands_are_audited_with_actor_role_and_target(api):
     assert api.publisher.audits == [("emo-orillia", "DeclareIncident", "incidents/i-1")]
     assert api.publisher.sent[0][2].actor.role == "manager"
     assert api.publisher.sent[0][2].accepted_at == NOW
+
+
+def test_the_audit_trail_lists_the_newest_window_newest_first_and_filters_by_target(make_api):
+    api = make_api(audit_window=100)
+    for n in range(150):
+        api.record(AUDIT, f"a-{n}", AuditRecord(id=f"a-{n:03d}", at=NOW + timedelta(seconds=n), sub="nav-1",
+                                                role="navigator", action="ReadReferral", target=f"referrals/r-{n % 2}"))
+    admin = api.as_("admin")
+
+    newest = api.client.get("/v1/audit", params={"limit": 3}, headers=admin).json()
+    assert [r["id"] for r in newest] == ["a-149", "a-148", "a-147"]
+    about_r0 = api.client.get("/v1/audit", params={"target": "referrals/r-0", "limit": 1000}, headers=admin).json()
+    assert [r["id"] for r in about_r0[:2]] == ["a-148", "a-146"]
+    assert 50 <= len(about_r0) <= 55 and all(r["target"] == "referrals/r-0" for r in about_r0)
 
 
 def test_a_422_says_where_and_why_but_never_echoes_what_was_sent(api):
