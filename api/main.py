@@ -41,7 +41,8 @@ def follow_views(container: Container) -> None:
     views = container.views
     views.follow(topics.INCIDENT_STATE, Incident, lambda key, old, new: container.incidents.apply(new, key))
     views.follow(topics.SHELTER_STATE, Shelter, lambda key, old, new: container.shelters.apply(new, key))
-    views.follow(topics.REFERRAL_STATE, Referral, lambda key, old, new: count_open_referrals(container, old, new))
+    views.follow(topics.REFERRAL_STATE, Referral, lambda key, old, new: count_open_referrals(container, old, new),
+                 broadcast=False)
     views.follow(topics.AUDIT, AuditRecord, lambda key, old, new: keep_audit(container, new), keep=False, bulk=True)
     views.follow(topics.PARTNER_STATE, Partner)
     views.follow(topics.REQUEST_STATE, ResourceRequest)

@@ -33,22 +33,26 @@ class Views:
         """Records read per topic (by TopicSpec name), tombstones included: for /metrics."""
         self._counted_only: set[str] = set()
         self._bulk: set[str] = set()
+        self._unbroadcast: set[str] = set()
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
         self._waiters: dict[tuple[str, str], list[tuple[Predicate, asyncio.Future]]] = defaultdict(list)
         self._subscribers: set[asyncio.Queue] = set()
         self._tail: Tail | None = None
 
     def follow(self, spec: TopicSpec, model: type[BaseModel], listener: Listener | None = None,
-               keep: bool = True, bulk: bool = False) -> None:
+               keep: bool = True, bulk: bool = False, broadcast: bool = True) -> None:
         """Keep `spec`'s records as `model`s by key; `listener(key, old, new)` sees each change.
 
         With `keep=False` records are only counted and passed to the listener (old is None): nothing
         is stored, waited for or sent to event subscribers (e.g. dead letters, for /metrics).
         With `bulk=True` they may arrive half a second late, read in batches: for logs no request
-        waits on (see `Tail`)."""
+        waits on (see `Tail`). With `broadcast=False` changes are not sent to event subscribers:
+        for views no dashboard may see, which would be encoded for each change only to be dropped."""
         self._models[self.settings.topic(spec.name)] = (spec, model)
         if bulk:
             self._bulk.add(self.settings.topic(spec.name))
+        if not broadcast:
+            self._unbroadcast.add(spec.name)
         if not keep:
             self._counted_only.add(spec.name)
         else:
@@ -110,7 +114,7 @@ class Views:
         for listener in self._listeners[name]:
             listener(id_, old, new)
         self._resolve(name, id_, new)
-        if self._subscribers and new is not None:
+        if self._subscribers and new is not None and name not in self._unbroadcast:
             self._publish({"kind": name, "id": id_, "data": new.model_dump(mode="json", exclude_none=True)})
 
     def _resolve(self, name: str, key: str, value: Any) -> None:

@@ -144,3 +144,15 @@ def test_a_partner_sees_only_its_own_hours_and_commitments(world):
     assert world.client.get("/v1/resource-requests/rr-001", headers=world.as_("manager")).json()["commitments"] == {A: 10, B: 5}
     assert world.client.get(f"/v1/volunteer-hours/{ENTRY['id']}", headers=as_b).status_code == 404
     assert A not in world.client.get("/v1/exports/commitments.csv", headers=as_b).text
+
+
+def test_referral_changes_never_reach_the_event_stream_and_shelter_changes_do(api):
+    queue = api.container.views.subscribe()
+    api.record(REFERRAL_STATE, "call-9", Referral(
+        id="call-9", status="held", household_size=3, needs=Needs(), hold_ttl_s=60, requested_by="nav-1",
+        created_at=NOW, updated_at=NOW, shelter_id="orillia-arena", hold_expires_at=NOW + timedelta(hours=2)))
+    shelter, _ = decide_shelter(None, RegisterShelter(id="orillia-arena", **SHELTER), NOW)
+    api.record(SHELTER_STATE, shelter.id, shelter)
+
+    changes = [queue.get_nowait() for _ in range(queue.qsize())]
+    assert [(change["kind"], change["id"]) for change in changes] == [("shelter-state", "orillia-arena")]
