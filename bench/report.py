@@ -261,7 +261,8 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
             f"Hottest leaves in the API: {_top(api_profile, 'self_pct', 6)}; in the worker: "
             f"{_top(worker_profile, 'self_pct', 6)}. Muster's own code is a small share: the cost is one Kafka "
             "request and socket write per record, because records trickle in one at a time at these rates "
-            "(each fetch by the API's views encodes and decodes every partition of the 7 topics they follow).")
+            "(each fetch round encodes and decodes every partition its consumer follows: 8 for each of the "
+            "API's views, one consumer per topic, and every partition of the topics the worker's agents read).")
     for r in s.get("search", {}).get("rows", []):
         n = r["shelters"]
         if f"c.vec.{n}" in missed:
