@@ -124,7 +124,7 @@ def deliver_every_fetch(app) -> None:
                 return None
             if not acked:
                 # Nothing acked and nothing under way, yet the log goes further: a dropped tail.
-                end = consumer.highwater(tp)
+                end = _highwater(consumer, tp)
                 if end is not None and end > start and not any(m.tp == tp for m in consumer._unacked_messages):
                     read_again(tp, start)
                 return None
@@ -143,6 +143,18 @@ def deliver_every_fetch(app) -> None:
         return consumer
 
     app._new_consumer = new_consumer
+
+
+def _highwater(consumer, tp) -> int | None:
+    """The partition's end, or None once it is no longer assigned: a commit round can run while a
+    rebalance takes the partition away, and aiokafka asserts the assignment (a worker crashed on it
+    after a broker restart)."""
+    if tp not in consumer.assignment():
+        return None
+    try:
+        return consumer.highwater(tp)
+    except AssertionError:  # revoked between the two calls, in the consumer's thread
+        return None
 
 
 def _log_failure(task: asyncio.Future) -> None:

@@ -23,15 +23,18 @@ class FakeConsumer:
         self._unacked_messages: set = set()
         self._thread = FakeConsumerThread(self)
         self.delivered: list = []
+        self.assigned = {HOURS}
+        self.end: int | None = None
 
     async def callback(self, message) -> None:
         self.delivered.append(message)
 
     def highwater(self, tp):
-        return None
+        assert tp in self.assigned, "Partition is not assigned"  # as aiokafka checks it
+        return self.end
 
     def assignment(self):
-        return {HOURS}
+        return set(self.assigned)
 
     async def perform_seek(self) -> None: ...
 
@@ -179,3 +182,30 @@ def test_reading_again_forgets_what_was_handed_over_before_the_seek():
     asyncio.run(consumer.perform_seek())
     stalled_rounds(consumer, 3)
     assert consumer.seeks == [241]
+
+
+def commit_rounds(consumer: FakeConsumer, n: int) -> list[int | None]:
+    """n commit rounds with nothing acked, as the guard sees them; what each would commit."""
+    async def rounds() -> list[int | None]:
+        out = []
+        for _ in range(n):
+            out.append(consumer._new_offset(HOURS))
+            await asyncio.sleep(0)
+        return out
+
+    return asyncio.run(rounds())
+
+
+def test_a_dropped_tail_is_read_again_from_where_processing_stopped():
+    consumer = guarded(committed=241)
+    consumer.end = 260
+    assert commit_rounds(consumer, 3) == [None, None, None]
+    assert consumer.seeks == [241]
+
+
+def test_a_commit_round_during_a_rebalance_that_took_the_partition_commits_nothing_and_survives():
+    consumer = guarded(committed=241)
+    consumer.end = 260
+    consumer.assigned = set()
+    assert commit_rounds(consumer, 3) == [None, None, None]
+    assert consumer.seeks == []
