@@ -4,6 +4,7 @@ from __future__ import annotations
 import faust
 
 from bus import topics
+from muster.heap import freeze_startup_objects
 from muster.settings import Settings
 from streams import hours, incidents, partners, referrals, requests, shelters
 from streams.app import create_app
@@ -22,4 +23,10 @@ def build_worker(settings: Settings, clock: Clock) -> faust.App:
     guard_agents(app, settings.session_timeout_s)
     for module in (incidents, shelters, referrals, partners, requests, hours):
         module.wire(app, settings, clock, dead, directories)
+
+    @app.task
+    async def settle_heap() -> None:
+        await directories.wait_ready()
+        freeze_startup_objects()
+
     return app
