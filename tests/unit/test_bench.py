@@ -52,3 +52,18 @@ def test_the_json_codec_evidence_compares_codecs_that_agree_and_is_reported(tmp_
     report.write(results, tmp_path)
     written = (tmp_path / "RESULTS.md").read_text()
     assert "pydantic-core beside orjson" in written and f"| 12 | {codecs[1]['snapshot_bytes']:,} |" in written
+
+
+def test_the_collector_is_off_while_requests_are_timed_and_on_again_after_even_on_error():
+    import gc
+
+    from bench.latency import collector_paused
+
+    assert gc.isenabled()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("a request failed")
+    except RuntimeError:
+        pass
+    assert gc.isenabled()
