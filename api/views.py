@@ -50,7 +50,7 @@ class Views:
         for views no dashboard may see, which would be encoded for each change only to be dropped."""
         self._models[self.settings.topic(spec.name)] = (spec, model)
         if bulk:
-            self._bulk.add(self.settings.topic(spec.name))
+            self._bulk.add(spec.name)
         if not broadcast:
             self._unbroadcast.add(spec.name)
         if not keep:
@@ -71,7 +71,8 @@ class Views:
         return self._tail is not None and self._tail.ready.is_set()
 
     async def start(self) -> None:
-        self._tail = Tail(self.settings, list(self._models), self.on_record, self._bulk)
+        bulk = [self.settings.topic(name) for name in self._bulk]
+        self._tail = Tail(self.settings, list(self._models), self.on_record, bulk)
         await self._tail.start()
 
     async def wait_ready(self, timeout: float) -> bool:
