@@ -116,10 +116,10 @@ def run(n_areas: int, n_queries: int, seed: int = 300) -> dict:
     row["batch_ratio_vs_prepared"] = round(row["batch_qps"] / row["prepared_qps"], 1)
     row["ratio_vs_prepared"] = round(row["zones_qps"] / row["prepared_qps"], 1)
     try:  # where the time goes: a query in a cell an edge crosses needs an exact shapely test
-        crossed = [q for q in qs if zones._state(*q)[1] is not None]
+        crossed = [q for q in qs if zones._state(*q)[1]]
         row["queries_in_crossed_cells"] = round(len(crossed) / n_queries, 3)
         row["raster_cell_deg"] = round(1.0 / zones._scale, 5)
-        clear = [q for q in qs if zones._state(*q)[1] is None]
+        clear = [q for q in qs if not zones._state(*q)[1]]
         for name, subset in (("us_per_crossed_query", crossed), ("us_per_clear_query", clear)):
             if subset:
                 t = _clock()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from math import floor
 
 import numpy as np
 import shapely
@@ -13,19 +14,24 @@ from geo.distance import enclosing_boxes
 
 # Point queries read a raster of lon/lat cells over the areas' bounding boxes. Its cell size
 # is chosen so that neither the raster nor the areas' boxes together exceed this many cells
-# (4 bytes each): fine enough that few points land in a cell an edge crosses, coarse enough
-# that a rebuild stays well under a second.
-_RASTER_CELL_BUDGET = 1 << 21
+# (each as small an integer as the number of distinct cell states allows, 2 bytes for the
+# benchmark's 300 areas): fine enough that few points land in a cell an edge crosses (4% of
+# the benchmark's, half of which lie near an area), coarse enough that a rebuild stays well
+# under a second (0.3 s for those 300).
+_RASTER_CELL_BUDGET = 1 << 23
 # Cells need be no finer than this fraction of the smallest area's box: a few areas get a
 # raster of a few hundred thousand cells, built in milliseconds, not the whole budget.
 _CELLS_ACROSS_SMALLEST_AREA = 512
 _MIN_CELL_DEG = 1e-6
 _MAX_CELL_DEG = 10.0
 
-# What a raster cell says: (keys of areas wholly covering it, sorted; areas an edge of which
-# crosses it, as an array of prepared geometries, or None; those areas' keys).
-_State = tuple[tuple[str, ...], np.ndarray | None, tuple[str, ...]]
+# What a raster cell says: (keys of areas wholly covering it, sorted; (key, prepared geometry)
+# of each area an edge of which crosses it).
+_State = tuple[tuple[str, ...], tuple[tuple[str, shapely.Geometry], ...]]
 _OUTSIDE, _COVERED, _CROSSED = 0, 1, 2
+# The ufunc itself: shapely.intersects_xy prepares a scalar geometry again on every call, and
+# these are prepared once, on rebuild.
+_intersects_xy = shapely.lib.intersects_xy
 
 
 class HazardZones:
@@ -48,12 +54,9 @@ class HazardZones:
         self._tree: shapely.STRtree | None = None
         self._scale = 1.0
         self._x0 = self._y0 = self._nx = self._ny = 0
-        self._cells = np.zeros(0, dtype=np.int32)
-        self._raster: memoryview = memoryview(self._cells)
-        self._states: list[_State] = [((), None, ())]
-        self._crossed_states = np.zeros(1, dtype=bool)
-        self._covering: list[tuple[str, ...]] = [()]
+        self._states: list[_State] = [((), ())]
         self._decided: list[tuple[str, ...] | None] = [()]
+        self._paint(np.zeros((0, 0), dtype=np.uint8))
 
     def __len__(self) -> int:
         return len(self._areas)
@@ -83,59 +86,43 @@ class HazardZones:
         answered from a precomputed list: no numpy scalar and no shapely call on that path."""
         state = self._state_id(lat, lon)
         decided = self._decided[state]
-        if decided is not None:
-            return list(decided)
-        covering, crossing, crossing_keys = self._states[state]
-        hits = shapely.intersects_xy(crossing, lon, lat).tolist()
-        if True not in hits:
-            return list(covering)
-        return sorted([*covering, *(key for key, hit in zip(crossing_keys, hits) if hit)])
+        return list(decided if decided is not None else self._exact(state, lat, lon))
 
     def containing_many(self, lats, lons) -> list[tuple[str, ...]]:
-        """`containing` for many points at once, as sorted tuples: the raster is read for all of
-        them in one array operation, and the points in cells an edge crosses are tested exactly
-        in one vectorised call over (area, point) pairs. For listings and exports of every shelter."""
+        """`containing` for many points at once, as sorted tuples, for listings and exports of
+        every shelter. Plain Python throughout: each numpy call costs tens of microseconds when
+        the caches are cold (they are, between requests), more than a whole block of reads."""
         if self._dirty:
             self._rebuild()
-        lats = np.asarray(lats, dtype=np.float64)
-        lons = np.asarray(lons, dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            x = (np.floor(lons * self._scale) - self._x0).astype(np.int64)
-            y = (np.floor(lats * self._scale) - self._y0).astype(np.int64)
-        # As unsigned, a negative offset is huge: one comparison per axis finds the raster's points.
-        on = (x.view(np.uint64) < self._nx) & (y.view(np.uint64) < self._ny)
-        if not on.all() and not np.isfinite(lats[~on] + lons[~on]).all():
-            raise ValueError("not a position: every lat and lon must be a finite number")
-        state_ids = np.zeros(len(lats), dtype=np.int64)
-        state_ids[on] = self._cells[y[on] * self._nx + x[on]]
-        ids = state_ids.tolist()
-        states = self._states
-        found = list(map(self._covering.__getitem__, ids))
-        crossed = np.nonzero(self._crossed_states[state_ids])[0].tolist()
-        if not crossed:
-            return found
-        points: list[int] = []
-        geoms, keys = [], []
-        for point in crossed:
-            _, crossing, crossing_keys = states[ids[point]]
-            points += [point] * len(crossing_keys)
-            geoms.append(crossing)
-            keys += crossing_keys
-        hits = shapely.intersects_xy(np.concatenate(geoms), lons[points], lats[points]).tolist()
-        extra: dict[int, list[str]] = {}
-        for point, key, hit in zip(points, keys, hits):
-            if hit:
-                extra.setdefault(point, []).append(key)
-        for point, more in extra.items():
-            found[point] = tuple(sorted((*found[point], *more)))
+        scale, x0, y0 = self._scale, self._x0, self._y0
+        nx, ny, raster = self._nx, self._ny, self._raster
+        if len(lats) != len(lons):
+            raise ValueError(f"{len(lats)} lats but {len(lons)} lons")
+        ids = []
+        try:
+            for lat, lon in zip(lats, lons):
+                x = floor(lon * scale) - x0
+                y = floor(lat * scale) - y0
+                ids.append(raster[y * nx + x] if 0 <= x < nx and 0 <= y < ny else 0)
+        except (ValueError, OverflowError, TypeError):
+            raise ValueError("not a position: every lat and lon must be a finite number") from None
+        found = list(map(self._decided.__getitem__, ids))
+        if None in found:
+            for point, state in enumerate(ids):
+                if found[point] is None:
+                    found[point] = self._exact(state, lats[point], lons[point])
         return found
 
     def contains_any(self, lat: float, lon: float) -> bool:
         """Whether any area contains or touches the point."""
-        covering, crossing, _ = self._state(lat, lon)
-        if covering:
-            return True
-        return crossing is not None and True in shapely.intersects_xy(crossing, lon, lat).tolist()
+        covering, crossing = self._state(lat, lon)
+        return bool(covering) or any(_intersects_xy(geom, lon, lat) for _, geom in crossing)
+
+    def _exact(self, state: int, lat: float, lon: float) -> tuple[str, ...]:
+        """The areas holding a point in a crossed cell: one exact test per area crossing it."""
+        covering, crossing = self._states[state]
+        more = [key for key, geom in crossing if _intersects_xy(geom, lon, lat)]
+        return tuple(sorted((*covering, *more))) if more else covering
 
     def within_reach(self, lat: float, lon: float, reach_km: float) -> list[tuple[str, float]]:
         """(key, km) for areas within reach_km of the point (0 when inside), nearest first."""
@@ -171,8 +158,8 @@ class HazardZones:
         if self._dirty:
             self._rebuild()
         try:
-            x = math.floor(lon * self._scale) - self._x0
-            y = math.floor(lat * self._scale) - self._y0
+            x = floor(lon * self._scale) - self._x0
+            y = floor(lat * self._scale) - self._y0
         except (ValueError, OverflowError, TypeError):
             raise ValueError(f"not a position: lat {lat!r}, lon {lon!r}") from None
         if 0 <= x < self._nx and 0 <= y < self._ny:
@@ -191,14 +178,10 @@ class HazardZones:
 
     def _rasterise(self) -> None:
         """Paint every area into the raster, combining states where areas overlap."""
-        self._states = [((), None, ())]
-        self._crossed_states = np.zeros(1, dtype=bool)
-        self._covering = [()]
+        self._states = [((), ())]
         self._decided = [()]
         if not len(self._geoms):
-            self._nx = self._ny = 0
-            self._cells = np.zeros(0, dtype=np.int32)
-            self._raster = memoryview(self._cells)
+            self._paint(np.zeros((0, 0), dtype=np.uint8))
             return
         bounds = shapely.bounds(self._geoms)
         spans = np.maximum(bounds[:, 2:] - bounds[:, :2], 0.0) + _MIN_CELL_DEG
@@ -211,9 +194,9 @@ class HazardZones:
         scale = self._scale = 1.0 / size
         self._x0 = math.floor(bounds[:, 0].min() * scale)
         self._y0 = math.floor(bounds[:, 1].min() * scale)
-        self._nx = math.floor(bounds[:, 2].max() * scale) - self._x0 + 1
-        self._ny = math.floor(bounds[:, 3].max() * scale) - self._y0 + 1
-        raster = np.zeros((self._ny, self._nx), dtype=np.int32)
+        nx = math.floor(bounds[:, 2].max() * scale) - self._x0 + 1
+        ny = math.floor(bounds[:, 3].max() * scale) - self._y0 + 1
+        raster = np.zeros((ny, nx), dtype=np.int32)
 
         state_ids: dict[tuple[tuple[str, ...], tuple[int, ...]], int] = {((), ()): 0}
         contents: list[tuple[tuple[str, ...], tuple[int, ...]]] = [((), ())]
@@ -239,14 +222,13 @@ class HazardZones:
             window[painted] = new_ids[inverse.reshape(-1)]
 
         self._states = [
-            (covering,
-             self._geoms[list(crossing)] if crossing else None,
-             tuple(self._keys[j] for j in crossing))
+            (covering, tuple((self._keys[j], self._geoms[j]) for j in crossing))
             for covering, crossing in contents]
-        self._crossed_states = np.array([crossing is not None for _, crossing, _ in self._states])
-        self._covering = [covering for covering, _, _ in self._states]
-        self._decided = [None if crossing is not None else covering
-                         for covering, crossing, _ in self._states]
+        self._decided = [None if crossing else covering for covering, crossing in self._states]
+        self._paint(raster.astype(np.min_scalar_type(len(contents) - 1)))
+
+    def _paint(self, raster: np.ndarray) -> None:
+        self._ny, self._nx = raster.shape
         self._cells = raster.reshape(-1)
         self._raster = memoryview(self._cells)
 

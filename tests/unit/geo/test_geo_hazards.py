@@ -208,6 +208,8 @@ def test_many_points_with_no_areas_or_no_points_are_simple():
     assert zones.containing_many([], []) == []
     with pytest.raises(ValueError, match="not a position"):
         zones.containing_many([float("nan")], [-79.0])
+    with pytest.raises(ValueError, match="2 lats but 1 lons"):
+        zones.containing_many([44.0, 44.1], [-79.0])
 
 
 @settings(max_examples=25, deadline=None)
