@@ -1,0 +1,64 @@
+"""Keeps a worker's fetches from stalling on changelog records no stream will read.
+
+Faust pauses a partition only in its own books: its streams stop asking for it, but aiokafka
+goes on fetching it. A table's changelog partition is paused that way whenever no recovery
+reads it, so each of the worker's own state writes comes back in a fetch nobody consumes. While
+such records wait, aiokafka sends no fetch to that broker for up to 100 ms (its prefetch
+backoff), for every partition: referrals timed hop by hop waited 100 ms in the worker at the
+first write to each changelog partition, most of their p99. So a pause or resume of a changelog
+partition is also made in aiokafka, in the consumer's own thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import TopicPartition
+
+log = logging.getLogger(__name__)
+
+
+def pause_changelogs_in_aiokafka(app) -> None:
+    """Make the app's consumer, once it exists, pass its changelog pauses on to aiokafka."""
+    make_consumer = app._new_consumer
+
+    def new_consumer():
+        consumer = make_consumer()
+        pause, resume = consumer.pause_partitions, consumer.resume_partitions
+        thread = consumer._thread
+
+        def mirrored(tps, method: str) -> None:
+            changelogs = [TopicPartition(tp.topic, tp.partition) for tp in tps if consumer._is_changelog_tp(tp)]
+            if changelogs:
+                asyncio.ensure_future(thread.call_thread(_apply, thread, method, changelogs)
+                                      ).add_done_callback(_log_failure)
+
+        def pause_partitions(tps) -> None:
+            tps = set(tps)
+            pause(tps)
+            mirrored(tps, "pause")
+
+        def resume_partitions(tps) -> None:
+            tps = set(tps)
+            resume(tps)
+            mirrored(tps, "resume")
+
+        consumer.pause_partitions = pause_partitions
+        consumer.resume_partitions = resume_partitions
+        return consumer
+
+    app._new_consumer = new_consumer
+
+
+async def _apply(thread, method: str, tps: list[TopicPartition]) -> None:
+    """Pause or resume those of tps still assigned: aiokafka refuses any other."""
+    kafka = thread._ensure_consumer()
+    assigned = kafka.assignment()
+    held = [tp for tp in tps if tp in assigned]
+    if held:
+        getattr(kafka, method)(*held)
+
+
+def _log_failure(task: asyncio.Future) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("could not pass a changelog pause on to aiokafka: %r", task.exception())
