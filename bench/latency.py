@@ -43,6 +43,13 @@ BARE_FETCH_MAX_WAIT_MS = 50
 for idle cost), and the baseline keeps the setting a latency-minded reader would pick."""
 
 
+WARM_UP_CALLS = 50
+"""Round trips made, one at a time, before any is timed, on each side. The first ones through a
+fresh partition cost a worker 50-170 ms more (per-hop record timestamps showed it for about the
+first 30 referrals): the timed rates measure the steady state, and the first call after idling
+is timed on its own."""
+
+
 @dataclass
 class Sample:
     ok: int = 0
@@ -140,7 +147,7 @@ class BareRoundTrip:
         for tp in tps:
             await self.consumer.position(tp)
         self.reader = asyncio.create_task(self._read())
-        for _ in range(20):  # warm-up
+        for _ in range(WARM_UP_CALLS):
             await self.call()
 
     async def _read(self) -> None:
@@ -212,7 +219,7 @@ class MusterStack:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"API sees {len(shelters)} shelters, {len(incidents)} incidents after 90 s")
             await asyncio.sleep(0.5)
-        for _ in range(10):  # warm-up
+        for _ in range(WARM_UP_CALLS):
             ok, label = await self.refer()
             if not ok:
                 raise RuntimeError(f"warm-up referral failed: {label}\n{self.api.log_tail()}")
