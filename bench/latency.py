@@ -193,6 +193,8 @@ class MusterStack:
         self.n_workers = workers
         self.rng = random.Random(11)
         self.counter = 0
+        self.answered: dict[str, tuple[float, float]] = {}
+        """Per referral answered 201: wall-clock times the request left and the answer came."""
 
     async def start(self, extra_incidents: int = 20) -> None:
         from api.auth import mint
@@ -247,12 +249,25 @@ class MusterStack:
                 "household_size": household, "needs": needs.model_dump(exclude_defaults=True)}
 
     async def refer(self) -> tuple[bool, str]:
-        response = await self.client.post("/v1/referrals", json=self.referral_body())
+        body = self.referral_body()
+        sent = time.time()
+        response = await self.client.post("/v1/referrals", json=body)
         if response.status_code == 201:
+            self.answered[body["id"]] = (sent, time.time())
             return True, "201 held"
         if response.status_code == 200:
             return True, f"200 {response.json().get('status')}"
         return False, str(response.status_code)
+
+    async def hops(self, groups: dict[float, set[str]]) -> dict[float, dict[str, dict]]:
+        """Per group of referrals, p50/p99 of each hop, from the timestamps producers put on the
+        records each hop writes (one clock: every process runs on this host)."""
+        wanted = set().union(*groups.values())
+        stamps = await _record_stamps(self.bootstrap, wanted, {
+            self.stack.topic(topics.REFERRALS.name): ("RequestReferral", "BedHeld"),
+            self.stack.topic(topics.SHELTERS.name): ("HoldBed",),
+            self.stack.topic(topics.REFERRAL_STATE.name): ("held",)})
+        return {rate: hop_percentiles(self.answered, stamps, ids) for rate, ids in groups.items()}
 
     async def get(self, path: str, params=None) -> tuple[bool, str]:
         response = await self.client.get(path, params=params)
@@ -264,6 +279,45 @@ class MusterStack:
         self.api.stop()
         for w in self.workers:
             w.stop()
+
+
+HOPS = [("HTTP in → RequestReferral produced (API)", "RequestReferral"),
+        ("→ HoldBed produced (referral agent)", "HoldBed"),
+        ("→ BedHeld produced (shelter agent)", "BedHeld"),
+        ("→ held state produced (referral agent)", "held"),
+        ("→ HTTP answer (API view)", None)]
+"""A referral's hops, each named by what ends it: the record's type or state, or the answer."""
+
+
+def hop_percentiles(answered: dict[str, tuple[float, float]], stamps: dict[str, dict[str, float]],
+                    ids: set[str]) -> dict[str, dict]:
+    """p50/p99 of each of HOPS over the referrals in ids whose every record was found."""
+    spans: dict[str, list[float]] = {name: [] for name, _ in HOPS}
+    for rid in ids:
+        seen = stamps.get(rid, {})
+        if rid not in answered or not all(kind in seen for _, kind in HOPS[:-1]):
+            continue
+        sent, answer = answered[rid]
+        points = [sent, *(seen[kind] for _, kind in HOPS[:-1]), answer]
+        for (name, _), start, end in zip(HOPS, points, points[1:]):
+            spans[name].append((end - start) * 1000.0)
+    return {name: {"n": len(v), "p50_ms": round(percentile(v, 50), 1), "p99_ms": round(percentile(v, 99), 1)}
+            for name, v in spans.items() if v}
+
+
+async def _record_stamps(bootstrap: str, wanted: set[str], kinds: dict[str, tuple[str, ...]]
+                         ) -> dict[str, dict[str, float]]:
+    """Per referral id in wanted, the first timestamp (s) of each kind of record on the topics."""
+    stamps: dict[str, dict[str, float]] = {}
+    for record in await kafka.read(bootstrap, list(kinds)):
+        if record.value is None:
+            continue
+        value = json.loads(record.value)
+        kind = value.get("status") if "status" in value else value.get("type")
+        rid = value.get("referral_id") or value.get("id")
+        if kind in kinds[record.topic] and rid in wanted:
+            stamps.setdefault(rid, {}).setdefault(kind, record.timestamp_ms / 1000.0)
+    return stamps
 
 
 def merge(samples: list[Sample]) -> Sample:
@@ -292,9 +346,10 @@ async def rates(bare: BareRoundTrip, stack: MusterStack, offered: list[float], d
                 broker_pid: int | None = None, rounds: int = 2) -> list[dict]:
     """Bare and referral round trips at each offered rate, side by side: alternating halves, so
     that a change in the box's load falls on both."""
-    rows = []
+    rows, groups = [], {}
     for rate in offered:
         b, m, cpu_b, cpu_m = [], [], [], []
+        before = set(stack.answered)
         for _ in range(rounds):
             meter = CpuMeter(_pids(bare, stack, broker_pid)).start()
             b.append(await open_loop(bare.call, rate, duration_s / rounds))
@@ -302,8 +357,16 @@ async def rates(bare: BareRoundTrip, stack: MusterStack, offered: list[float], d
             meter = CpuMeter(_pids(bare, stack, broker_pid)).start()
             m.append(await open_loop(stack.refer, rate, duration_s / rounds))
             cpu_m.append(meter.stop())
+        groups[rate] = set(stack.answered) - before
         rows.append({"rate_per_s": rate, "bare": merge(b).summary(cpu=merge_cpu(cpu_b)),
                      "referral": merge(m).summary(cpu=merge_cpu(cpu_m))})
+    try:
+        hops = await stack.hops(groups)
+    except Exception:  # a diagnostic: the figures above stand without it
+        log.warning("could not time the referrals' hops", exc_info=True)
+        hops = {}
+    for row in rows:
+        row["referral_hops"] = hops.get(row["rate_per_s"], {})
     return rows
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.latency import WARM_UP_CALLS
+
 # --- rows -------------------------------------------------------------------------------------
 
 
@@ -187,6 +189,14 @@ def _top(profile, what: str = "ours_inclusive_pct", n: int = 6) -> str:
     return "; ".join(f"{name} {pct}%" for name, pct in profile[what][:n])
 
 
+def _hops_line(hops: dict | None) -> str:
+    """Each hop of the referrals at one rate, from the timestamps their records carry."""
+    if not hops:
+        return ""
+    return (" Per hop, p50 / p99 ms, from the timestamps the records carry: "
+            + "; ".join(f"{name} {_fmt(h['p50_ms'])} / {_fmt(h['p99_ms'])}" for name, h in hops.items()) + ".")
+
+
 def _cpu_line(cpu: dict | None) -> str:
     if not cpu:
         return ""
@@ -240,9 +250,10 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
                 "the worker's consumer encodes and decodes every partition it follows. In CPU, one referral cost "
                 f"{_fmt(cm.get('api'))} ms in the API, {_fmt(cm.get('worker-1'))} ms in the worker and "
                 f"{_fmt(cm.get('broker'))} ms in the broker; one bare round trip {_fmt(cb.get('echo'))} ms in the echo "
-                f"process and {_fmt(cb.get('broker'))} ms in the broker. {_cpu_line(m.get('cpu'))} When API, worker and "
-                "broker together need about a core at the offered rate and other tenants hold the rest of the box, "
-                "requests queue and the tail grows to seconds.")
+                f"process and {_fmt(cb.get('broker'))} ms in the broker. {_cpu_line(m.get('cpu'))}"
+                + _hops_line(rate_row.get("referral_hops"))
+                + " When API, worker and broker together need much of the box at the offered rate, requests queue "
+                "in each process and the tail grows.")
             break
     if "b.idle" in missed:
         idle = lat.get("after_idle", {})
@@ -286,10 +297,12 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
             f"**Hazard membership (d).** The naive loop is cheap per area ({1e6 / h['naive_qps'] / h['areas']:.2f} µs: "
             "shapely rejects a point outside an area's envelope in C), so the loop over 300 costs "
             f"{1e6 / h['naive_qps']:.0f} µs. In blocks, HazardZones spends {1e6 / h['batch_qps']:.2f} µs a point: "
-            f"the raster read for the whole block, then one exact `shapely.intersects_xy` per area whose edge crosses "
-            f"the cells of some of them ({h.get('queries_in_crossed_cells', 0):.1%} of these points, cell "
-            f"{h.get('raster_cell_deg')}°). One point at a time costs {_fmt(h.get('us_per_clear_query'))} µs in a clear "
-            f"or covered cell (Python call overhead) and {_fmt(h.get('us_per_crossed_query'))} µs in a crossed one.")
+            f"one raster read per point in plain Python (numpy calls cost more than a block's reads when the naive "
+            f"loop has left the caches cold), then one exact test per area whose edge crosses the point's cell "
+            f"({h.get('queries_in_crossed_cells', 0):.1%} of these points, cell {h.get('raster_cell_deg')}°). One point at a time costs {_fmt(h.get('us_per_clear_query'))} µs in a clear "
+            f"or covered cell (Python call overhead) and {_fmt(h.get('us_per_crossed_query'))} µs in a crossed one. "
+            "Cold caches decide much of it: two copies of the same HazardZones code, timed in one process in turns "
+            "with the naive loop, measured 48× and 112× the loop, depending only on which methods ran just before.")
     return notes
 
 
@@ -353,7 +366,9 @@ MEASURED = """\
   client's consumer (no group, 50 ms fetch wait) sees it. Referral: `POST /v1/referrals` until the `201 held`
   answer, through the API process and one worker (candidates, RequestReferral + audit produce, referral agent,
   shelter agent, referral-state, API view). Random callers across southern Ontario, {shelters} shelters with room.
-  Bare and referral alternate in halves at each rate. Then both sit idle ({idle} s here; 600 s is the full
+  Each side first makes {warm_up} round trips one at a time, untimed (the first ones through fresh partitions are
+  slower). Bare and referral alternate in halves at each rate. Each referral's hops are timed from the timestamps
+  its producers put on the records it writes (RequestReferral, HoldBed, BedHeld, the held state). Then both sit idle ({idle} s here; 600 s is the full
   setting, past the clients' 540 s idle-connection limit) and the first call of each is timed. Then the offered
   referral rate is stepped up until p99 > 500 ms or a request fails.
 - **(c) candidate search.** Seeded random shelters in Ontario's bounding box, radius 100 km (the referral
@@ -435,7 +450,7 @@ def write(results: dict, folder: Path) -> None:
     lines += ["", MEASURED.format(
         mix=", ".join(f"{k} {n}" for k, n in (t or {}).get("mix", {}).items()) or "see bench/mix.py",
         sizes=(t or {}).get("mean_payload_bytes", "–"), shelters=plan.get("shelters"), idle=plan.get("idle_s"),
-        concurrency=plan.get("concurrency"))]
+        concurrency=plan.get("concurrency"), warm_up=WARM_UP_CALLS)]
     lines += ["Raw numbers, CPU use per process and profile summaries: `bench/RESULTS.json`; py-spy profiles: "
               "`.muster/bench/profiles/` (collapsed stacks).", ""]
     (folder / "RESULTS.md").write_text("\n".join(lines))
