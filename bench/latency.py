@@ -207,7 +207,9 @@ class MusterStack:
         setup = self.mix.setup() + self._incidents(extra_incidents)
         await kafka.produce(self.bootstrap, [(self.stack.topic(c.topic), c.key.encode(), c.value) for c in setup])
         await asyncio.to_thread(self.api.wait_ready)
-        headers = {"Authorization": f"Bearer {mint(self.settings, 'navigator', sub='bench-navigator')}"}
+        token = mint(self.settings, 'navigator', sub='bench-navigator')
+        headers = {"Authorization": f"Bearer {token}"}
+        self.raw = RawHttp("127.0.0.1", self.api.port, token)
         # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so that a request never
         # races the server closing the connection it reuses (a ReadError that is the client's doing).
         limits = httpx.Limits(max_connections=512, max_keepalive_connections=512, keepalive_expiry=3.0)
@@ -249,14 +251,23 @@ class MusterStack:
                 "household_size": household, "needs": needs.model_dump(exclude_defaults=True)}
 
     async def refer(self) -> tuple[bool, str]:
+        """One referral through the raw client, whose few CPU µs leave the box to the API and
+        worker (httpx spends about 5 CPU ms per referral, in the same 2 cores)."""
         body = self.referral_body()
         sent = time.time()
-        response = await self.client.post("/v1/referrals", json=body)
-        if response.status_code == 201:
+        status, answer = await self.raw.request("POST", "/v1/referrals", json.dumps(body).encode())
+        if status == 201:
             self.answered[body["id"]] = (sent, time.time())
             return True, "201 held"
-        if response.status_code == 200:
-            return True, f"200 {response.json().get('status')}"
+        if status == 200:
+            return True, f"200 {json.loads(answer).get('status')}"
+        return False, str(status)
+
+    async def refer_httpx(self) -> tuple[bool, str]:
+        """One referral through httpx, as most Python clients would call the API."""
+        response = await self.client.post("/v1/referrals", json=self.referral_body())
+        if response.status_code in (200, 201):
+            return True, f"{response.status_code} {response.json().get('status')}"
         return False, str(response.status_code)
 
     async def hops(self, groups: dict[float, set[str]]) -> dict[float, dict[str, dict]]:
@@ -276,6 +287,7 @@ class MusterStack:
     async def stop(self) -> None:
         if hasattr(self, "client"):
             await self.client.aclose()
+            await self.raw.close()
         self.api.stop()
         for w in self.workers:
             w.stop()
@@ -424,22 +436,18 @@ async def api_load(stack: MusterStack, concurrency: int, duration_s: float, brok
         return (f"/v1/shelters?lat={rng.uniform(lat0, lat1):.4f}&lon={rng.uniform(lon0, lon1):.4f}&radius_km=50")
 
     async def raw_get(path: str) -> tuple[bool, str]:
-        status = await raw.request("GET", path)
+        status, _ = await raw.request("GET", path)
         return status == 200, str(status)
-
-    async def raw_refer() -> tuple[bool, str]:
-        status = await raw.request("POST", "/v1/referrals", json.dumps(stack.referral_body()).encode())
-        return status in (200, 201), str(status)
 
     endpoints = [
         ("GET /healthz", lambda: stack.get("/healthz")),
         ("GET /v1/shelters?lat&lon&radius_km=50", shelters),
         ("GET /v1/incidents", lambda: stack.get("/v1/incidents")),
-        ("POST /v1/referrals", stack.refer),
+        ("POST /v1/referrals", stack.refer_httpx),
         ("raw: GET /healthz", lambda: raw_get("/healthz")),
         ("raw: GET /v1/shelters?lat&lon&radius_km=50", lambda: raw_get(shelters_path())),
         ("raw: GET /v1/incidents", lambda: raw_get("/v1/incidents")),
-        ("raw: POST /v1/referrals", raw_refer),
+        ("raw: POST /v1/referrals", stack.refer),
     ]
     samples: dict[str, list[Sample]] = {label: [] for label, _ in endpoints}
     cpu: dict[str, list[dict]] = {label: [] for label, _ in endpoints}
@@ -459,16 +467,28 @@ class RawHttp:
 
     httpx spends a few CPU ms per request at 32 concurrent requests, more than the API itself on
     light endpoints, so on a 2-core box it would measure itself; this client costs tens of µs.
+    A connection idle for `IDLE_EXPIRY_S` is closed rather than reused, so that a request never
+    races uvicorn closing it (its keep-alive is 5 s).
     """
+
+    IDLE_EXPIRY_S = 3.0
 
     def __init__(self, host: str, port: int, token: str) -> None:
         self.host, self.port = host, port
         self.auth = f"Authorization: Bearer {token}\r\n".encode()
-        self.conns: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.conns: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
 
-    async def request(self, method: str, path: str, body: bytes | None = None) -> int:
-        conn = self.conns.pop() if self.conns else await asyncio.open_connection(self.host, self.port)
-        reader, writer = conn
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        while self.conns:
+            reader, writer, last_used = self.conns.pop()
+            if time.monotonic() - last_used < self.IDLE_EXPIRY_S:
+                return reader, writer
+            writer.close()
+        return await asyncio.open_connection(self.host, self.port)
+
+    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        """(status, body) of one request."""
+        reader, writer = await self._connection()
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n".encode() + self.auth
         if body is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n".encode()
@@ -486,25 +506,26 @@ class RawHttp:
                     chunked = True
                 elif name == b"connection" and b"close" in value.lower():
                     close = True
+            parts = []
             if chunked:
                 while True:
                     size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
-                    await reader.readexactly(size + 2)
+                    parts.append((await reader.readexactly(size + 2))[:-2])
                     if size == 0:
                         break
             elif length:
-                await reader.readexactly(length)
+                parts.append(await reader.readexactly(length))
         except BaseException:
             writer.close()
             raise
         if close:
             writer.close()
         else:
-            self.conns.append(conn)
-        return status
+            self.conns.append((reader, writer, time.monotonic()))
+        return status, b"".join(parts)
 
     async def close(self) -> None:
-        for _, writer in self.conns:
+        for _, writer, _ in self.conns:
             writer.close()
         self.conns.clear()
 
