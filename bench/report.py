@@ -363,12 +363,13 @@ MEASURED = """\
   than events/s. The Faust forwarding agent is a reference that separates Faust's own cost from Muster's.
 - **(b) latency.** Open-loop offered load (one request every 1/rate s, whatever the answers). Bare: the client
   produces a 200-byte request (acks=all, no linger), a bare aiokafka echo process copies it to a reply topic, the
-  client's consumer (no group, 50 ms fetch wait) sees it. Referral: `POST /v1/referrals` until the `201 held`
-  answer, through the API process and one worker (candidates, RequestReferral + audit produce, referral agent,
-  shelter agent, referral-state, API view). Random callers across southern Ontario, {shelters} shelters with room.
-  Each side first makes {warm_up} round trips one at a time, untimed (the first ones through fresh partitions are
-  slower). Bare and referral alternate in halves at each rate. Each referral's hops are timed from the timestamps
-  its producers put on the records it writes (RequestReferral, HoldBed, BedHeld, the held state). Then both sit idle ({idle} s here; 600 s is the full
+  client's consumer (no group, 50 ms fetch wait) sees it. Referral: `POST /v1/referrals` (the raw HTTP/1.1 client
+  of (e), tens of CPU µs a call) until the `201 held` answer, through the API process and one worker (candidates,
+  RequestReferral + audit produce, referral agent, shelter agent, referral-state, API view). Random callers across
+  southern Ontario, {shelters} shelters with room. Each side first makes {warm_up} round trips one at a time,
+  untimed (the first ones through fresh partitions are slower). Bare and referral alternate in halves at each
+  rate. Each referral's hops are timed from the timestamps its producers put on the records it writes
+  (RequestReferral, HoldBed, BedHeld, the held state). Then both sit idle ({idle} s here; 600 s is the full
   setting, past the clients' 540 s idle-connection limit) and the first call of each is timed. Then the offered
   referral rate is stepped up until p99 > 500 ms or a request fails.
 - **(c) candidate search.** Seeded random shelters in Ontario's bounding box, radius 100 km (the referral
