@@ -22,9 +22,10 @@ rebalance, which every handler absorbs by id.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
+
+from streams.runtime import in_background
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def deliver_every_fetch(app) -> None:
             due = rounds % patience == 0 and waited & (waited - 1) == 0
             if due and app.flow_control.is_active() and tp in consumer.assignment():
                 log.warning("%s[%d]@%d was never processed; reading it again", tp.topic, tp.partition, start)
-                asyncio.ensure_future(seek(tp, start)).add_done_callback(_log_failure)
+                in_background(seek(tp, start), "reading a partition again failed")
 
         def committable(tp) -> int | None:
             start = following.get(tp)
@@ -155,8 +156,3 @@ def _highwater(consumer, tp) -> int | None:
         return consumer.highwater(tp)
     except AssertionError:  # revoked between the two calls, in the consumer's thread
         return None
-
-
-def _log_failure(task: asyncio.Future) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.warning("reading a partition again failed: %r", task.exception())

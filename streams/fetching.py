@@ -10,12 +10,9 @@ partition is also made in aiokafka, in the consumer's own thread.
 """
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from aiokafka import TopicPartition
 
-log = logging.getLogger(__name__)
+from streams.runtime import in_background
 
 
 def pause_changelogs_in_aiokafka(app) -> None:
@@ -30,8 +27,8 @@ def pause_changelogs_in_aiokafka(app) -> None:
         def mirrored(tps, method: str) -> None:
             changelogs = [TopicPartition(tp.topic, tp.partition) for tp in tps if consumer._is_changelog_tp(tp)]
             if changelogs:
-                asyncio.ensure_future(thread.call_thread(_apply, thread, method, changelogs)
-                                      ).add_done_callback(_log_failure)
+                in_background(thread.call_thread(_apply, thread, method, changelogs),
+                              "could not pass a changelog pause on to aiokafka")
 
         def pause_partitions(tps) -> None:
             tps = set(tps)
@@ -57,8 +54,3 @@ async def _apply(thread, method: str, tps: list[TopicPartition]) -> None:
     held = [tp for tp in tps if tp in assigned]
     if held:
         getattr(kafka, method)(*held)
-
-
-def _log_failure(task: asyncio.Future) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.warning("could not pass a changelog pause on to aiokafka: %r", task.exception())

@@ -47,6 +47,15 @@ def reason_for(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
+def in_background(work: Awaitable, failure: str) -> None:
+    """Run work without waiting for it; if it fails, say so in a warning rather than lose it."""
+    def report(task: asyncio.Future) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("%s: %r", failure, task.exception())
+
+    asyncio.ensure_future(work).add_done_callback(report)
+
+
 def require_key(event, expected: str) -> None:
     key = event.key.decode("utf-8") if isinstance(event.key, bytes) else event.key
     if key != expected:
