@@ -299,8 +299,9 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
             f"{1e6 / h['naive_qps']:.0f} µs. In blocks, HazardZones spends {1e6 / h['batch_qps']:.2f} µs a point: "
             f"one raster read per point in plain Python (numpy calls cost more than a block's reads when the naive "
             f"loop has left the caches cold), then one exact test per area whose edge crosses the point's cell "
-            f"({h.get('queries_in_crossed_cells', 0):.1%} of these points, cell {h.get('raster_cell_deg')}°). One point at a time costs {_fmt(h.get('us_per_clear_query'))} µs in a clear "
-            f"or covered cell (Python call overhead) and {_fmt(h.get('us_per_crossed_query'))} µs in a crossed one. "
+            f"({h.get('queries_in_crossed_cells', 0):.1%} of these points, cell {h.get('raster_cell_deg')}°). "
+            f"One point at a time costs {_fmt(h.get('us_per_clear_query'))} µs in a clear or covered cell (Python "
+            f"call overhead) and {_fmt(h.get('us_per_crossed_query'))} µs in a crossed one. "
             "Cold caches decide much of it: two copies of the same HazardZones code, timed in one process in turns "
             "with the naive loop, measured 48× and 112× the loop, depending only on which methods ran just before.")
     return notes

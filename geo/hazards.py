@@ -91,7 +91,8 @@ class HazardZones:
     def containing_many(self, lats, lons) -> list[tuple[str, ...]]:
         """`containing` for many points at once, as sorted tuples, for listings and exports of
         every shelter. Plain Python throughout: each numpy call costs tens of microseconds when
-        the caches are cold (they are, between requests), more than a whole block of reads."""
+        the caches are cold (they are, between requests), more than a whole block of reads. The
+        cell arithmetic of `_state_id` is inlined, sparing a method call and a rebuild check a point."""
         if self._dirty:
             self._rebuild()
         scale, x0, y0 = self._scale, self._x0, self._y0
