@@ -26,6 +26,15 @@ class TopicSpec:
     compacted: bool = False
     personal: bool = False
     """Holds caller details: kept only as long as `caller_retention_s`."""
+    busy: bool = False
+    """Carries every referral or bed change. Other topics see a few records a minute even in a
+    storm: they get `quiet_partitions`, because each partition a worker or view follows costs it
+    an encode and decode in every fetch round, whether or not it holds a record."""
+
+    def partitions(self, settings: Settings) -> int:
+        """Fixed when the topic is created; a command topic and its state topic always agree, as
+        Faust requires of an agent's source and its table's changelog."""
+        return settings.partitions if self.busy else min(settings.quiet_partitions, settings.partitions)
 
     def configs(self, settings: Settings) -> dict[str, str]:
         configs = {"cleanup.policy": "compact"} if self.compacted else {}
@@ -38,10 +47,13 @@ class TopicSpec:
 INCIDENTS = TopicSpec("incidents", "incident commands, keyed by incident id")
 INCIDENT_STATE = TopicSpec("incident-state", "Incident snapshots, keyed by incident id", True)
 ALERTS = TopicSpec("alerts", "PartnerAlerted facts, keyed by incident id")
-SHELTERS = TopicSpec("shelters", "shelter commands (upsert, hold, confirm, release), keyed by shelter id")
-SHELTER_STATE = TopicSpec("shelter-state", "Shelter snapshots, keyed by shelter id", True)
-REFERRALS = TopicSpec("referrals", "referral commands and hold replies, keyed by referral id", personal=True)
-REFERRAL_STATE = TopicSpec("referral-state", "Referral snapshots, keyed by referral id", True, personal=True)
+SHELTERS = TopicSpec("shelters", "shelter commands (upsert, hold, confirm, release), keyed by shelter id",
+                     busy=True)
+SHELTER_STATE = TopicSpec("shelter-state", "Shelter snapshots, keyed by shelter id", True, busy=True)
+REFERRALS = TopicSpec("referrals", "referral commands and hold replies, keyed by referral id", personal=True,
+                      busy=True)
+REFERRAL_STATE = TopicSpec("referral-state", "Referral snapshots, keyed by referral id", True, personal=True,
+                           busy=True)
 PARTNERS = TopicSpec("partners", "partner commands (upsert, claim, release), keyed by partner id")
 PARTNER_STATE = TopicSpec("partner-state", "Partner snapshots, keyed by partner id", True)
 REQUESTS = TopicSpec("resource-requests", "resource request commands and claim replies, keyed by request id")
@@ -49,7 +61,7 @@ REQUEST_STATE = TopicSpec("request-state", "ResourceRequest snapshots, keyed by 
 HOURS = TopicSpec("volunteer-hours", "LogHours commands, keyed by entry id")
 HOURS_LOG = TopicSpec("hours-log", "accepted HoursLogged entries, keyed by entry id", True)
 DEAD_LETTERS = TopicSpec("dead-letters", "DeadLetter records: what failed, why, and its source offset")
-AUDIT = TopicSpec("audit", "AuditRecord entries: who did or read what, when; append-only")
+AUDIT = TopicSpec("audit", "AuditRecord entries: who did or read what, when; append-only", busy=True)
 
 ALL: tuple[TopicSpec, ...] = (
     INCIDENTS, INCIDENT_STATE, ALERTS, SHELTERS, SHELTER_STATE, REFERRALS, REFERRAL_STATE,
@@ -57,18 +69,29 @@ ALL: tuple[TopicSpec, ...] = (
 )
 
 
+class TopicLayoutError(Exception):
+    """Existing topics have other partition counts than the settings give: keys would land on
+    other partitions than the state written before, and an agent's table would not match its
+    source, so no process should start on them."""
+
+
 async def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL, wait_s: float = 60) -> None:
-    """Create any missing topic; safe to call from every process at start."""
+    """Create any missing topic and check the partition counts of those already there; safe to
+    call from every process at start."""
     deadline = asyncio.get_running_loop().time() + wait_s
     while True:
         admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, **client_options(settings))
         try:
             await admin.start()
             existing = set(await admin.list_topics())
+            present = [settings.topic(spec.name) for spec in specs if settings.topic(spec.name) in existing]
+            if present:
+                described = await admin.describe_topics(present)
+                check_layout(settings, specs, {t["topic"]: len(t["partitions"]) for t in described})
             missing = [
                 NewTopic(
                     name=settings.topic(spec.name),
-                    num_partitions=settings.partitions,
+                    num_partitions=spec.partitions(settings),
                     replication_factor=settings.replication_factor,
                     topic_configs=spec.configs(settings),
                 )
@@ -84,9 +107,24 @@ async def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL, 
             return
         except TopicAlreadyExistsError:
             return
+        except TopicLayoutError:
+            raise
         except Exception:
             if asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(0.5)
         finally:
             await admin.close()
+
+
+def check_layout(settings: Settings, specs: tuple[TopicSpec, ...], counts: dict[str, int]) -> None:
+    """Raise TopicLayoutError naming every topic in `counts` whose partitions differ from its spec's."""
+    wrong = [f"{settings.topic(spec.name)} has {counts[settings.topic(spec.name)]}, expected "
+             f"{spec.partitions(settings)} ({'MUSTER_PARTITIONS' if spec.busy else 'MUSTER_QUIET_PARTITIONS'})"
+             for spec in specs
+             if counts.get(settings.topic(spec.name), spec.partitions(settings)) != spec.partitions(settings)]
+    if wrong:
+        raise TopicLayoutError(
+            "existing topics have other partition counts than the settings give: " + "; ".join(wrong)
+            + ". Set MUSTER_PARTITIONS and MUSTER_QUIET_PARTITIONS to match them, or start on new topics"
+            " (another MUSTER_TOPIC_PREFIX), replaying what they must hold.")

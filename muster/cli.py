@@ -67,12 +67,16 @@ def worker(loglevel: str = typer.Option("info")) -> None:
     """Run one Faust worker; start more with other MUSTER_WORKER_ID values to scale out."""
     import faust
 
-    from bus.topics import ensure_topics
+    from bus.topics import TopicLayoutError, ensure_topics
     from muster.bootstrap import build_worker
 
     settings = get_settings()
     _logging(loglevel.upper())
-    asyncio.run(ensure_topics(settings))
+    try:
+        asyncio.run(ensure_topics(settings))
+    except TopicLayoutError as exc:
+        console.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from None
     app = build_worker(settings)
     faust.Worker(app, loglevel=loglevel, override_logging=False).execute_from_commandline()
 

@@ -19,7 +19,9 @@ class Settings(BaseSettings):
     # Kafka
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_prefix: str = Field("muster.", description="Prefix of every topic; tests use a uuid.")
-    partitions: int = Field(8, ge=1, le=256)
+    partitions: int = Field(8, ge=1, le=256, description="partitions of the busy topics: shelters, referrals, audit")
+    quiet_partitions: int = Field(
+        2, ge=1, le=256, description="partitions of every other topic (at most `partitions`)")
     replication_factor: int = Field(1, ge=1)
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str | None = None

@@ -218,6 +218,6 @@ def state_table(app, settings, name: str, spec):
     """A table whose changelog is the public, compacted state topic `spec`."""
     return app.Table(
         name,
-        partitions=settings.partitions,
-        changelog_topic=app.topic(settings.topic(spec.name), partitions=settings.partitions, compacting=True),
+        partitions=spec.partitions(settings),
+        changelog_topic=app.topic(settings.topic(spec.name), partitions=spec.partitions(settings), compacting=True),
     )

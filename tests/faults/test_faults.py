@@ -20,11 +20,13 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from bus import topics
 from handlers.common import DeadLetter
 from handlers.incidents import Incident
 from handlers.referrals import Referral
 from handlers.shelters import Shelter
 from muster import broker
+from muster.settings import Settings
 from tests.faults.generator import generate
 from tests.faults.oracle import fold, incident_summary
 from tests.integration.conftest import stack, tokens  # noqa: F401
@@ -221,8 +223,10 @@ def caught_up(env: dict, names: tuple[str, ...]) -> bool:
         await consumer.start()
         try:
             committed = await admin.list_consumer_group_offsets(env["MUSTER_APP_ID"])
-            partitions = [TopicPartition(env["MUSTER_TOPIC_PREFIX"] + n, p) for n in names
-                          for p in range(int(env["MUSTER_PARTITIONS"]))]
+            settings = Settings(**{k.removeprefix("MUSTER_").lower(): v for k, v in env.items() if k.startswith("MUSTER_")})
+            specs = {spec.name: spec for spec in topics.ALL}
+            partitions = [TopicPartition(settings.topic(n), p) for n in names
+                          for p in range(specs[n].partitions(settings))]
             ends = await consumer.end_offsets(partitions)
             return all(end == 0 or (tp in committed and committed[tp].offset >= end) for tp, end in ends.items())
         finally:

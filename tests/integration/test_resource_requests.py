@@ -10,6 +10,7 @@ import httpx
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
+from bus import topics
 from handlers.partners import Partner
 from tests.support.kafka import latest, read_all
 from tests.support.poll import until
@@ -103,14 +104,14 @@ def accounted(requests: dict[str, dict], partners: dict[str, Partner], inventory
 
 
 @pytest.fixture(scope="module")
-def ready(stack, tokens):
+def ready(stack, tokens, settings_for):
     """The partners registered and the storm declared, and both workers' directories showing the partners."""
     with stack.client(tokens["admin"]) as admin, stack.client(tokens["manager"]) as manager:
         for name, (lat, lon, cots) in DEPOTS.items():
             response = admin.put(f"/v1/partners/{name}", json=depot(name, lat, lon, cots))
             assert response.status_code == 201, response.text
         assert manager.post("/v1/incidents", json=STORM).status_code == 201
-        partitions = int(stack.env["MUSTER_PARTITIONS"])
+        partitions = topics.REQUESTS.partitions(settings_for())
         probes, n = {}, 0
         while len(probes) < partitions:
             n += 1
