@@ -58,19 +58,17 @@ class DrainResult:
     profile: dict | None = None
 
 
-async def _wait_quiet(bootstrap: str, group: str, inputs: list[str], outputs: list[str],
-                      deadline_s: float, done=None) -> bool:
+async def _wait_quiet(watch: kafka.Watch, group: str, inputs: list[str], outputs: list[str],
+                      deadline_s: float) -> bool:
     """Until the group has committed all its input and the outputs stopped growing."""
     end = time.monotonic() + deadline_s
     last_total = -1
     quiet = 0
     while time.monotonic() < end:
         await asyncio.sleep(0.5)
-        if done is not None and await done():
-            return True
         try:
-            lag = await kafka.group_lag(bootstrap, group, inputs)
-            total = sum((await kafka.end_offsets(bootstrap, outputs)).values())
+            lag = await watch.lag(group, inputs)
+            total = sum((await watch.end_offsets(outputs)).values())
         except Exception as exc:
             log.debug("poll failed: %s", exc)
             continue
@@ -125,25 +123,27 @@ async def _bare_effects(bootstrap: str, target: str, start) -> list[int]:
 
 
 async def _drain(label, procs, records, bootstrap, group, inputs, outputs, deadline_s, effects, expected,
-                 profile_name: str | None = None, done=None, broker_pid: int | None = None) -> DrainResult:
+                 profile_name: str | None = None, broker_pid: int | None = None) -> DrainResult:
     before = [p.cpu_s() for p in procs]
     pids = {p.name.split("-", 1)[1]: p.pid for p in procs}
     pids["bench"] = os.getpid()
     if broker_pid:
         pids["broker"] = broker_pid
-    for p in procs:
-        p.pause()
-    try:
-        produce_s = await kafka.produce(bootstrap, records)
-    finally:
+    async with kafka.Watch(bootstrap) as watch:
+        await watch.end_offsets([*inputs, *outputs])  # partitions looked up before the clock starts
         for p in procs:
-            p.resume()
-    t0 = time.time()
-    meter = CpuMeter(pids).start()
-    profiler = Profiler(procs[0].pid, profile_name).start() if profile_name else None
-    finished = await _wait_quiet(bootstrap, group, inputs, outputs, deadline_s, done)
-    cpu_window = meter.stop()
-    wall = time.time() - t0
+            p.pause()
+        try:
+            produce_s = await kafka.produce(bootstrap, records)
+        finally:
+            for p in procs:
+                p.resume()
+        t0 = time.time()
+        meter = CpuMeter(pids).start()
+        profiler = Profiler(procs[0].pid, profile_name).start() if profile_name else None
+        finished = await _wait_quiet(watch, group, inputs, outputs, deadline_s)
+        cpu_window = meter.stop()
+        wall = time.time() - t0
     summary = profiler.stop() if profiler else None
     cpu = [round(p.cpu_s() - b, 2) for p, b in zip(procs, before)]
     times = sorted(await effects())
