@@ -3,7 +3,7 @@
 Faust's fetch loop waits for each message's delivery, or for the flow's suspension when a
 rebalance begins, through mode's `wait_first`: it wraps both, and the consumer's stop and crash
 events, in four tasks and an `asyncio.wait`, for every message. In `muster bench` (a) that cost a
-worker about a third of its CPU per event. While the flow runs, a delivery does not wait on
+worker about a quarter of its CPU per event. While the flow runs, a delivery does not wait on
 flow control, so it is awaited directly. One that still blocks (a stream's buffer or the
 producer's full) completes after a rebalance that begins meanwhile, and the streams skip it as
 fetched in an earlier generation, as they skip any such message. While the flow is suspended,
