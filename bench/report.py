@@ -218,9 +218,8 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
             f"the bare pass-through ({_fmt(_ratio(m.get('cpu_ms_per_event'), b.get('cpu_ms_per_event')))}×). "
             + (f"A Faust agent that only forwards, in an app built by `streams.app.create_app`, already costs "
                f"{_fmt(f.get('cpu_ms_per_event'))} ms per event ({_fmt(f.get('events_per_s'))} ev/s): that much is Faust's "
-               f"per-event machinery (stream iteration, acks, its producer buffer, the consumer thread hand-off; "
-               f"Muster's workers skip one part of it, the four tasks per message of Faust's fetch loop: "
-               f"`streams/draining.py`). "
+               f"per-event machinery (stream iteration, acks, its producer buffer, the consumer thread hand-off, "
+               f"and four asyncio tasks per fetched message in its fetch loop). "
                if f.get("cpu_ms_per_event") else "")
             + "On top of it, a referral is three agent events (RequestReferral, HoldBed, BedHeld) and two snapshot "
             "writes, and every state change writes its snapshot back whole as JSON (a shelter's snapshot holds "

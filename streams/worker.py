@@ -10,7 +10,6 @@ from streams import hours, incidents, partners, referrals, requests, shelters
 from streams.app import create_app
 from streams.delivery import deliver_every_fetch
 from streams.directories import Directories
-from streams.draining import deliver_without_tasks
 from streams.fetching import pause_changelogs_in_aiokafka
 from streams.runtime import Clock, DeadLetters, guard_agents
 
@@ -20,7 +19,6 @@ def build_worker(settings: Settings, clock: Clock) -> faust.App:
     app = create_app(settings)
     deliver_every_fetch(app)
     pause_changelogs_in_aiokafka(app)
-    deliver_without_tasks(app)
     dead = DeadLetters(app.topic(settings.topic(topics.DEAD_LETTERS.name)), clock)
     directories = Directories(settings)
     app.add_dependency(directories)
