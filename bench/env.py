@@ -55,8 +55,7 @@ class StackEnv:
         }
 
     def settings(self) -> Settings:
-        values = {k.removeprefix("MUSTER_").lower(): v for k, v in self.env.items()}
-        return Settings(**values)
+        return Settings.from_variables(self.env)
 
     def topic(self, name: str) -> str:
         return self.prefix + name

@@ -1,6 +1,7 @@
 """The one place Muster reads its configuration from (environment, `MUSTER_` prefix)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -72,6 +73,13 @@ class Settings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+    @classmethod
+    def from_variables(cls, variables: Mapping[str, str], **overrides) -> Settings:
+        """The settings a process started with these `MUSTER_*` variables sees, without touching
+        os.environ: tests and benchmarks start workers and APIs with their own."""
+        values = {k.removeprefix("MUSTER_").lower(): v for k, v in variables.items() if k.startswith("MUSTER_")}
+        return cls(**{**values, **overrides})
 
 
 @lru_cache

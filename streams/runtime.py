@@ -216,8 +216,9 @@ class Snapshots(Generic[M]):
 
 def state_table(app, settings, name: str, spec):
     """A table whose changelog is the public, compacted state topic `spec`."""
+    partitions = spec.partitions(settings)
     return app.Table(
         name,
-        partitions=spec.partitions(settings),
-        changelog_topic=app.topic(settings.topic(spec.name), partitions=spec.partitions(settings), compacting=True),
+        partitions=partitions,
+        changelog_topic=app.topic(settings.topic(spec.name), partitions=partitions, compacting=True),
     )

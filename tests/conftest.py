@@ -87,8 +87,6 @@ def settings_for(muster_env):
     from muster.settings import Settings
 
     def make(**overrides):
-        values = {k.removeprefix("MUSTER_").lower(): v for k, v in muster_env.items()}
-        values.update(overrides)
-        return Settings(**values)
+        return Settings.from_variables(muster_env, **overrides)
 
     return make

@@ -201,7 +201,7 @@ def test_nothing_lost_nothing_doubled_nobody_overbooked_under_faults(stack, toke
     replay_env = {**stack.env, "MUSTER_APP_ID": stack.env["MUSTER_APP_ID"] + "-replay"}
     stack.workers = [Worker(f"faults-replay-{i}", replay_env, str(i)).start() for i in (1, 2)]
     counts["full replays"] += 1
-    until(lambda: caught_up(replay_env, ("shelters", "incidents", "referrals")), deadline_s=420, every_s=3,
+    until(lambda: caught_up(replay_env, (topics.SHELTERS, topics.INCIDENTS, topics.REFERRALS)), deadline_s=420, every_s=3,
           what="the replay to reach the end of the input")
     assert compare(stack.env, expected) == []
     never_overbooked(stack.env)
@@ -213,8 +213,8 @@ def test_nothing_lost_nothing_doubled_nobody_overbooked_under_faults(stack, toke
     print("\nfault injection:", ", ".join(f"{k}={v}" for k, v in counts.items()))
 
 
-def caught_up(env: dict, names: tuple[str, ...]) -> bool:
-    """The consumer group has committed offsets at the end of every partition of `names`."""
+def caught_up(env: dict, specs: tuple[topics.TopicSpec, ...]) -> bool:
+    """The consumer group has committed offsets at the end of every partition of `specs`' topics."""
 
     async def check() -> bool:
         admin = AIOKafkaAdminClient(bootstrap_servers=env["MUSTER_KAFKA_BOOTSTRAP"])
@@ -223,10 +223,9 @@ def caught_up(env: dict, names: tuple[str, ...]) -> bool:
         await consumer.start()
         try:
             committed = await admin.list_consumer_group_offsets(env["MUSTER_APP_ID"])
-            settings = Settings(**{k.removeprefix("MUSTER_").lower(): v for k, v in env.items() if k.startswith("MUSTER_")})
-            specs = {spec.name: spec for spec in topics.ALL}
-            partitions = [TopicPartition(settings.topic(n), p) for n in names
-                          for p in range(specs[n].partitions(settings))]
+            settings = Settings.from_variables(env)
+            partitions = [TopicPartition(settings.topic(spec.name), p) for spec in specs
+                          for p in range(spec.partitions(settings))]
             ends = await consumer.end_offsets(partitions)
             return all(end == 0 or (tp in committed and committed[tp].offset >= end) for tp, end in ends.items())
         finally:
