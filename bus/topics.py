@@ -86,8 +86,7 @@ async def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL, 
             existing = set(await admin.list_topics())
             present = [settings.topic(spec.name) for spec in specs if settings.topic(spec.name) in existing]
             if present:
-                described = await admin.describe_topics(present)
-                check_layout(settings, specs, {t["topic"]: len(t["partitions"]) for t in described})
+                check_layout(settings, specs, partition_counts(await admin.describe_topics(present)))
             missing = [
                 NewTopic(
                     name=settings.topic(spec.name),
@@ -117,12 +116,28 @@ async def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL, 
             await admin.close()
 
 
+class TopicsNotReady(Exception):
+    """A topic another process has just created is listed before the broker can describe it."""
+
+
+def partition_counts(described: list[dict]) -> dict[str, int]:
+    """Partitions per topic from the admin client's descriptions; raises TopicsNotReady (asked
+    again until ensure_topics' deadline) for a topic described with an error and no partitions,
+    rather than taking it for one with 0."""
+    unready = [t["topic"] for t in described if t["error_code"]]
+    if unready:
+        raise TopicsNotReady(f"not yet described by the broker: {', '.join(unready)}")
+    return {t["topic"]: len(t["partitions"]) for t in described}
+
+
 def check_layout(settings: Settings, specs: tuple[TopicSpec, ...], counts: dict[str, int]) -> None:
     """Raise TopicLayoutError naming every topic in `counts` whose partitions differ from its spec's."""
-    wrong = [f"{settings.topic(spec.name)} has {counts[settings.topic(spec.name)]}, expected "
-             f"{spec.partitions(settings)} ({'MUSTER_PARTITIONS' if spec.busy else 'MUSTER_QUIET_PARTITIONS'})"
-             for spec in specs
-             if counts.get(settings.topic(spec.name), spec.partitions(settings)) != spec.partitions(settings)]
+    wrong = []
+    for spec in specs:
+        name, expected = settings.topic(spec.name), spec.partitions(settings)
+        if counts.get(name, expected) != expected:
+            setting = "MUSTER_PARTITIONS" if spec.busy else "MUSTER_QUIET_PARTITIONS"
+            wrong.append(f"{name} has {counts[name]}, expected {expected} ({setting})")
     if wrong:
         raise TopicLayoutError(
             "existing topics have other partition counts than the settings give: " + "; ".join(wrong)

@@ -5,17 +5,20 @@ from __future__ import annotations
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bus.topics import INCIDENTS, SHELTERS, TopicLayoutError, ensure_topics
+from bus.topics import INCIDENTS, SHELTERS, TopicLayoutError, TopicsNotReady, ensure_topics, partition_counts
+from tests.support.poll import until_async
 
 pytestmark = pytest.mark.broker
 
 
-async def partition_counts(settings, specs) -> dict[str, int]:
+async def described_counts(settings, specs) -> dict[str, int] | None:
+    """Partitions per topic as the broker describes them, or None while one is not yet described."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await admin.start()
     try:
-        described = await admin.describe_topics([settings.topic(spec.name) for spec in specs])
-        return {t["topic"]: len(t["partitions"]) for t in described}
+        return partition_counts(await admin.describe_topics([settings.topic(spec.name) for spec in specs]))
+    except TopicsNotReady:
+        return None
     finally:
         await admin.close()
 
@@ -24,7 +27,8 @@ async def test_topics_get_their_counts_and_a_process_set_for_other_counts_refuse
     settings = settings_for(partitions=4, quiet_partitions=2)
     await ensure_topics(settings, (SHELTERS, INCIDENTS))
     await ensure_topics(settings, (SHELTERS, INCIDENTS))
-    assert await partition_counts(settings, (SHELTERS, INCIDENTS)) == {
+    counts = await until_async(lambda: described_counts(settings, (SHELTERS, INCIDENTS)), what="topics described")
+    assert counts == {
         settings.topic(SHELTERS.name): 4, settings.topic(INCIDENTS.name): 2}
     with pytest.raises(TopicLayoutError, match=f"{settings.topic(INCIDENTS.name)} has 2, expected 4"):
         await ensure_topics(settings_for(partitions=4, quiet_partitions=4), (SHELTERS, INCIDENTS), wait_s=5)

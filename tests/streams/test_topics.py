@@ -53,3 +53,10 @@ def test_topics_left_with_other_partition_counts_are_refused_with_what_to_set():
         topics.check_layout(settings, topics.ALL, {**expected, "t.incidents": 8, "t.other": 3})
     assert "t.incidents has 8, expected 2 (MUSTER_QUIET_PARTITIONS)" in str(refused.value)
     assert "t.shelters" not in str(refused.value)
+
+
+def test_a_topic_just_created_elsewhere_is_asked_again_not_taken_for_one_with_no_partitions():
+    ready = {"topic": "t.shelters", "error_code": 0, "partitions": [{}, {}]}
+    assert topics.partition_counts([ready]) == {"t.shelters": 2}
+    with pytest.raises(topics.TopicsNotReady, match="t.incidents"):
+        topics.partition_counts([ready, {"topic": "t.incidents", "error_code": 3, "partitions": []}])
