@@ -62,21 +62,28 @@ def broker_status(port: Optional[int] = typer.Option(None), home: Optional[Path]
     console.print(broker.status(port or settings.broker_port, home or settings.broker_home))
 
 
-@cli.command()
-def worker(loglevel: str = typer.Option("info")) -> None:
-    """Run one Faust worker; start more with other MUSTER_WORKER_ID values to scale out."""
-    import faust
-
+def _topics_laid_out(settings) -> None:
+    """Create missing topics; on topics laid out for other settings, say which and exit 2 rather
+    than start a process that would read them wrongly (or print a traceback)."""
     from bus.topics import TopicLayoutError, ensure_topics
-    from muster.bootstrap import build_worker
 
-    settings = get_settings()
-    _logging(loglevel.upper())
     try:
         asyncio.run(ensure_topics(settings))
     except TopicLayoutError as exc:
         console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
+
+
+@cli.command()
+def worker(loglevel: str = typer.Option("info")) -> None:
+    """Run one Faust worker; start more with other MUSTER_WORKER_ID values to scale out."""
+    import faust
+
+    from muster.bootstrap import build_worker
+
+    settings = get_settings()
+    _logging(loglevel.upper())
+    _topics_laid_out(settings)
     app = build_worker(settings)
     faust.Worker(app, loglevel=loglevel, override_logging=False).execute_from_commandline()
 
@@ -90,6 +97,7 @@ def api(host: Optional[str] = typer.Option(None), port: Optional[int] = typer.Op
 
     settings = get_settings()
     _logging()
+    _topics_laid_out(settings)
     # In JSON mode uvicorn's own loggers pass through the root handler, so every line is JSON.
     own_logging = {"log_config": None} if settings.log_format == "json" else {}
     uvicorn.run(build_api(settings), host=host or settings.api_host, port=port or settings.api_port,
