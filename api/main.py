@@ -5,8 +5,8 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
@@ -14,8 +14,20 @@ from api.deps import Container
 from api.limits import BodyLimit
 from api.metrics import instrument
 from api.publisher import BrokerUnavailable
-from api.routes import audit, cap, events, exports, hours, incidents, partners, referrals, resource_requests, shelters, system
-from api.routes import dashboard
+from api.routes import (
+    audit,
+    cap,
+    dashboard,
+    events,
+    exports,
+    hours,
+    incidents,
+    partners,
+    referrals,
+    resource_requests,
+    shelters,
+    system,
+)
 from bus import topics
 from bus.topics import ensure_topics
 from handlers.audit import AuditRecord

@@ -1,9 +1,7 @@
 """Response shapes shared by routes (the command and state schemas live in handlers/)."""
 from __future__ import annotations
 
-from typing import Literal
-
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Header, HTTPException, Path, status
 from fastapi.responses import JSONResponse

@@ -124,8 +124,8 @@ def machine() -> dict[str, object]:
 
 def versions(bootstrap: str) -> dict[str, str]:
     import aiokafka
-    import faust
     import fastapi
+    import faust
     import geopy
     import numpy
     import pydantic

@@ -26,8 +26,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench import kafka
-from bench.cpu import CpuMeter
-from bench.cpu import merge as merge_cpu
+from bench.cpu import CpuMeter, merge as merge_cpu
 from bench.env import StackEnv
 from bench.mix import REGION, Command, Mix
 from bench.procs import ApiProc, passthrough, worker

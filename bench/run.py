@@ -9,7 +9,6 @@ quick mode. Each figure is a ratio to a baseline measured in the same run.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import time

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, NamedTuple, Union
 from pydantic import Field, TypeAdapter
 
 from geo.areas import area_geometry, to_geojson
-from handlers.common import Record, MAX_AREA_VERTICES, Area, Command, Id, Message, ShortText, Timestamp
+from handlers.common import MAX_AREA_VERTICES, Area, Command, Id, Message, Record, ShortText, Timestamp
 from handlers.errors import Rejected
 from handlers.taxonomy import IncidentKind, Severity, fitting_capabilities
 

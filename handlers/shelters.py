@@ -20,7 +20,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, TypeAdapter, model_validator
 
-from handlers.common import Record, Command, Id, Language, Message, Point, ShortText, Timestamp
+from handlers.common import Command, Id, Language, Message, Point, Record, ShortText, Timestamp
 
 
 class Needs(Record):

@@ -5,7 +5,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ContainerDep, Manager
-from api.schemas import Accepted, ERRORS, Problem, accepted
+from api.schemas import ERRORS, Accepted, Problem, accepted
 from bus.topics import INCIDENT_STATE, INCIDENTS
 from handlers.cap import CapError, CapIngest, CapSyntaxError, find_incident, read_alert
 from handlers.incidents import Incident

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import PlainTextResponse
 
 from api.deps import AnyRole, ContainerDep, PartnerRole
-from api.schemas import Accepted, ERRORS, IdPath, IdempotencyKey, accepted, check_idempotency_key
+from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, accepted, check_idempotency_key
 from bus.topics import HOURS, HOURS_LOG, INCIDENT_STATE, PARTNER_STATE
 from handlers.errors import Rejected
 from handlers.hours import CSV_HEADER, HoursEntry, HoursLogged, IncidentHours, LogHours, check

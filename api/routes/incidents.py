@@ -6,7 +6,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from api.deps import AnyRole, ContainerDep, Manager
-from api.schemas import Accepted, ERRORS, IdPath, IdempotencyKey, accepted, check_idempotency_key
+from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, accepted, check_idempotency_key
 from bus.topics import INCIDENT_STATE, INCIDENTS
 from handlers.hours import HoursSum
 from handlers.incidents import (

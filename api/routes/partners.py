@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from api.deps import Admin, AnyRole, ContainerDep
-from api.schemas import Accepted, ERRORS, IdPath, accepted
+from api.schemas import ERRORS, Accepted, IdPath, accepted
 from bus.topics import PARTNER_STATE, PARTNERS
 from handlers.common import Actor
 from handlers.partners import Base, Partner, PartnerProfile, RegisterPartner

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ContainerDep, Navigator
-from api.schemas import ERRORS, JSON_ERRORS, PROBLEM_JSON, IdPath, IdempotencyKey, check_idempotency_key
+from api.schemas import ERRORS, JSON_ERRORS, PROBLEM_JSON, IdempotencyKey, IdPath, check_idempotency_key
 from api.sheet import render_sheet
 from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE
 from handlers.common import Actor, Id, Point

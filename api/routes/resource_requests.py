@@ -6,10 +6,10 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from api.deps import AnyRole, ContainerDep, Manager
-from api.schemas import Accepted, ERRORS, IdPath, IdempotencyKey, accepted, check_idempotency_key
+from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, accepted, check_idempotency_key
 from bus.topics import INCIDENT_STATE, REQUEST_STATE, REQUESTS
-from handlers.requests import CancelRequest, FulfilRequest, RaiseRequest, ResourceRequest, ResourceRequestBody
 from handlers.common import Actor
+from handlers.requests import CancelRequest, FulfilRequest, RaiseRequest, ResourceRequest, ResourceRequestBody
 from handlers.taxonomy import ResourceType
 
 router = APIRouter(prefix="/v1/resource-requests", tags=["resource requests"], responses=ERRORS)

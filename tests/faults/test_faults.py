@@ -10,7 +10,6 @@ import os
 import random
 import signal
 import time
-import uuid
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path

@@ -5,8 +5,7 @@ import math
 import numpy as np
 import pytest
 from geopy.distance import geodesic
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from geo import geodesic_km, geodesic_km_many
 from geo.distance import GEOD, enclosing_boxes

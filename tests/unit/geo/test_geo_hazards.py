@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 import shapely
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from geo import HazardZones, circle, distance_to_area_km, polygon_from_geojson

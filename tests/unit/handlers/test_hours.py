@@ -4,8 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from pydantic import ValidationError
 
 from handlers.errors import Rejected
