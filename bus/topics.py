@@ -75,10 +75,11 @@ class TopicLayoutError(Exception):
     source, so no process should start on them."""
 
 
-async def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL, wait_s: float = 60) -> None:
+async def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL, wait_s: float | None = None) -> None:
     """Create any missing topic and check the partition counts of those already there; safe to
-    call from every process at start."""
-    deadline = asyncio.get_running_loop().time() + wait_s
+    call from every process at start. Asks again until Kafka answers, for `wait_s` seconds
+    (MUSTER_KAFKA_WAIT_S unless given), then raises what it last met."""
+    deadline = asyncio.get_running_loop().time() + (settings.kafka_wait_s if wait_s is None else wait_s)
     while True:
         admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, **client_options(settings))
         try:

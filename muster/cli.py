@@ -62,9 +62,12 @@ def broker_status(port: Optional[int] = typer.Option(None), home: Optional[Path]
     console.print(broker.status(port or settings.broker_port, home or settings.broker_home))
 
 
-def _topics_laid_out(settings) -> None:
-    """Create missing topics; on topics laid out for other settings, say which and exit 2 rather
-    than start a process that would read them wrongly (or print a traceback)."""
+def _topics_ready(settings) -> None:
+    """Create missing topics before a process starts, or say why it cannot start, without a
+    traceback: topics laid out for other settings (exit 2, naming each and the setting to change),
+    or no answer from Kafka within MUSTER_KAFKA_WAIT_S (exit 1)."""
+    from aiokafka.errors import KafkaError
+
     from bus.topics import TopicLayoutError, ensure_topics
 
     try:
@@ -72,6 +75,11 @@ def _topics_laid_out(settings) -> None:
     except TopicLayoutError as exc:
         console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
+    except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+        console.print(f"[red]Kafka at {escape(settings.kafka_bootstrap)} did not answer within "
+                      f"{settings.kafka_wait_s:g} s (MUSTER_KAFKA_WAIT_S): {escape(str(exc))}. Is the broker "
+                      "running? `muster broker start` runs one on this machine.[/red]")
+        raise typer.Exit(1) from None
 
 
 @cli.command()
@@ -83,7 +91,7 @@ def worker(loglevel: str = typer.Option("info")) -> None:
 
     settings = get_settings()
     _logging(loglevel.upper())
-    _topics_laid_out(settings)
+    _topics_ready(settings)
     app = build_worker(settings)
     faust.Worker(app, loglevel=loglevel, override_logging=False).execute_from_commandline()
 
@@ -97,7 +105,7 @@ def api(host: Optional[str] = typer.Option(None), port: Optional[int] = typer.Op
 
     settings = get_settings()
     _logging()
-    _topics_laid_out(settings)
+    _topics_ready(settings)
     # In JSON mode uvicorn's own loggers pass through the root handler, so every line is JSON.
     own_logging = {"log_config": None} if settings.log_format == "json" else {}
     uvicorn.run(build_api(settings), host=host or settings.api_host, port=port or settings.api_port,

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: str | None = None
     kafka_ssl_cafile: str | None = None
+    kafka_wait_s: float = Field(
+        60.0, gt=0, le=3600, description="how long a worker or the API waits at start for Kafka to answer")
 
     # Local broker managed by `muster broker`
     broker_port: int = 9092
