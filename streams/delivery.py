@@ -12,6 +12,8 @@ restart lost volunteer-hour entries that way. Three holes, and what closes each:
 - It checks that what it commits starts where the last commit ended only while it knows that
   offset, and it forgets it when a rebalance begins, just before committing what is acked. So the
   next offset to process is kept here, set at every seek, and nothing is committed past a hole.
+  The reverse happens too: a commit round that outlasts a seek sets Faust's offset past the one
+  kept here, after which Faust drops acks below it; the one kept here then moves up to it.
 - A batch it drops or skips while its flow pauses is fetched again only if a seek follows; when
   none does, a hole stays open. One that outlasts a few commit rounds is read again from its start;
   one whose message was fetched in this generation and waits in a stream's queue, after ten times
@@ -123,6 +125,13 @@ def deliver_every_fetch(app) -> None:
             acked = consumer._acked.get(tp)
             if start is None:
                 return None
+            committed = consumer._committed_offset.get(tp)
+            if committed is not None and committed > start:
+                # A commit round that began before a seek can end after it, and Faust then takes
+                # its offsets as committed, whatever the broker said. It drops acks below that
+                # offset, so a hole there would never close. Everything below it was processed:
+                # here, before the seek, or by the worker that committed it.
+                following[tp] = start = committed
             if not acked:
                 # Nothing acked and nothing under way, yet the log goes further: a dropped tail.
                 end = _highwater(consumer, tp)
