@@ -131,6 +131,8 @@ def deliver_every_fetch(app) -> None:
                 # its offsets as committed, whatever the broker said. It drops acks below that
                 # offset, so a hole there would never close. Everything below it was processed:
                 # here, before the seek, or by the worker that committed it.
+                log.warning("%s[%d]: a commit that outlasted a seek took it to %d; going on from there, not %d",
+                            tp.topic, tp.partition, committed, start)
                 following[tp] = start = committed
             if not acked:
                 # Nothing acked and nothing under way, yet the log goes further: a dropped tail.

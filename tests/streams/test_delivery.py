@@ -211,7 +211,7 @@ def test_a_commit_round_during_a_rebalance_that_took_the_partition_commits_nothi
     assert consumer.seeks == []
 
 
-def test_a_commit_that_ends_after_a_seek_to_an_older_offset_does_not_hold_the_partition_forever():
+def test_a_commit_that_ends_after_a_seek_to_an_older_offset_does_not_hold_the_partition_forever(caplog):
     """Seen after a broker restart: Faust took offset 260 as committed (a commit round that began
     before the seek to 199 ended after it) and then dropped the acks of 199..259 as old."""
     consumer = guarded(committed=199)
@@ -220,5 +220,7 @@ def test_a_commit_that_ends_after_a_seek_to_an_older_offset_does_not_hold_the_pa
         consumer._acked[HOURS] = [260, 261]
         assert consumer._new_offset(HOURS) == 262
     assert consumer.seeks == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "t.volunteer-hours[0]: a commit that outlasted a seek took it to 260; going on from there, not 199"]
     consumer._acked[HOURS] = [263]
     assert consumer._new_offset(HOURS) is None, "a hole above the commit is still a hole"
