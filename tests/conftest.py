@@ -87,21 +87,11 @@ def muster_env(kafka_bootstrap, request) -> dict[str, str]:
 def _delete_topics(bootstrap: str, prefixes: tuple[str, ...]) -> None:
     """Drop a finished module's topics: a broker holding thousands makes every new client's first
     metadata read slow, later in the run and on a developer's long-lived broker."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    async def delete() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
-        await admin.start()
-        try:
-            names = [name for name in await admin.list_topics() if name.startswith(prefixes)]
-            if names:
-                await admin.delete_topics(names)
-        finally:
-            await admin.close()
+    from bench.kafka import delete_topics
 
     try:  # in a thread of its own, so as to leave this thread's event loop to pytest-asyncio
         with ThreadPoolExecutor(1) as thread:
-            thread.submit(asyncio.run, delete()).result()
+            thread.submit(asyncio.run, delete_topics(bootstrap, list(prefixes))).result()
     except Exception as exc:  # the module's tests have passed or failed already; say so, go on
         warnings.warn(f"could not delete the topics of {prefixes}: {exc!r}", stacklevel=1)
 
