@@ -29,7 +29,6 @@ from api.routes import (
     system,
 )
 from bus import topics
-from bus.topics import ensure_topics
 from handlers.audit import AuditRecord
 from handlers.hours import HoursLogged
 from handlers.incidents import Incident
@@ -79,7 +78,7 @@ def create_api(container: Container) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        await ensure_topics(settings)
+        # The topics are made and checked by `muster api` before this starts (muster/cli.py).
         await container.publisher.start()
         await container.views.start()
         if container.geocoder is not None:
