@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -24,17 +25,25 @@ Predicate = Callable[[Any], bool]
 Listener = Callable[[str, Any, Any], None]
 
 
+@dataclass
+class _Followed:
+    """How one topic's records reach the views: see `Views.follow`."""
+    spec: TopicSpec
+    model: type[BaseModel]
+    keep: bool
+    bulk: bool
+    broadcast: bool
+    listener: Listener | None
+
+
 class Views:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._models: dict[str, tuple[TopicSpec, type[BaseModel]]] = {}
+        self._followed: dict[str, _Followed] = {}
+        """By full topic name, as records arrive."""
         self.tables: dict[str, dict[str, Any]] = {}
         self.records_read: Counter[str] = Counter()
         """Records read per topic (by TopicSpec name), tombstones included: for /metrics."""
-        self._counted_only: set[str] = set()
-        self._bulk: set[str] = set()
-        self._unbroadcast: set[str] = set()
-        self._listeners: dict[str, list[Listener]] = defaultdict(list)
         self._waiters: dict[tuple[str, str], list[tuple[Predicate, asyncio.Future]]] = defaultdict(list)
         self._subscribers: set[asyncio.Queue] = set()
         self._tail: Tail | None = None
@@ -48,17 +57,12 @@ class Views:
         With `bulk=True` they may arrive half a second late, read in batches: for logs no request
         waits on (see `Tail`). With `broadcast=False` changes are not sent to event subscribers:
         for views no dashboard may see, which would be encoded for each change only to be dropped."""
-        self._models[self.settings.topic(spec.name)] = (spec, model)
-        if bulk:
-            self._bulk.add(spec.name)
-        if not broadcast:
-            self._unbroadcast.add(spec.name)
-        if not keep:
-            self._counted_only.add(spec.name)
-        else:
-            self.tables.setdefault(spec.name, {})
-        if listener is not None:
-            self._listeners[spec.name].append(listener)
+        topic = self.settings.topic(spec.name)
+        if topic in self._followed:
+            raise ValueError(f"{spec.name} is followed already")
+        self._followed[topic] = _Followed(spec, model, keep, bulk, broadcast, listener)
+        if keep:
+            self.tables[spec.name] = {}
 
     def get(self, spec: TopicSpec, key: str) -> Any:
         return self.tables[spec.name].get(key)
@@ -71,8 +75,8 @@ class Views:
         return self._tail is not None and self._tail.ready.is_set()
 
     async def start(self) -> None:
-        bulk = [self.settings.topic(name) for name in self._bulk]
-        self._tail = Tail(self.settings, list(self._models), self.on_record, bulk)
+        bulk = [topic for topic, followed in self._followed.items() if followed.bulk]
+        self._tail = Tail(self.settings, list(self._followed), self.on_record, bulk)
         await self._tail.start()
 
     async def wait_ready(self, timeout: float) -> bool:
@@ -90,16 +94,16 @@ class Views:
 
     def on_record(self, topic: str, key: bytes | None, value: bytes | None) -> None:
         """Apply one record read from `topic` (full topic name) to the views."""
-        spec, model = self._models[topic]
-        name = spec.name
+        followed = self._followed[topic]
+        name = followed.spec.name
         self.records_read[name] += 1
-        if name in self._counted_only:
+        if not followed.keep:
             try:
-                record = model.model_validate_json(value) if value is not None else None
+                record = followed.model.model_validate_json(value) if value is not None else None
             except ValueError:
                 record = None  # still counted; the listener sees that it could not be read
-            for listener in self._listeners[name]:
-                listener(key.decode("utf-8", "replace") if key is not None else "", None, record)
+            if followed.listener is not None:
+                followed.listener(key.decode("utf-8", "replace") if key is not None else "", None, record)
             return
         if key is None:
             return
@@ -110,12 +114,12 @@ class Views:
             table.pop(id_, None)
             new = None
         else:
-            new = model.model_validate_json(value)
+            new = followed.model.model_validate_json(value)
             table[id_] = new
-        for listener in self._listeners[name]:
-            listener(id_, old, new)
+        if followed.listener is not None:
+            followed.listener(id_, old, new)
         self._resolve(name, id_, new)
-        if self._subscribers and new is not None and name not in self._unbroadcast:
+        if self._subscribers and new is not None and followed.broadcast:
             self._publish({"kind": name, "id": id_, "data": new.model_dump(mode="json", exclude_none=True)})
 
     def _resolve(self, name: str, key: str, value: Any) -> None:
