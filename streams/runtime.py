@@ -189,8 +189,9 @@ class Snapshots(Generic[M]):
 
     def get(self, key: str) -> M | None:
         raw = self.table.get(key.encode())
-        if raw is None:
-            return None
+        return None if raw is None else self._model(key, raw)
+
+    def _model(self, key: str, raw: bytes) -> M:
         known = self._decoded.get(key)
         if known is not None and known[0] is raw:
             return known[1]
@@ -209,9 +210,12 @@ class Snapshots(Generic[M]):
         self._decoded.pop(key, None)
 
     def items(self):
+        """Every snapshot, each parsed once while its bytes stay the same: the timers that scan
+        them all every minute would otherwise parse every referral again, stalling the agents."""
         for key, raw in list(self.table.items()):
             if raw is not None:
-                yield key.decode(), self.model.model_validate_json(raw)
+                name = key.decode()
+                yield name, self._model(name, raw)
 
 
 def state_table(app, settings, name: str, spec):
