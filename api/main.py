@@ -36,7 +36,7 @@ from handlers.partners import Partner
 from handlers.referrals import Referral
 from handlers.requests import ResourceRequest
 from handlers.shelters import Shelter
-from muster.heap import freeze_startup_objects
+from muster.heap import freeze_long_lived_objects
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def create_api(container: Container) -> FastAPI:
             await run_in_threadpool(container.geocoder.geocode, "Toronto")
         if not await container.views.wait_ready(timeout=60):
             log.warning("views still catching up after 60 s; /readyz will say when done")
-        freeze_startup_objects()
+        freeze_long_lived_objects()
         try:
             yield
         finally:

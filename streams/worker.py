@@ -4,7 +4,7 @@ from __future__ import annotations
 import faust
 
 from bus import topics
-from muster.heap import freeze_startup_objects
+from muster.heap import freeze_long_lived_objects
 from muster.settings import Settings
 from streams import hours, incidents, partners, referrals, requests, shelters
 from streams.app import create_app
@@ -29,6 +29,6 @@ def build_worker(settings: Settings, clock: Clock) -> faust.App:
     @app.task
     async def settle_heap() -> None:
         await directories.wait_ready()
-        freeze_startup_objects()
+        freeze_long_lived_objects()
 
     return app
