@@ -269,7 +269,7 @@ class MusterStack:
             return True, f"{response.status_code} {response.json().get('status')}"
         return False, str(response.status_code)
 
-    async def hops(self, groups: dict[float, set[str]]) -> dict[float, dict[str, dict]]:
+    async def hops(self, groups: dict[object, set[str]]) -> dict[object, dict[str, dict]]:
         """Per group of referrals, p50/p99 of each hop, from the timestamps producers put on the
         records each hop writes (one clock: every process runs on this host)."""
         wanted = set().union(*groups.values())
@@ -369,6 +369,7 @@ async def rates(bare: BareRoundTrip, stack: MusterStack, offered: list[float], d
             m.append(await open_loop(stack.refer, rate, duration_s / rounds))
             cpu_m.append(meter.stop())
         groups[rate] = set(stack.answered) - before
+        groups[("slowest", rate)] = slowest(stack.answered, groups[rate])
         rows.append({"rate_per_s": rate, "bare": merge(b).summary(cpu=merge_cpu(cpu_b)),
                      "referral": merge(m).summary(cpu=merge_cpu(cpu_m))})
     try:
@@ -378,7 +379,15 @@ async def rates(bare: BareRoundTrip, stack: MusterStack, offered: list[float], d
         hops = {}
     for row in rows:
         row["referral_hops"] = hops.get(row["rate_per_s"], {})
+        row["slowest_referral_hops"] = hops.get(("slowest", row["rate_per_s"]), {})
     return rows
+
+
+def slowest(answered: dict[str, tuple[float, float]], ids: set[str], share: float = 0.01) -> set[str]:
+    """The slowest `share` of the referrals in ids (at least one): where their time went says
+    whether one process stalled (one hop slow) or the whole box did (every hop slow)."""
+    times = sorted((answered[rid][1] - answered[rid][0], rid) for rid in ids if rid in answered)
+    return {rid for _, rid in times[-max(1, round(len(times) * share)):]} if times else set()
 
 
 async def after_idle(bare: BareRoundTrip, stack: MusterStack, idle_since: float) -> dict:

@@ -197,6 +197,19 @@ def _hops_line(hops: dict | None) -> str:
             + "; ".join(f"{name} {_fmt(h['p50_ms'])} / {_fmt(h['p99_ms'])}" for name, h in hops.items()) + ".")
 
 
+def _slowest_line(slow: dict | None, every: dict | None) -> str:
+    """Where the slowest referrals' time went, hop by hop, beside every referral's p50: one slow
+    hop points at one process; every hop slow, at the whole box."""
+    if not slow or not every:
+        return ""
+    n = max(h["n"] for h in slow.values())
+    hops = [(name, h["p50_ms"], every[name]["p50_ms"]) for name, h in slow.items() if name in every]
+    doubled = sum(1 for _, mine, usual in hops if mine >= 2 * usual)
+    return (f" The slowest 1% ({n} referrals), per hop p50 ms against every referral's: "
+            + "; ".join(f"{name} {_fmt(mine)} vs {_fmt(usual)}" for name, mine, usual in hops)
+            + f"; {doubled} of {len(hops)} hops took at least twice their usual time.")
+
+
 def _cpu_line(cpu: dict | None) -> str:
     if not cpu:
         return ""
@@ -253,6 +266,7 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
                 f"{_fmt(cm.get('broker'))} ms in the broker; one bare round trip {_fmt(cb.get('echo'))} ms in the echo "
                 f"process and {_fmt(cb.get('broker'))} ms in the broker. {_cpu_line(m.get('cpu'))}"
                 + _hops_line(rate_row.get("referral_hops"))
+                + _slowest_line(rate_row.get("slowest_referral_hops"), rate_row.get("referral_hops"))
                 + " When API, worker and broker together need much of the box at the offered rate, requests queue "
                 "in each process and the tail grows.")
             break

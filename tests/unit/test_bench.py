@@ -82,3 +82,19 @@ def test_each_hop_of_a_referral_is_the_time_between_the_records_that_bound_it():
     assert [(h["p50_ms"], h["p99_ms"]) for h in hops.values()] == [
         (2.0, 4.0), (4.0, 6.0), (6.0, 10.0), (8.0, 20.0), (10.0, 10.0)]
     assert "HTTP in → RequestReferral produced (API) 2.00 / 4.00" in report._hops_line(hops)
+
+
+def test_the_slowest_share_of_referrals_is_picked_by_round_trip_and_its_hops_set_beside_the_usual():
+    from bench.latency import slowest
+
+    answered = {f"r{i}": (float(i), float(i) + 0.010 + i / 1000.0) for i in range(200)}
+    assert slowest(answered, set(answered)) == {"r199", "r198"}
+    assert slowest(answered, {"r3", "r4", "unanswered"}) == {"r4"}
+    assert slowest(answered, set()) == set()
+
+    usual = {"a": {"n": 200, "p50_ms": 5.0, "p99_ms": 9.0}, "b": {"n": 200, "p50_ms": 6.0, "p99_ms": 9.0}}
+    slow = {"a": {"n": 2, "p50_ms": 12.0, "p99_ms": 14.0}, "b": {"n": 2, "p50_ms": 7.0, "p99_ms": 8.0}}
+    line = report._slowest_line(slow, usual)
+    assert "slowest 1% (2 referrals)" in line and "a 12.0 vs 5.00" in line and "b 7.00 vs 6.00" in line
+    assert "1 of 2 hops took at least twice their usual time" in line
+    assert report._slowest_line({}, usual) == ""
