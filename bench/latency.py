@@ -353,6 +353,16 @@ def _pids(bare: BareRoundTrip | None, stack: MusterStack, broker_pid: int | None
     return pids
 
 
+async def warm_up(bare: BareRoundTrip, stack: MusterStack, rate: float, duration_s: float) -> None:
+    """Both sides at `rate` for duration_s, untimed, in alternating quarters as `rates` alternates.
+    A fresh broker's JVM is still compiling its hot paths in its first minute under load: on one,
+    the referral p99 at 50/s was 207 and 150 ms, and a minute later 106 and 88 ms. A coordinator
+    in service runs on a warm broker, and so does the bare round trip it is compared with."""
+    for _ in range(2):
+        await open_loop(bare.call, rate, duration_s / 4)
+        await open_loop(stack.refer, rate, duration_s / 4)
+
+
 async def rates(bare: BareRoundTrip, stack: MusterStack, offered: list[float], duration_s: float,
                 broker_pid: int | None = None, rounds: int = 2) -> list[dict]:
     """Bare and referral round trips at each offered rate, side by side: alternating halves, so

@@ -383,8 +383,10 @@ MEASURED = """\
   of (e), tens of CPU µs a call) until the `201 held` answer, through the API process and one worker (candidates,
   RequestReferral + audit produce, referral agent, shelter agent, referral-state, API view). Random callers across
   southern Ontario, {shelters} shelters with room. Each side first makes {warm_up} round trips one at a time,
-  untimed (the first ones through fresh partitions are slower). Bare and referral alternate in halves at each
-  rate. Each referral's hops are timed from the timestamps its producers put on the records it writes
+  untimed (the first ones through fresh partitions are slower), then both run at the highest fixed rate for
+  {warm} s, untimed, in alternating quarters (a fresh broker's JVM is still compiling its hot paths in its first
+  minute under load: there the referral p99 at 50/s was about twice what it was a minute later). Bare and
+  referral alternate in halves at each rate. Each referral's hops are timed from the timestamps its producers put on the records it writes
   (RequestReferral, HoldBed, BedHeld, the held state). Then both sit idle ({idle} s here; 600 s is the full
   setting, past the clients' 540 s idle-connection limit) and the first call of each is timed. Then the offered
   referral rate is stepped up until p99 > 500 ms or a request fails.
@@ -467,7 +469,7 @@ def write(results: dict, folder: Path) -> None:
     lines += ["", MEASURED.format(
         mix=", ".join(f"{k} {n}" for k, n in (t or {}).get("mix", {}).items()) or "see bench/mix.py",
         sizes=(t or {}).get("mean_payload_bytes", "–"), shelters=plan.get("shelters"), idle=plan.get("idle_s"),
-        concurrency=plan.get("concurrency"), warm_up=WARM_UP_CALLS)]
+        concurrency=plan.get("concurrency"), warm_up=WARM_UP_CALLS, warm=plan.get("warm_s", 0))]
     lines += ["Raw numbers, CPU use per process and profile summaries: `bench/RESULTS.json`; py-spy profiles: "
               "`.muster/bench/profiles/` (collapsed stacks).", ""]
     (folder / "RESULTS.md").write_text("\n".join(lines))

@@ -33,6 +33,7 @@ class Plan:
     events: int  # (a) input events per drain
     shelters: int  # shelters in the mix and the latency stack
     rate_s: float  # (b) seconds per offered rate, each side
+    warm_s: float  # (b) both sides at the highest fixed rate, untimed, before the rates are timed
     rates: tuple[float, ...]
     idle_s: float
     steps: tuple[float, ...]  # (b) offered referral rates, stepped up
@@ -50,12 +51,12 @@ class Plan:
     @staticmethod
     def make(quick: bool, idle_s: float | None) -> "Plan":
         if quick:
-            return Plan(quick=True, events=1500, shelters=400, rate_s=5, rates=(10, 50),
+            return Plan(quick=True, events=1500, shelters=400, rate_s=5, warm_s=10, rates=(10, 50),
                         idle_s=30 if idle_s is None else idle_s, steps=(10, 20, 35, 50, 75, 100, 150, 200), step_s=3,
                         api_s=2, concurrency=32, search_sizes=(1000, 10000, 100000), search_queries=25,
                         geopy_queries={1000: 2, 10000: 1}, hazard_areas=300, hazard_queries=3000, two_bare=False,
                         baseline_repeat=5)
-        return Plan(quick=False, events=10000, shelters=400, rate_s=10, rates=(10, 50),
+        return Plan(quick=False, events=10000, shelters=400, rate_s=10, warm_s=40, rates=(10, 50),
                     idle_s=600 if idle_s is None else idle_s, steps=(10, 20, 35, 50, 75, 100, 150, 200, 300), step_s=5,
                     api_s=6, concurrency=32, search_sizes=(1000, 10000, 100000), search_queries=150,
                     geopy_queries={1000: 5, 10000: 3, 100000: 1}, hazard_areas=300, hazard_queries=20000,
@@ -188,6 +189,8 @@ async def _run(plan: Plan, sections: list[str], broker: str | None, profile: boo
         fillers = [s for s in ("c", "d") if s in sections]
         a_in_idle = "a" in sections and plan.idle_s >= 300 and "b" in sections
         if "b" in sections:
+            _step(console, f"(b) warm-up: both sides at {max(plan.rates):g}/s for {plan.warm_s:g} s, untimed")
+            await latency.warm_up(bare_rt, stack, max(plan.rates), plan.warm_s)
             _step(console, f"(b) round trips at {', '.join(f'{r:g}/s' for r in plan.rates)}")
             rows = await latency.rates(bare_rt, stack, list(plan.rates), plan.rate_s, broker_pid)
             out["latency"] = {"rates": rows}
