@@ -14,22 +14,17 @@ from __future__ import annotations
 
 import math
 import random
-import time
 
 import shapely
 from shapely.geometry import Point, Polygon
 
+from bench.timing import clock, collector_paused
 from geo.areas import circle
 from geo.hazards import HazardZones
 
 BLOCK = 200
 REGION = (42.2, 50.5, -92.0, -74.6)
 """Southern and northwestern Ontario, where incidents (floods, ice storms, wildfires) happen."""
-
-
-def _clock() -> float:
-    """CPU seconds of this thread: on a shared box, time spent descheduled is not the code's."""
-    return time.thread_time()
 
 
 def areas(n: int, seed: int) -> dict[str, Polygon]:
@@ -74,6 +69,11 @@ def naive(polygons: dict[str, Polygon], lat: float, lon: float) -> list[str]:
 
 
 def run(n_areas: int, n_queries: int, seed: int = 300) -> dict:
+    with collector_paused():
+        return _measure(n_areas, n_queries, seed)
+
+
+def _measure(n_areas: int, n_queries: int, seed: int) -> dict:
     polygons = areas(n_areas, seed)
     qs = queries(polygons, n_queries, seed + 1)
     prepared = {key: shapely.from_wkb(polygon.wkb) for key, polygon in polygons.items()}
@@ -81,11 +81,12 @@ def run(n_areas: int, n_queries: int, seed: int = 300) -> dict:
     zones = HazardZones()
     for key, polygon in polygons.items():
         zones.set(key, shapely.from_wkb(polygon.wkb))
-    t = _clock()
+    t = clock()
     zones.containing(*qs[0])  # the first query after a change builds the index
-    build_s = _clock() - t
-    # Interleaved in blocks, one run each, timed in CPU seconds of this thread: time spent
-    # descheduled by other tenants counts for none of them.
+    build_s = clock() - t
+    # Interleaved in blocks, one run each, timed in CPU seconds of this thread with the collector
+    # paused (`run`): time spent descheduled by other tenants, or in a full pass over this
+    # process's other data, counts for none of them.
     methods = [
         (lambda lats, lons: [zones.containing(lat, lon) for lat, lon in zip(lats, lons)], []),
         (zones.containing_many, []),  # sorted tuples, as listings read them; compared as lists below
@@ -99,9 +100,9 @@ def run(n_areas: int, n_queries: int, seed: int = 300) -> dict:
         for j in range(len(methods)):
             m = (b + j) % len(methods)
             check, found = methods[m]
-            t = _clock()
+            t = clock()
             found += check(lats, lons)
-            spent[m] += _clock() - t
+            spent[m] += clock() - t
     (got, batched, ref, ref_prepared), (zones_s, batch_s, naive_s, prepared_s) = [found for _, found in methods], spent
     batched = [list(names) for names in batched]
     row = {
@@ -123,10 +124,10 @@ def run(n_areas: int, n_queries: int, seed: int = 300) -> dict:
         clear = [q for q in qs if not zones._state(*q)[1]]
         for name, subset in (("us_per_crossed_query", crossed), ("us_per_clear_query", clear)):
             if subset:
-                t = _clock()
+                t = clock()
                 for lat, lon in subset:
                     zones.containing(lat, lon)
-                row[name] = round((_clock() - t) / len(subset) * 1e6, 2)
+                row[name] = round((clock() - t) / len(subset) * 1e6, 2)
     except AttributeError:
         pass
     return row

@@ -12,14 +12,12 @@ do not slow the offered rate.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 import os
 import random
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import httpx
@@ -32,6 +30,7 @@ from bench.mix import REGION, Command, Mix
 from bench.procs import ApiProc, passthrough, worker
 from bench.profile import Profiler
 from bench.stats import percentile
+from bench.timing import collector_paused
 from bus import topics
 from bus.topics import ensure_topics
 
@@ -73,18 +72,6 @@ class Sample:
             "achieved_per_s": round(self.ok / self.elapsed_s, 1) if self.elapsed_s else None,
             "statuses": self.statuses,
         }
-
-
-@contextmanager
-def collector_paused():
-    """The cyclic collector is off while requests are timed, as in timeit: this process holds the
-    other sections' data, and a full pass (60-100 ms here) stalls every request in flight, charged
-    to whichever side, bare or Muster, happened to be running."""
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 async def open_loop(call, rate: float, duration_s: float) -> Sample:

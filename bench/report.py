@@ -396,12 +396,13 @@ MEASURED = """\
   measured beside it. Reference: the WGS84 geodesic (pyproj, Karney) to every shelter in one
   vectorised call; geopy's `geodesic` per shelter on a few queries. Identical = same shelters in the same order,
   distances equal to 1e-9 km (1e-6 km against geopy). Methods are interleaved query by query and timed in CPU
-  seconds of the benchmark's thread (`time.thread_time`), so time the box's other tenants take is no one's.
+  seconds of the benchmark's thread (`time.thread_time`), so time the box's other tenants take is no one's,
+  with the cyclic collector paused (as timeit does), so a full pass over the benchmark's other data is no one's.
 - **(d) hazard membership.** 300 seeded incident areas (geodesic circles and irregular polygons) across
   Ontario; half the queries anywhere, half near an area. Naive: `polygon.contains(Point)` over all 300.
   HazardZones: `containing_many` on each block of 200 points (how shelter listings and exports check every
   shelter) and `containing` per point (how a referral checks a candidate). Interleaved in blocks of 200
-  queries, timed in CPU seconds of the benchmark's thread.
+  queries, timed in CPU seconds of the benchmark's thread with the collector paused.
 - **(e) API.** Closed loop: {concurrency} concurrent callers per endpoint, endpoints rotated in three rounds,
   once with an httpx AsyncClient and once with a minimal raw HTTP/1.1 keep-alive client (one connection per
   caller). The load generator shares the box with the API: httpx spends several CPU ms per request at this

@@ -11,10 +11,9 @@ same shelters in the same order, every distance within a micrometre.
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
+from bench.timing import clock, collector_paused
 from geo.distance import geodesic_km_many
 from geo.index import PointIndex
 
@@ -22,11 +21,6 @@ ONTARIO = (41.68, 56.86, -95.16, -74.32)  # min lat, max lat, min lon, max lon
 TOLERANCE_KM = 1e-9
 NEAREST = 25
 """Candidates a referral reads: MUSTER_MAX_CANDIDATES' default."""
-
-
-def _clock() -> float:
-    """CPU seconds of this thread: on a shared box, time spent descheduled is not the code's."""
-    return time.thread_time()
 
 
 def points(n: int, seed: int) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -69,65 +63,68 @@ def same(a: list[tuple[str, float]], b: list[tuple[str, float]], tol_km: float =
 
 def run(sizes: list[int], queries: int, geopy_queries: dict[int, int], radius_km: float = 100.0,
         seed: int = 2025, k: int = NEAREST) -> list[dict]:
-    rows = []
-    for n in sizes:
-        keys, lats, lons = points(n, seed + n)
-        t = _clock()
-        index = PointIndex(zip(keys, lats.tolist(), lons.tolist()))
-        build_s = _clock() - t
-        scan = VectorisedScan(keys, lats, lons)
-        qkeys, qlats, qlons = points(queries, seed + 1)
-        qs = list(zip(qlats.tolist(), qlons.tolist()))
-        index.within(*qs[0], radius_km)  # warm-up
-        scan.within(*qs[0], radius_km)
-        # Interleaved per query, so a burst of load on the shared box falls on every method alike,
-        # in turns, so that none always runs first with caches the others left cold; one run each,
-        # so that no method gets a kinder statistic than another; CPU time of this thread, so that
-        # time spent descheduled by other tenants counts for none of them.
-        methods = [
-            (lambda lat, lon: index.within(lat, lon, radius_km, limit=k), []),
-            (lambda lat, lon: index.within(lat, lon, radius_km), []),
-            (lambda lat, lon: scan.within(lat, lon, radius_km), []),
-        ]
-        spent = [0.0] * len(methods)
-        for i, (lat, lon) in enumerate(qs):
-            for j in range(len(methods)):
-                m = (i + j) % len(methods)
-                search, found = methods[m]
-                t = _clock()
-                found.append(search(lat, lon))
-                spent[m] += _clock() - t
-        (nearest, full, ref), (nearest_s, full_s, scan_s) = [found for _, found in methods], spent
-        row = {
-            "shelters": n, "radius_km": radius_km, "nearest": k, "queries": queries,
-            "index_build_s": round(build_s, 3),
-            "mean_candidates": round(float(np.mean([len(r) for r in ref])), 1),
-            "index_qps": round(queries / nearest_s, 1), "vectorised_qps": round(queries / scan_s, 2),
-            "identical_share": sum(same(a, b[:k]) for a, b in zip(nearest, ref)) / queries,
-            "full_index_qps": round(queries / full_s, 1),
-            "full_identical_share": sum(same(a, b) for a, b in zip(full, ref)) / queries,
-        }
-        row["ratio_vs_vectorised"] = round(row["index_qps"] / row["vectorised_qps"], 1)
-        row["full_ratio_vs_vectorised"] = round(row["full_index_qps"] / row["vectorised_qps"], 1)
-        g = geopy_queries.get(n, 0)
-        if g:
-            gres, geopy_s, index_g = [], 0.0, 0.0
-            for lat, lon in qs[:g]:  # interleaved again: the index's time on these very queries
-                t = _clock()
-                gres.append(geopy_within(keys, lats, lons, lat, lon, radius_km)[:k])
-                geopy_s += _clock() - t
-                t = _clock()
-                index.within(lat, lon, radius_km, limit=k)
-                index_g += _clock() - t
-            row["geopy_queries"] = g
-            row["geopy_qps"] = round(g / geopy_s, 4)
-            # geopy's cost is the same for any query (it reads every shelter), so a few queries
-            # give its rate; the index's rate is over every query above, timed between the other
-            # methods. Right after geopy's seconds of Python the index runs with every cache cold:
-            # that rate is kept beside it.
-            row["ratio_vs_geopy"] = round(row["index_qps"] / row["geopy_qps"], 0)
-            row["index_after_geopy_qps"] = round(g / index_g, 1)
-            # geopy (geographiclib in Python) and pyproj (PROJ's C port) agree to nanometres
-            row["identical_share_vs_geopy"] = sum(same(a, b, 1e-6) for a, b in zip(nearest[:g], gres)) / g
-        rows.append(row)
-    return rows
+    with collector_paused():
+        return [_size(n, queries, geopy_queries.get(n, 0), radius_km, seed, k) for n in sizes]
+
+
+def _size(n: int, queries: int, g: int, radius_km: float, seed: int, k: int) -> dict:
+    """Every measurement at n shelters, with g geopy queries."""
+    keys, lats, lons = points(n, seed + n)
+    t = clock()
+    index = PointIndex(zip(keys, lats.tolist(), lons.tolist()))
+    build_s = clock() - t
+    scan = VectorisedScan(keys, lats, lons)
+    qkeys, qlats, qlons = points(queries, seed + 1)
+    qs = list(zip(qlats.tolist(), qlons.tolist()))
+    index.within(*qs[0], radius_km)  # warm-up
+    scan.within(*qs[0], radius_km)
+    # Interleaved per query, so a burst of load on the shared box falls on every method alike,
+    # in turns, so that none always runs first with caches the others left cold; one run each,
+    # so that no method gets a kinder statistic than another; CPU time of this thread, so that
+    # time spent descheduled by other tenants counts for none of them; the collector paused (`run`),
+    # so that a full pass over this process's other data lands on none of them.
+    methods = [
+        (lambda lat, lon: index.within(lat, lon, radius_km, limit=k), []),
+        (lambda lat, lon: index.within(lat, lon, radius_km), []),
+        (lambda lat, lon: scan.within(lat, lon, radius_km), []),
+    ]
+    spent = [0.0] * len(methods)
+    for i, (lat, lon) in enumerate(qs):
+        for j in range(len(methods)):
+            m = (i + j) % len(methods)
+            search, found = methods[m]
+            t = clock()
+            found.append(search(lat, lon))
+            spent[m] += clock() - t
+    (nearest, full, ref), (nearest_s, full_s, scan_s) = [found for _, found in methods], spent
+    row = {
+        "shelters": n, "radius_km": radius_km, "nearest": k, "queries": queries,
+        "index_build_s": round(build_s, 3),
+        "mean_candidates": round(float(np.mean([len(r) for r in ref])), 1),
+        "index_qps": round(queries / nearest_s, 1), "vectorised_qps": round(queries / scan_s, 2),
+        "identical_share": sum(same(a, b[:k]) for a, b in zip(nearest, ref)) / queries,
+        "full_index_qps": round(queries / full_s, 1),
+        "full_identical_share": sum(same(a, b) for a, b in zip(full, ref)) / queries,
+    }
+    row["ratio_vs_vectorised"] = round(row["index_qps"] / row["vectorised_qps"], 1)
+    row["full_ratio_vs_vectorised"] = round(row["full_index_qps"] / row["vectorised_qps"], 1)
+    if g:
+        gres, geopy_s, index_g = [], 0.0, 0.0
+        for lat, lon in qs[:g]:  # interleaved again: the index's time on these very queries
+            t = clock()
+            gres.append(geopy_within(keys, lats, lons, lat, lon, radius_km)[:k])
+            geopy_s += clock() - t
+            t = clock()
+            index.within(lat, lon, radius_km, limit=k)
+            index_g += clock() - t
+        row["geopy_queries"] = g
+        row["geopy_qps"] = round(g / geopy_s, 4)
+        # geopy's cost is the same for any query (it reads every shelter), so a few queries
+        # give its rate; the index's rate is over every query above, timed between the other
+        # methods. Right after geopy's seconds of Python the index runs with every cache cold:
+        # that rate is kept beside it.
+        row["ratio_vs_geopy"] = round(row["index_qps"] / row["geopy_qps"], 0)
+        row["index_after_geopy_qps"] = round(g / index_g, 1)
+        # geopy (geographiclib in Python) and pyproj (PROJ's C port) agree to nanometres
+        row["identical_share_vs_geopy"] = sum(same(a, b, 1e-6) for a, b in zip(nearest[:g], gres)) / g
+    return row

@@ -57,7 +57,7 @@ def test_the_json_codec_evidence_compares_codecs_that_agree_and_is_reported(tmp_
 def test_the_collector_is_off_while_requests_are_timed_and_on_again_after_even_on_error():
     import gc
 
-    from bench.latency import collector_paused
+    from bench.timing import collector_paused
 
     assert gc.isenabled()
     try:
