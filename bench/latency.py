@@ -46,6 +46,8 @@ WARM_UP_CALLS = 50
 fresh partition cost a worker 50-170 ms more (per-hop record timestamps showed it for about the
 first 30 referrals): the timed rates measure the steady state, and the first call after idling
 is timed on its own."""
+SLOWEST_SHARE = 0.01
+"""The share of referrals at each rate whose hops are timed apart, as the slowest."""
 
 
 @dataclass
@@ -380,7 +382,7 @@ async def rates(bare: BareRoundTrip, stack: MusterStack, offered: list[float], d
     return rows
 
 
-def slowest(answered: dict[str, tuple[float, float]], ids: set[str], share: float = 0.01) -> set[str]:
+def slowest(answered: dict[str, tuple[float, float]], ids: set[str], share: float = SLOWEST_SHARE) -> set[str]:
     """The slowest `share` of the referrals in ids (at least one): where their time went says
     whether one process stalled (one hop slow) or the whole box did (every hop slow)."""
     times = sorted((answered[rid][1] - answered[rid][0], rid) for rid in ids if rid in answered)

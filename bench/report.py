@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench.latency import WARM_UP_CALLS
+from bench.latency import SLOWEST_SHARE, WARM_UP_CALLS
 
 # --- rows -------------------------------------------------------------------------------------
 
@@ -205,7 +205,7 @@ def _slowest_line(slow: dict | None, every: dict | None) -> str:
     n = max(h["n"] for h in slow.values())
     hops = [(name, h["p50_ms"], every[name]["p50_ms"]) for name, h in slow.items() if name in every]
     doubled = sum(1 for _, mine, usual in hops if mine >= 2 * usual)
-    return (f" The slowest 1% ({n} referrals), per hop p50 ms against every referral's: "
+    return (f" The slowest {SLOWEST_SHARE:.0%} ({n} referrals), per hop p50 ms against every referral's: "
             + "; ".join(f"{name} {_fmt(mine)} vs {_fmt(usual)}" for name, mine, usual in hops)
             + f"; {doubled} of {len(hops)} hops took at least twice their usual time.")
 
@@ -386,8 +386,8 @@ MEASURED = """\
   untimed (the first ones through fresh partitions are slower), then both run at the highest fixed rate for
   {warm} s, untimed, in alternating quarters (a fresh broker's JVM is still compiling its hot paths in its first
   minute under load: there the referral p99 at 50/s was about twice what it was a minute later). Bare and
-  referral alternate in halves at each rate. Each referral's hops are timed from the timestamps its producers put on the records it writes
-  (RequestReferral, HoldBed, BedHeld, the held state). Then both sit idle ({idle} s here; 600 s is the full
+  referral alternate in halves at each rate. Each referral's hops are timed from the timestamps its producers
+  put on the records it writes (RequestReferral, HoldBed, BedHeld, the held state). Then both sit idle ({idle} s here; 600 s is the full
   setting, past the clients' 540 s idle-connection limit) and the first call of each is timed. Then the offered
   referral rate is stepped up until p99 > 500 ms or a request fails.
 - **(c) candidate search.** Seeded random shelters in Ontario's bounding box, radius 100 km (the referral
