@@ -48,6 +48,8 @@ first 30 referrals): the timed rates measure the steady state, and the first cal
 is timed on its own."""
 SLOWEST_SHARE = 0.01
 """The share of referrals at each rate whose hops are timed apart, as the slowest."""
+TURN_S = 5.0
+"""Seconds each side of a fixed-rate comparison runs before the other takes its turn."""
 
 
 @dataclass
@@ -353,10 +355,11 @@ async def warm_up(bare: BareRoundTrip, stack: MusterStack, rate: float, duration
 
 
 async def rates(bare: BareRoundTrip, stack: MusterStack, offered: list[float], duration_s: float,
-                broker_pid: int | None = None, rounds: int = 2) -> list[dict]:
-    """Bare and referral round trips at each offered rate, side by side: alternating halves, so
-    that a change in the box's load falls on both."""
+                broker_pid: int | None = None) -> list[dict]:
+    """Bare and referral round trips at each offered rate, duration_s each, side by side: taking
+    turns every `TURN_S`, so that a change in the box's load falls on both."""
     rows, groups = [], {}
+    rounds = max(2, round(duration_s / TURN_S))
     for rate in offered:
         b, m, cpu_b, cpu_m = [], [], [], []
         before = set(stack.answered)

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench.latency import SLOWEST_SHARE, WARM_UP_CALLS
+from bench.latency import SLOWEST_SHARE, TURN_S, WARM_UP_CALLS
 
 # --- rows -------------------------------------------------------------------------------------
 
@@ -385,9 +385,10 @@ MEASURED = """\
   southern Ontario, {shelters} shelters with room. Each side first makes {warm_up} round trips one at a time,
   untimed (the first ones through fresh partitions are slower), then both run at the highest fixed rate for
   {warm} s, untimed, in alternating quarters (a fresh broker's JVM is still compiling its hot paths in its first
-  minute under load: there the referral p99 at 50/s was about twice what it was a minute later). Bare and
-  referral alternate in halves at each rate. Each referral's hops are timed from the timestamps its producers
-  put on the records it writes (RequestReferral, HoldBed, BedHeld, the held state). Then both sit idle ({idle} s here; 600 s is the full
+  minute under load: there the referral p99 at 50/s was about twice what it was a minute later). Each side
+  runs {rate_s:g} s at each rate, the two taking turns every {turn:g} s (over only 100 referrals, a p99 would be
+  the slowest one or two). Each referral's hops are timed from the timestamps its producers put on the records
+  it writes (RequestReferral, HoldBed, BedHeld, the held state). Then both sit idle ({idle} s here; 600 s is the full
   setting, past the clients' 540 s idle-connection limit) and the first call of each is timed. Then the offered
   referral rate is stepped up until p99 > 500 ms or a request fails.
 - **(c) candidate search.** Seeded random shelters in Ontario's bounding box, radius 100 km (the referral
@@ -470,7 +471,8 @@ def write(results: dict, folder: Path) -> None:
     lines += ["", MEASURED.format(
         mix=", ".join(f"{k} {n}" for k, n in (t or {}).get("mix", {}).items()) or "see bench/mix.py",
         sizes=(t or {}).get("mean_payload_bytes", "–"), shelters=plan.get("shelters"), idle=plan.get("idle_s"),
-        concurrency=plan.get("concurrency"), warm_up=WARM_UP_CALLS, warm=plan.get("warm_s", 0))]
+        concurrency=plan.get("concurrency"), warm_up=WARM_UP_CALLS, warm=plan.get("warm_s", 0),
+        rate_s=plan.get("rate_s", 0), turn=TURN_S)]
     lines += ["Raw numbers, CPU use per process and profile summaries: `bench/RESULTS.json`; py-spy profiles: "
               "`.muster/bench/profiles/` (collapsed stacks).", ""]
     (folder / "RESULTS.md").write_text("\n".join(lines))

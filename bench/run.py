@@ -32,7 +32,7 @@ class Plan:
     quick: bool
     events: int  # (a) input events per drain
     shelters: int  # shelters in the mix and the latency stack
-    rate_s: float  # (b) seconds per offered rate, each side
+    rate_s: float  # (b) seconds per offered rate, each side: 30 s gives a p99 over 300 referrals at 10/s
     warm_s: float  # (b) both sides at the highest fixed rate, untimed, before the rates are timed
     rates: tuple[float, ...]
     idle_s: float
@@ -56,7 +56,7 @@ class Plan:
                         api_s=2, concurrency=32, search_sizes=(1000, 10000, 100000), search_queries=25,
                         geopy_queries={1000: 2, 10000: 1}, hazard_areas=300, hazard_queries=3000, two_bare=False,
                         baseline_repeat=5)
-        return Plan(quick=False, events=10000, shelters=400, rate_s=10, warm_s=40, rates=(10, 50),
+        return Plan(quick=False, events=10000, shelters=400, rate_s=30, warm_s=40, rates=(10, 50),
                     idle_s=600 if idle_s is None else idle_s, steps=(10, 20, 35, 50, 75, 100, 150, 200, 300), step_s=5,
                     api_s=6, concurrency=32, search_sizes=(1000, 10000, 100000), search_queries=150,
                     geopy_queries={1000: 5, 10000: 3, 100000: 1}, hazard_areas=300, hazard_queries=20000,
