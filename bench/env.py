@@ -202,9 +202,14 @@ def _listening_pids(port: int) -> list[int]:
     return pids
 
 
-def git_commit() -> str:
+def git_commit(root: Path = ROOT) -> str:
+    """The commit measured, marked when tracked files differ from it: results must name the code
+    that made them."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=5).stdout.strip()
+
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, timeout=5).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD")
+        return f"{commit} with uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else commit
     except Exception:
         return "unknown"

@@ -98,3 +98,24 @@ def test_the_slowest_share_of_referrals_is_picked_by_round_trip_and_its_hops_set
     assert "slowest 1% (2 referrals)" in line and "a 12.0 vs 5.00" in line and "b 7.00 vs 6.00" in line
     assert "1 of 2 hops took at least twice their usual time" in line
     assert report._slowest_line({}, usual) == ""
+
+
+def test_results_name_the_commit_and_say_when_tracked_files_differ_from_it(tmp_path):
+    import subprocess
+
+    from bench.env import git_commit
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "a.py").write_text("x = 1\n")
+    git("add", "a.py")
+    git("commit", "-q", "-m", "one")
+    (tmp_path / "untracked.txt").write_text("scratch\n")
+    clean = git_commit(tmp_path)
+    (tmp_path / "a.py").write_text("x = 2\n")
+
+    assert clean and " " not in clean
+    assert git_commit(tmp_path) == f"{clean} with uncommitted changes"
