@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.latency import SLOWEST_SHARE, TURN_S, WARM_UP_CALLS
+from bench.search import BLOCK as SEARCH_BLOCK
 
 # --- rows -------------------------------------------------------------------------------------
 
@@ -122,9 +123,10 @@ def rows(results: dict) -> list[dict]:
     if "search" in s:
         for r in s["search"]["rows"]:
             n, k = r["shelters"], r["nearest"]
-            ratio = r["ratio_vs_vectorised"]
+            ratio, cold = r["ratio_vs_vectorised"], r.get("index_after_scan_qps")  # absent from older runs
             out.append(_row("c search", f"{n:,} shelters: nearest {k} within {r['radius_km']:g} km (a referral's search) q/s",
-                            f"{_fmt(r['index_qps'])} q/s ({_fmt(r['mean_candidates'])} in the radius/query)",
+                            f"{_fmt(r['index_qps'])} q/s ({_fmt(r['mean_candidates'])} in the radius/query"
+                            + (f"; {_fmt(cold)} right after a scan)" if cold else ")"),
                             f"vectorised scan {_fmt(r['vectorised_qps'])} q/s", ratio,
                             "≥ 100×" if n == 100_000 else "", ratio >= 100 if n == 100_000 else None, f"c.vec.{n}"))
             if "geopy_qps" in r:
@@ -396,9 +398,12 @@ MEASURED = """\
   (`ShelterDirectory.candidates` stops after `MUSTER_MAX_CANDIDATES`, 25); every shelter in the radius is
   measured beside it. Reference: the WGS84 geodesic (pyproj, Karney) to every shelter in one
   vectorised call; geopy's `geodesic` per shelter on a few queries. Identical = same shelters in the same order,
-  distances equal to 1e-9 km (1e-6 km against geopy). Methods are interleaved query by query and timed in CPU
-  seconds of the benchmark's thread (`time.thread_time`), so time the box's other tenants take is no one's,
-  with the cyclic collector paused (as timeit does), so a full pass over the benchmark's other data is no one's.
+  distances equal to 1e-9 km (1e-6 km against geopy). Each method answers blocks of {block} queries back to back,
+  methods taking turns going first, as in (d) and as the scans run warm inside their own long calls; the index's
+  nearest 25 is also timed alone right after each vectorised scan and after each geopy scan, with the caches they
+  left cold, and shown beside. Timed in CPU seconds of the benchmark's thread (`time.thread_time`), so time the
+  box's other tenants take is no one's, with the cyclic collector paused (as timeit does), so a full pass over the
+  benchmark's other data is no one's.
 - **(d) hazard membership.** 300 seeded incident areas (geodesic circles and irregular polygons) across
   Ontario; half the queries anywhere, half near an area. Naive: `polygon.contains(Point)` over all 300.
   HazardZones: `containing_many` on each block of 200 points (how shelter listings and exports check every
@@ -472,7 +477,7 @@ def write(results: dict, folder: Path) -> None:
         mix=", ".join(f"{k} {n}" for k, n in (t or {}).get("mix", {}).items()) or "see bench/mix.py",
         sizes=(t or {}).get("mean_payload_bytes", "–"), shelters=plan.get("shelters"), idle=plan.get("idle_s"),
         concurrency=plan.get("concurrency"), warm_up=WARM_UP_CALLS, warm=plan.get("warm_s", 0),
-        rate_s=plan.get("rate_s", 0), turn=TURN_S)]
+        block=SEARCH_BLOCK, rate_s=plan.get("rate_s", 0), turn=TURN_S)]
     lines += ["Raw numbers, CPU use per process and profile summaries: `bench/RESULTS.json`; py-spy profiles: "
               "`.muster/bench/profiles/` (collapsed stacks).", ""]
     (folder / "RESULTS.md").write_text("\n".join(lines))

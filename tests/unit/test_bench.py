@@ -17,6 +17,7 @@ def test_candidate_search_ranks_the_same_shelters_as_a_geodesic_scan_and_as_geop
         assert row["identical_share"] == 1.0, row
         assert row["full_identical_share"] == 1.0, row
         assert row["mean_candidates"] > 0, row
+        assert row["index_qps"] > 0 and row["index_after_scan_qps"] > 0, row
     assert rows[0]["identical_share_vs_geopy"] == 1.0
 
 
