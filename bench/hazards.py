@@ -18,7 +18,7 @@ import random
 import shapely
 from shapely.geometry import Point, Polygon
 
-from bench.timing import clock, collector_paused
+from bench.timing import clock, collector_paused, in_turns
 from geo.areas import circle
 from geo.hazards import HazardZones
 
@@ -84,26 +84,17 @@ def _measure(n_areas: int, n_queries: int, seed: int) -> dict:
     t = clock()
     zones.containing(*qs[0])  # the first query after a change builds the index
     build_s = clock() - t
-    # Interleaved in blocks, one run each, timed in CPU seconds of this thread with the collector
+    # In turns, block by block (`in_turns`), timed in CPU seconds of this thread with the collector
     # paused (`run`): time spent descheduled by other tenants, or in a full pass over this
     # process's other data, counts for none of them.
-    methods = [
-        (lambda lats, lons: [zones.containing(lat, lon) for lat, lon in zip(lats, lons)], []),
-        (zones.containing_many, []),  # sorted tuples, as listings read them; compared as lists below
-        (lambda lats, lons: [naive(polygons, lat, lon) for lat, lon in zip(lats, lons)], []),
-        (lambda lats, lons: [naive(prepared, lat, lon) for lat, lon in zip(lats, lons)], []),
-    ]
-    spent = [0.0] * len(methods)
-    for b, i in enumerate(range(0, len(qs), BLOCK)):  # methods take turns going first
-        lats = [lat for lat, _ in qs[i:i + BLOCK]]
-        lons = [lon for _, lon in qs[i:i + BLOCK]]
-        for j in range(len(methods)):
-            m = (b + j) % len(methods)
-            check, found = methods[m]
-            t = clock()
-            found += check(lats, lons)
-            spent[m] += clock() - t
-    (got, batched, ref, ref_prepared), (zones_s, batch_s, naive_s, prepared_s) = [found for _, found in methods], spent
+    blocks = [([lat for lat, _ in qs[i:i + BLOCK]], [lon for _, lon in qs[i:i + BLOCK]])
+              for i in range(0, len(qs), BLOCK)]
+    (got, batched, ref, ref_prepared), (zones_s, batch_s, naive_s, prepared_s) = in_turns([
+        lambda block: [zones.containing(lat, lon) for lat, lon in zip(*block)],
+        lambda block: zones.containing_many(*block),  # sorted tuples, as listings read them; compared as lists below
+        lambda block: [naive(polygons, lat, lon) for lat, lon in zip(*block)],
+        lambda block: [naive(prepared, lat, lon) for lat, lon in zip(*block)],
+    ], blocks)
     batched = [list(names) for names in batched]
     row = {
         "areas": n_areas, "queries": n_queries, "block": BLOCK, "index_build_s": round(build_s, 3),

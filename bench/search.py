@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.timing import clock, collector_paused
+from bench.timing import clock, collector_paused, in_turns
 from geo.distance import geodesic_km_many
 from geo.index import PointIndex
 
@@ -80,39 +80,32 @@ def _size(n: int, queries: int, g: int, radius_km: float, seed: int, k: int) -> 
     qs = list(zip(qlats.tolist(), qlons.tolist()))
     index.within(*qs[0], radius_km)  # warm-up
     scan.within(*qs[0], radius_km)
-    # As in (d): each method answers a block of queries back to back, as geopy's scan below and
-    # the vectorised scan inside its one call run warm; methods take turns going first; one run
-    # each, so that no method gets a kinder statistic than another; CPU time of this thread, so
-    # that time spent descheduled by other tenants counts for none of them; the collector paused
+    # As in (d): each method answers a block of queries back to back (`in_turns`), as geopy's scan
+    # below and the vectorised scan inside its one call run warm; CPU time of this thread, so that
+    # time spent descheduled by other tenants counts for none of them; the collector paused
     # (`run`), so that a full pass over this process's other data lands on none of them.
     def nearest_k(lat: float, lon: float) -> list[tuple[str, float]]:
         return index.within(lat, lon, radius_km, limit=k)
 
-    methods = [
-        (nearest_k, []),
-        (lambda lat, lon: index.within(lat, lon, radius_km), []),
-        (lambda lat, lon: scan.within(lat, lon, radius_km), []),
-    ]
-    spent, scanning = [0.0] * len(methods), len(methods) - 1
     after_scan_s = 0.0
-    for b, i in enumerate(range(0, len(qs), BLOCK)):
-        block = qs[i:i + BLOCK]
-        for j in range(len(methods)):
-            m = (b + j) % len(methods)
-            search, found = methods[m]
-            if m != scanning:
-                t = clock()
-                found += [search(lat, lon) for lat, lon in block]
-                spent[m] += clock() - t
-                continue
-            for lat, lon in block:  # and the nearest k right after each scan left the caches cold
-                t = clock()
-                found.append(search(lat, lon))
-                spent[m] += clock() - t
-                t = clock()
-                nearest_k(lat, lon)
-                after_scan_s += clock() - t
-    (nearest, full, ref), (nearest_s, full_s, scan_s) = [found for _, found in methods], spent
+
+    def scan_then_nearest(block: list[tuple[float, float]]) -> list[list[tuple[str, float]]]:
+        """The scan of each query, then the nearest k timed alone, with the caches the scan left cold."""
+        nonlocal after_scan_s
+        found = []
+        for lat, lon in block:
+            found.append(scan.within(lat, lon, radius_km))
+            t = clock()
+            nearest_k(lat, lon)
+            after_scan_s += clock() - t
+        return found
+
+    (nearest, full, ref), (nearest_s, full_s, scan_and_after_s) = in_turns([
+        lambda block: [nearest_k(lat, lon) for lat, lon in block],
+        lambda block: [index.within(lat, lon, radius_km) for lat, lon in block],
+        scan_then_nearest,
+    ], [qs[i:i + BLOCK] for i in range(0, len(qs), BLOCK)])
+    scan_s = scan_and_after_s - after_scan_s
     row = {
         "shelters": n, "radius_km": radius_km, "nearest": k, "queries": queries,
         "index_build_s": round(build_s, 3),

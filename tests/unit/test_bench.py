@@ -120,3 +120,18 @@ def test_results_name_the_commit_and_say_when_tracked_files_differ_from_it(tmp_p
 
     assert clean and " " not in clean
     assert git_commit(tmp_path) == f"{clean} with uncommitted changes"
+
+
+def test_methods_answer_every_block_in_turns_each_going_first_in_turn():
+    from bench.timing import in_turns
+
+    calls = []
+
+    def method(name):
+        return lambda block: calls.append((name, block)) or [f"{name}{q}" for q in block]
+
+    found, spent = in_turns([method("a"), method("b"), method("c")], [[1, 2], [3], [4]])
+
+    assert found == [["a1", "a2", "a3", "a4"], ["b1", "b2", "b3", "b4"], ["c1", "c2", "c3", "c4"]]
+    assert [name for name, _ in calls] == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
+    assert len(spent) == 3 and all(s >= 0 for s in spent)
