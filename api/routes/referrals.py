@@ -17,6 +17,7 @@ from handlers.referrals import Alternative, CallerRef, ConfirmReferral, Referral
 from handlers.shelters import Needs
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"], responses=ERRORS)
+PENDING = {202: {"description": "still deciding after the reply deadline; poll `href`"}}
 
 
 class Place(BaseModel):
@@ -113,7 +114,7 @@ def _owned(c, referral_id: str, actor: Actor) -> Referral:
     status_code=status.HTTP_201_CREATED,
     response_model=ReferralAnswer,
     responses={200: {"model": ReferralAnswer, "description": "no bed: `alternatives` says where and why not"},
-               202: {"description": "still deciding after the reply deadline; poll `href`"},
+               **PENDING,
                422: {"description": "invalid request, or an unknown place (with suggestions)"}},
 )
 async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep, idempotency_key: IdempotencyKey = None):
@@ -165,7 +166,7 @@ async def _follow_up(c, referral_id: IdPath, actor: Actor, command, done) -> JSO
 
 
 @router.post("/{referral_id}/confirm", response_model=ReferralAnswer,
-             responses={404: {"description": "no such referral of yours"}, 409: {"description": "not held"}})
+             responses={**PENDING, 404: {"description": "no such referral of yours"}, 409: {"description": "not held"}})
 async def confirm_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep):
     """The caller arrived: the held bed becomes theirs."""
     referral = _owned(c, referral_id, actor)
@@ -175,7 +176,8 @@ async def confirm_referral(referral_id: IdPath, actor: Navigator, c: ContainerDe
     return await _follow_up(c, referral_id, actor, command, lambda r: r.status in ("confirmed", "expired"))
 
 
-@router.post("/{referral_id}/release", response_model=ReferralAnswer, responses={404: {"description": "no such referral of yours"}})
+@router.post("/{referral_id}/release", response_model=ReferralAnswer,
+             responses={**PENDING, 404: {"description": "no such referral of yours"}})
 async def release_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep):
     """The caller no longer needs the bed: give it back."""
     command = ReleaseReferral(id=referral_id, actor=actor, accepted_at=c.clock())
