@@ -78,6 +78,8 @@ def muster_env(kafka_bootstrap, request) -> dict[str, str]:
         "MUSTER_RATE_LIMIT_PER_S": "10000",
         "MUSTER_RATE_LIMIT_BURST": "10000",
         "MUSTER_MAX_OPEN_HOLDS_PER_NAVIGATOR": "100000",
+        # A loaded machine must not turn a visible outcome into a 202; modules that test the 202 set less.
+        "MUSTER_REPLY_TIMEOUT_S": "20",
     }
     env.update(getattr(request.module, "MUSTER_ENV", {}))
     yield env

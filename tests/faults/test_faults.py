@@ -283,7 +283,7 @@ def last_bed_trials(stack, tokens, trials: int) -> None:
             answers = asyncio.run(trial(n))
             held = [a for a in answers if a["status"] == "held"]
             assert len(held) == 1, f"trial {n}: {len(held)} holds for one bed"
-            assert manager.get(f"/v1/shelters/{shelter_id}").json()["held"] == 1
+            until(lambda: manager.get(f"/v1/shelters/{shelter_id}").json()["held"] == 1, what=f"trial {n}'s bed held")
             counts["last-bed trials"] += 1
     if extra is not None:
         extra.stop()

@@ -13,7 +13,7 @@ def test_an_unconfirmed_hold_expires_and_the_bed_returns(stack, tokens):
         assert put.status_code in (200, 201)
         held = navigator.post("/v1/referrals", json={"id": "expiring", "location": {"place": "Kenora"}, "household_size": 1})
         assert held.status_code == 201 and held.json()["status"] == "held", held.text
-        assert navigator.get("/v1/shelters/kenora-1").json()["free"] == 0
+        until(lambda: navigator.get("/v1/shelters/kenora-1").json()["free"] == 0, what="the bed held")
         until(lambda: navigator.get("/v1/referrals/expiring").json()["status"] == "expired", deadline_s=30,
               what="the hold to expire")
         assert until(lambda: navigator.get("/v1/shelters/kenora-1").json()["free"] == 1, deadline_s=10, what="the bed")
@@ -23,8 +23,9 @@ def test_an_unconfirmed_hold_expires_and_the_bed_returns(stack, tokens):
 
 def test_confirming_and_releasing_follow_the_bed(stack, tokens):
     with stack.client(tokens["manager"]) as manager, stack.client(tokens["navigator"]) as navigator:
-        manager.put("/v1/shelters/dryden-1", json={"name": "Sample: Dryden", "location": {"lat": 49.78, "lon": -92.84},
-                                                   "capacity": 2, "occupancy": 0})
+        put = manager.put("/v1/shelters/dryden-1", json={"name": "Sample: Dryden", "location": {"lat": 49.78, "lon": -92.84},
+                                                         "capacity": 2, "occupancy": 0})
+        assert put.status_code in (200, 201), put.text
         first = navigator.post("/v1/referrals", json={"id": "dryden-a", "location": {"lat": 49.78, "lon": -92.84}})
         second = navigator.post("/v1/referrals", json={"id": "dryden-b", "location": {"lat": 49.78, "lon": -92.84}})
         assert first.json()["status"] == second.json()["status"] == "held"

@@ -11,8 +11,6 @@ from tests.support.kafka import read_all
 from tests.support.poll import until
 
 WORKERS = 2
-MUSTER_ENV = {"MUSTER_REPLY_TIMEOUT_S": "20"}
-"""A loaded machine must not turn a visible outcome into a 202."""
 ORILLIA = (44.6082, -79.4197)
 GEOD = Geod(ellps="WGS84")
 

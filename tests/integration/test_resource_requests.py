@@ -16,8 +16,6 @@ from tests.support.kafka import latest, read_all
 from tests.support.poll import until
 
 WORKERS = 2
-MUSTER_ENV = {"MUSTER_REPLY_TIMEOUT_S": "20"}
-"""A loaded machine must not turn a visible outcome into a 202."""
 ORILLIA_ARENA = {"lat": 44.5953, "lon": -79.4417}
 STORM = {"id": "ice-storm-orillia", "kind": "ice_storm", "title": "Ice storm — Orillia", "severity": "severe",
          "area": {"center": {"lat": 44.6082, "lon": -79.4197}, "radius_km": 25}}
@@ -128,14 +126,17 @@ def ready(stack, tokens, settings_for):
             request_id = f"{probe_id}-{uuid.uuid4().hex[:6]}"
             response = manager.post("/v1/resource-requests", json=request_body(request_id, 1, "generators"))
             assert response.status_code in (201, 202), response.text
-            request = until(lambda: (r := manager.get(f"/v1/resource-requests/{request_id}")).status_code == 200
-                            and r.json()["asking"] is None and r.json(), what=f"probe {request_id}")
+            try:  # a worker whose directory lags the storm dead-letters the probe: ask again
+                request = until(lambda: (r := manager.get(f"/v1/resource-requests/{request_id}")).status_code == 200
+                                and r.json()["asking"] is None and r.json(), deadline_s=15, what=f"probe {request_id}")
+            except AssertionError:
+                return False
             assert manager.post(f"/v1/resource-requests/{request_id}/cancel").status_code in (200, 202)
             seen = {c["partner_id"] for c in request["claims"].values()} | {c["partner_id"] for c in request["candidates"]}
             return seen == set(DEPOTS)
 
         for partition, probe_id in probes.items():
-            until(lambda: known(probe_id), deadline_s=30, every_s=0.2, what=f"partition {partition}'s worker to know every depot")
+            until(lambda: known(probe_id), deadline_s=90, every_s=0.2, what=f"partition {partition}'s worker to know every depot")
     return True
 
 

@@ -14,8 +14,6 @@ from tests.support.poll import until
 from tests.support.processes import Worker
 
 WORKERS = 2
-MUSTER_ENV = {"MUSTER_REPLY_TIMEOUT_S": "20"}
-"""A loaded machine must not turn a visible outcome into a 202."""
 ORILLIA = {"id": "storm-orillia", "kind": "ice_storm", "title": "Ice storm — Orillia", "severity": "severe",
            "area": {"center": {"lat": 44.6082, "lon": -79.4197}, "radius_km": 25}}
 PETERBOROUGH = {"id": "storm-peterborough", "kind": "ice_storm", "title": "Ice storm — Peterborough",
