@@ -24,6 +24,8 @@ FETCH_MAX_WAIT_MS = 500
 encodes and decodes every partition followed (~2 ms CPU for 64), so at 50 ms the API's single
 consumer of old cost it 4% of a core while idle."""
 
+CATCH_UP_POLL_S = 0.005
+
 BULK_MIN_BYTES = 64 * 1024
 """A bulk topic's fetch waits for this much, or FETCH_MAX_WAIT_MS: logs nobody waits on (audit,
 dead letters) arrive with every command, and fetched one by one they would cost a round each."""
@@ -45,7 +47,7 @@ class Tail:
         self._topics = topics
         self._bulk = set(bulk)
         self._on_record = on_record
-        self._consumers: list[AIOKafkaConsumer] = []
+        self._consumers: dict[str, AIOKafkaConsumer] = {}
         self._tasks: list[asyncio.Task] = []
         self._catching_up = len(topics)
         self.ready = asyncio.Event()
@@ -65,7 +67,7 @@ class Tail:
             fetch_min_bytes=BULK_MIN_BYTES if topic in self._bulk else 1,
             **client_options(self._settings),
         )
-        self._consumers.append(consumer)
+        self._consumers[topic] = consumer
         await consumer.start()
         for _ in range(100):
             found = consumer.partitions_for_topic(topic)
@@ -100,6 +102,20 @@ class Tail:
                 if not pending:
                     self._caught_up()
 
+    async def catch_up(self, topic: str, timeout: float) -> bool:
+        """Wait until every record on `topic` at this moment has been applied, so what another
+        reader has already seen this one sees too; False if that took longer than `timeout`."""
+        consumer = self._consumers[topic]
+        targets = await consumer.end_offsets(list(consumer.assignment()))
+        deadline = asyncio.get_running_loop().time() + timeout
+        for tp, end in targets.items():
+            # getmany moves the position and on_record applies its records with no await between.
+            while await consumer.position(tp) < end:
+                if asyncio.get_running_loop().time() > deadline:
+                    return False
+                await asyncio.sleep(CATCH_UP_POLL_S)
+        return True
+
     def _caught_up(self) -> None:
         self._catching_up -= 1
         if not self._catching_up:
@@ -113,5 +129,5 @@ class Tail:
                 await task
             except (asyncio.CancelledError, Exception):
                 pass
-        for consumer in self._consumers:
+        for consumer in self._consumers.values():
             await consumer.stop()

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 Apply = Callable[[str, bytes | None], None]
 
+CATCH_UP_S = 5.0
+
 
 class Directories(Service):
     """Incident areas and partner places, kept current from the state topics."""
@@ -40,6 +42,17 @@ class Directories(Service):
     def follow(self, spec: topics.TopicSpec, apply: Apply) -> None:
         """Let a domain module feed its own read model from a state topic."""
         self._appliers[self.settings.topic(spec.name)] = apply
+
+    async def incident_status(self, incident_id: str) -> str | None:
+        """The incident's status, reading incident states to their end first if this worker has not
+        seen it: the API accepted the command because its own view had, and this one may lag."""
+        status = self.incidents.statuses.get(incident_id)
+        if status is None and self._tail is not None:
+            topic = self.settings.topic(topics.INCIDENT_STATE.name)
+            if not await self._tail.catch_up(topic, CATCH_UP_S):
+                log.warning("incident states not read to their end within %.0f s", CATCH_UP_S)
+            status = self.incidents.statuses.get(incident_id)
+        return status
 
     def _apply_incident(self, key: str, value: bytes | None) -> None:
         self.incidents.apply(None if value is None else Incident.model_validate_json(value), key)

@@ -15,7 +15,7 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
     async def handle(event) -> None:
         command = hours.LogHours.model_validate_json(event.value)
         require_key(event, command.id)
-        entry = hours.log_hours(command, clock(), directories.incidents.statuses.get(command.incident_id))
+        entry = hours.log_hours(command, clock(), await directories.incident_status(command.incident_id))
         await log.send(key=command.id.encode(), value=entry.model_dump_json(exclude_none=True).encode())
 
     @app.agent(commands, name="volunteer-hours", concurrency=1)

@@ -13,19 +13,19 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
     partner_commands = app.topic(settings.topic(topics.PARTNERS.name))
     state = Snapshots(state_table(app, settings, "requests", topics.REQUEST_STATE), requests.ResourceRequest)
 
-    def context_for(command: requests.RaiseRequest) -> requests.Context:
+    async def context_for(command: requests.RaiseRequest) -> requests.Context:
         """What a new request needs from the replicated directories; the partners decide the units."""
         candidates, wait_at = requests.rank_candidates(
             directories.partners.places.values(), command.resource_type, command.location, settings.max_candidates
         )
-        return requests.Context(directories.incidents.statuses.get(command.incident_id), candidates, wait_at)
+        return requests.Context(await directories.incident_status(command.incident_id), candidates, wait_at)
 
     async def handle(event) -> None:
         message = requests.request_messages.validate_json(event.value)
         key = requests.key_of(message)
         require_key(event, key)
         current = state.get(key)
-        context = context_for(message) if isinstance(message, requests.RaiseRequest) and current is None else None
+        context = await context_for(message) if isinstance(message, requests.RaiseRequest) and current is None else None
         new, commands = requests.decide(current, message, clock(), context)
         if new is not None and new != current:
             state.put(key, new)

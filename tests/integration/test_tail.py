@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -70,5 +71,20 @@ async def test_a_few_records_on_a_bulk_topic_arrive_after_the_fetch_wait_without
             return sorted(seen) == [b"late-1", b"late-2"] or None
 
         await until_async(both, deadline_s=10, what="two audit records, fetched in bulk")
+    finally:
+        await tail.stop()
+
+
+async def test_catch_up_returns_once_every_record_already_on_the_topic_is_applied(settings, muster_env):
+    shelters = settings.topic(SHELTER_STATE.name)
+    seen: list[tuple[str, bytes | None, bytes | None]] = []
+    tail = Tail(settings, [shelters], lambda *record: seen.append(record))
+    await tail.start()
+    try:
+        await asyncio.wait_for(tail.ready.wait(), 30)
+        with ThreadPoolExecutor(1) as thread:  # blocking this loop, so the tail reads none of it meanwhile
+            thread.submit(produce, muster_env, SHELTER_STATE.name, [(f"c{i}".encode(), b"late") for i in range(200)]).result()
+        assert await tail.catch_up(shelters, 30)
+        assert sum(1 for _, _, value in seen if value == b"late") == 200
     finally:
         await tail.stop()
