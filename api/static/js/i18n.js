@@ -1,6 +1,25 @@
 // Every string the dashboard shows, one dictionary per language, and the helpers that apply them.
 // Keys are shared: a test checks that both dictionaries have exactly the same keys.
 
+/** Map labels for places: one spelling in both languages, French overriding where it differs. */
+const CITIES = {
+  "city.toronto": "Toronto",
+  "city.ottawa": "Ottawa",
+  "city.sudbury": "Sudbury",
+  "city.thunderBay": "Thunder Bay",
+  "city.windsor": "Windsor",
+  "city.london": "London",
+  "city.kingston": "Kingston",
+  "city.orillia": "Orillia",
+  "city.peterborough": "Peterborough",
+  "city.northBay": "North Bay",
+  "city.timmins": "Timmins",
+  "city.kenora": "Kenora",
+  "city.moosonee": "Moosonee",
+  "city.saultSteMarie": "Sault Ste. Marie",
+  "city.barrie": "Barrie",
+};
+
 export const DICTIONARIES = {
   en: {
     "app.title": "Muster",
@@ -267,21 +286,7 @@ export const DICTIONARIES = {
     "reason.inIncident": "inside active incident {title}",
     "reason.beyond": "beyond {km} km",
 
-    "city.toronto": "Toronto",
-    "city.ottawa": "Ottawa",
-    "city.sudbury": "Sudbury",
-    "city.thunderBay": "Thunder Bay",
-    "city.windsor": "Windsor",
-    "city.london": "London",
-    "city.kingston": "Kingston",
-    "city.orillia": "Orillia",
-    "city.peterborough": "Peterborough",
-    "city.northBay": "North Bay",
-    "city.timmins": "Timmins",
-    "city.kenora": "Kenora",
-    "city.moosonee": "Moosonee",
-    "city.saultSteMarie": "Sault Ste. Marie",
-    "city.barrie": "Barrie",
+    ...CITIES,
     "water.superior": "Lake Superior",
     "water.huron": "Lake Huron",
     "water.erie": "Lake Erie",
@@ -555,21 +560,8 @@ export const DICTIONARIES = {
     "reason.inIncident": "dans l’incident actif {title}",
     "reason.beyond": "au-delà de {km} km",
 
-    "city.toronto": "Toronto",
-    "city.ottawa": "Ottawa",
-    "city.sudbury": "Sudbury",
-    "city.thunderBay": "Thunder Bay",
-    "city.windsor": "Windsor",
-    "city.london": "London",
-    "city.kingston": "Kingston",
-    "city.orillia": "Orillia",
-    "city.peterborough": "Peterborough",
-    "city.northBay": "North Bay",
-    "city.timmins": "Timmins",
-    "city.kenora": "Kenora",
-    "city.moosonee": "Moosonee",
-    "city.saultSteMarie": "Sault Ste. Marie",
-    "city.barrie": "Barrie",
+    ...CITIES,
+    "city.saultSteMarie": "Sault-Sainte-Marie",
     "water.superior": "Lac Supérieur",
     "water.huron": "Lac Huron",
     "water.erie": "Lac Érié",
