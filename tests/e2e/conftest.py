@@ -29,10 +29,13 @@ class _Quiet:
 @pytest.fixture(scope="module")
 def seeded(stack, settings_for):  # noqa: F811  (stack is the imported fixture)
     """The stack with the shipped partners, shelters and ice-storm scenario loaded."""
-    from muster.seed import load_sample
+    from muster.seed import load_sample, sample
 
     counts = load_sample(stack.api.base, settings_for(), _Quiet())
-    assert counts["shelters"] > 0 and counts["incidents"] > 0, counts
+    scenario = sample("scenario_ice_storm.json")
+    expected = {"shelters": len(sample("shelters.json")["shelters"]), "incidents": len(scenario["incidents"]),
+                "volunteer hours": len(scenario["volunteer_hours"]), "resource requests": len(scenario["resource_requests"])}
+    assert {kind: counts[kind] for kind in expected} == expected, "every sample the pages show was accepted"
     return stack
 
 
