@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Collection
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from bus.clients import client_options
 from muster.settings import Settings
@@ -104,17 +105,22 @@ class Tail:
 
     async def catch_up(self, topic: str, timeout: float) -> bool:
         """Wait until every record on `topic` at this moment has been applied, so what another
-        reader has already seen this one sees too; False if that took longer than `timeout`."""
-        consumer = self._consumers[topic]
+        reader has already seen this one sees too; False if the broker did not say, or that took
+        longer than `timeout`."""
+        try:
+            await asyncio.wait_for(self._reach_end(self._consumers[topic]), timeout)
+        except (asyncio.TimeoutError, KafkaError) as exc:
+            log.warning("could not read %s to its end within %.0f s: %r", topic, timeout, exc)
+            return False
+        return True
+
+    @staticmethod
+    async def _reach_end(consumer: AIOKafkaConsumer) -> None:
         targets = await consumer.end_offsets(list(consumer.assignment()))
-        deadline = asyncio.get_running_loop().time() + timeout
         for tp, end in targets.items():
             # getmany moves the position and on_record applies its records with no await between.
             while await consumer.position(tp) < end:
-                if asyncio.get_running_loop().time() > deadline:
-                    return False
                 await asyncio.sleep(CATCH_UP_POLL_S)
-        return True
 
     def _caught_up(self) -> None:
         self._catching_up -= 1

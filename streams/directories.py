@@ -6,7 +6,6 @@ candidates anywhere; the decisions themselves stay with the partition owner.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 
 from mode import Service
@@ -17,8 +16,6 @@ from handlers.directories import IncidentDirectory, PartnerDirectory
 from handlers.incidents import Incident
 from handlers.partners import Partner, place_of
 from muster.settings import Settings
-
-log = logging.getLogger(__name__)
 
 Apply = Callable[[str, bytes | None], None]
 
@@ -49,8 +46,7 @@ class Directories(Service):
         status = self.incidents.statuses.get(incident_id)
         if status is None and self._tail is not None:
             topic = self.settings.topic(topics.INCIDENT_STATE.name)
-            if not await self._tail.catch_up(topic, CATCH_UP_S):
-                log.warning("incident states not read to their end within %.0f s", CATCH_UP_S)
+            await self._tail.catch_up(topic, CATCH_UP_S)
             status = self.incidents.statuses.get(incident_id)
         return status
 

@@ -88,3 +88,19 @@ async def test_catch_up_returns_once_every_record_already_on_the_topic_is_applie
         assert sum(1 for _, _, value in seen if value == b"late") == 200
     finally:
         await tail.stop()
+
+
+async def test_catch_up_gives_up_after_its_timeout_when_the_reader_cannot_reach_the_end(settings, muster_env):
+    shelters = settings.topic(SHELTER_STATE.name)
+    tail = Tail(settings, [shelters], lambda *record: None)
+    await tail.start()
+    try:
+        await asyncio.wait_for(tail.ready.wait(), 30)
+        consumer = tail._consumers[shelters]
+        consumer.pause(*consumer.assignment())
+        await asyncio.to_thread(produce, muster_env, SHELTER_STATE.name, [(b"stuck", b"x")])
+        assert not await tail.catch_up(shelters, 0.5)
+        consumer.resume(*consumer.assignment())
+        assert await tail.catch_up(shelters, 30)
+    finally:
+        await tail.stop()
