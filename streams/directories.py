@@ -13,7 +13,7 @@ from mode import Service
 from bus import topics
 from bus.tail import Tail
 from handlers.directories import IncidentDirectory, PartnerDirectory
-from handlers.incidents import Incident, PartnerReach
+from handlers.incidents import Incident
 from handlers.partners import Partner, place_of
 from muster.settings import Settings
 
@@ -44,20 +44,11 @@ class Directories(Service):
         """The incident's status, reading incident states to their end first if this worker has not
         seen it: the API accepted the command because its own view had, and this one may lag."""
         status = self.incidents.statuses.get(incident_id)
-        if status is None:
-            await self._read_to_end(topics.INCIDENT_STATE)
+        if status is None and self._tail is not None:
+            topic = self.settings.topic(topics.INCIDENT_STATE.name)
+            await self._tail.catch_up(topic, CATCH_UP_S)
             status = self.incidents.statuses.get(incident_id)
         return status
-
-    async def partners_in_reach(self, area, reach_km: float) -> list[PartnerReach]:
-        """Partners within reach of an area, reading partner states to their end first: a partner
-        registered a moment before the declaration is alerted too. Declarations are rare."""
-        await self._read_to_end(topics.PARTNER_STATE)
-        return self.partners.in_reach(area, reach_km)
-
-    async def _read_to_end(self, spec: topics.TopicSpec) -> None:
-        if self._tail is not None:
-            await self._tail.catch_up(self.settings.topic(spec.name), CATCH_UP_S)
 
     def _apply_incident(self, key: str, value: bytes | None) -> None:
         self.incidents.apply(None if value is None else Incident.model_validate_json(value), key)

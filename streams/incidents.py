@@ -20,7 +20,7 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
         reach = []
         if area is not None:
             geometry, _ = incidents.geometry_of(area)
-            reach = await directories.partners_in_reach(geometry, settings.alert_reach_km)
+            reach = directories.partners.in_reach(geometry, settings.alert_reach_km)
         current = state.get(command.id)
         new, facts = incidents.decide(current, command, clock(), reach)
         if new is not None and new != current:
