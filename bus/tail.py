@@ -49,6 +49,8 @@ class Tail:
         self._bulk = set(bulk)
         self._on_record = on_record
         self._consumers: dict[str, AIOKafkaConsumer] = {}
+        self._offsets: AIOKafkaConsumer | None = None
+        self._offsets_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task] = []
         self._catching_up = len(topics)
         self.ready = asyncio.Event()
@@ -114,13 +116,28 @@ class Tail:
             return False
         return True
 
-    @staticmethod
-    async def _reach_end(consumer: AIOKafkaConsumer) -> None:
-        targets = await consumer.end_offsets(list(consumer.assignment()))
+    async def _reach_end(self, consumer: AIOKafkaConsumer) -> None:
+        targets = await (await self._offsets_client()).end_offsets(list(consumer.assignment()))
         for tp, end in targets.items():
             # getmany moves the position and on_record applies its records with no await between.
             while await consumer.position(tp) < end:
                 await asyncio.sleep(CATCH_UP_POLL_S)
+
+    async def _offsets_client(self) -> AIOKafkaConsumer:
+        """A client of its own for end offsets: on a reader's connection the request would wait
+        behind that reader's long poll (up to FETCH_MAX_WAIT_MS), as a broker answers each
+        connection's requests in order."""
+        async with self._offsets_lock:
+            if self._offsets is None:
+                client = AIOKafkaConsumer(bootstrap_servers=self._settings.kafka_bootstrap, group_id=None,
+                                          enable_auto_commit=False, **client_options(self._settings))
+                try:
+                    await client.start()
+                except BaseException:
+                    await client.stop()
+                    raise
+                self._offsets = client
+        return self._offsets
 
     def _caught_up(self) -> None:
         self._catching_up -= 1
@@ -135,5 +152,5 @@ class Tail:
                 await task
             except (asyncio.CancelledError, Exception):
                 pass
-        for consumer in self._consumers.values():
+        for consumer in [*self._consumers.values(), *([self._offsets] if self._offsets else [])]:
             await consumer.stop()
