@@ -24,10 +24,9 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
         message = requests.request_messages.validate_json(event.value)
         key = requests.key_of(message)
         require_key(event, key)
-        # Before the state is read, so nothing can change it between the read and the write.
-        context = await context_for(message) if isinstance(message, requests.RaiseRequest) else None
         current = state.get(key)
-        new, commands = requests.decide(current, message, clock(), context if current is None else None)
+        context = await context_for(message) if isinstance(message, requests.RaiseRequest) and current is None else None
+        new, commands = requests.decide(current, message, clock(), context)
         if new is not None and new != current:
             state.put(key, new)
         for command in commands:
