@@ -1,5 +1,6 @@
 """A reference between the two sides of (a): a Faust agent that forwards every record unchanged,
-in an app built by Muster's own `streams.app.create_app` (same client settings, no handlers).
+in an app built by Muster's own `streams.app.create_app` (same client settings, no handlers), logging
+set up as `muster worker` sets it up (Faust's own set-up left its libraries' debug records on).
 
     MUSTER_*=... python -m bench.faust_passthrough SOURCE TARGET
 """
@@ -11,6 +12,7 @@ import sys
 def main() -> None:
     import faust
 
+    from muster.logs import configure
     from muster.settings import get_settings
     from streams.app import create_app
 
@@ -25,8 +27,8 @@ def main() -> None:
         async for event in stream.events():
             await target.send(key=event.key, value=event.value)
 
-    sys.argv = [sys.argv[0], "worker", "--loglevel", "warning"]
-    faust.Worker(app, loglevel="warning").execute_from_commandline()
+    configure("WARNING")
+    faust.Worker(app, loglevel="warning", override_logging=False).execute_from_commandline()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -49,17 +50,20 @@ class Profiler:
         self.error: str | None = None
 
     @staticmethod
-    def available() -> bool:
-        return shutil.which("py-spy") is not None
+    def executable() -> str | None:
+        """py-spy on PATH, or beside this Python: `.venv/bin/muster bench` runs without an activated venv."""
+        beside = Path(sys.executable).parent / "py-spy"
+        return shutil.which("py-spy") or (str(beside) if beside.exists() else None)
 
     def start(self) -> "Profiler":
-        if not self.available():
-            self.error = "py-spy is not installed (pip install py-spy)"
+        spy = self.executable()
+        if spy is None:
+            self.error = "py-spy is not installed (pip install -e '.[dev]' installs it)"
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
-            ["py-spy", "record", "--pid", str(self.pid), "--rate", str(self.rate), "--format", "raw",
+            [spy, "record", "--pid", str(self.pid), "--rate", str(self.rate), "--format", "raw",
              "--nonblocking", "--output", str(self.path), "--duration", "3600"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         return self

@@ -5,6 +5,9 @@ A real check of the results the benchmark compares against, never of timings.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from bench import evidence, hazards, report, search
@@ -135,3 +138,32 @@ def test_methods_answer_every_block_in_turns_each_going_first_in_turn():
     assert found == [["a1", "a2", "a3", "a4"], ["b1", "b2", "b3", "b4"], ["c1", "c2", "c3", "c4"]]
     assert [name for name, _ in calls] == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
     assert len(spent) == 3 and all(s >= 0 for s in spent)
+
+
+def test_the_profiler_finds_py_spy_beside_the_interpreter_when_it_is_not_on_path(tmp_path, monkeypatch):
+    from bench.profile import Profiler
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    assert Profiler.executable() is None
+    (tmp_path / "py-spy").write_text("")
+    assert Profiler.executable() == str(tmp_path / "py-spy")
+
+
+def test_the_profiler_names_the_function_a_running_process_spends_its_time_in(tmp_path):
+    from bench.profile import Profiler
+
+    busy = "def spin_for_the_profiler():\n    while True:\n        sum(range(1000))\nspin_for_the_profiler()\n"
+    child = subprocess.Popen([sys.executable, "-c", busy])
+    try:
+        profiler = Profiler(child.pid, "test")
+        profiler.path = tmp_path / "profile.txt"
+        profiler.start()
+        time.sleep(1.0)  # a second of samples: py-spy writes its file only when stopped
+        summary = profiler.stop()
+    finally:
+        child.kill()
+        child.wait()
+    assert profiler.error is None
+    assert summary["busy_samples"] > 0
+    assert summary["self_pct"][0][0].startswith("spin_for_the_profiler ")
