@@ -21,10 +21,11 @@ ALTERNATIVES_SHOWN = 5
 
 
 class IncidentDirectory:
-    """Active incident areas: where no shelter is offered."""
+    """Active incident areas: where no shelter is offered, and whom a partner joining now should hear of."""
 
     def __init__(self) -> None:
         self.incidents: dict[str, Incident] = {}
+        self.areas: dict[str, Any] = {}
         self.zones = HazardZones()
         self.statuses: dict[str, str] = {}
         """Every incident declared, active or closed: hours may be logged after a stand-down."""
@@ -36,10 +37,12 @@ class IncidentDirectory:
             self.statuses[key] = incident.status
         if incident is None or incident.status != "active":
             self.incidents.pop(key, None)
+            self.areas.pop(key, None)
             self.zones.remove(key)
             return
         self.incidents[key] = incident
-        self.zones.set(key, shape(incident.area))
+        self.areas[key] = shape(incident.area)
+        self.zones.set(key, self.areas[key])
 
     def hazards_at(self, lat: float, lon: float) -> list[str]:
         return self.zones.containing(lat, lon)
@@ -48,6 +51,15 @@ class IncidentDirectory:
         """The incidents each shelter lies in, for a whole listing at once."""
         inside = self.zones.containing_many([s.location.lat for s in shelters], [s.location.lon for s in shelters])
         return [list(names) for names in inside]
+
+    def reaching(self, place: "PartnerPlace", reach_km: float) -> dict[str, PartnerReach]:
+        """The active incidents that reach a partner, by incident id: the same test as `PartnerDirectory.in_reach`."""
+        found = {}
+        for incident_id, area in self.areas.items():
+            reach = reach_of(area, place, reach_km)
+            if reach is not None:
+                found[incident_id] = reach
+        return found
 
 
 @dataclass(frozen=True)
@@ -75,14 +87,16 @@ class PartnerDirectory:
         self.places.pop(partner_id, None)
 
     def in_reach(self, area, reach_km: float) -> list[PartnerReach]:
-        """Partners whose base lies within `reach_km` of the area or whose service area meets it."""
-        found = []
-        for place in self.places.values():
-            distance = distance_to_area_km(area, place.lat, place.lon)
-            serves = place.service_area is not None and place.service_area.intersects(area)
-            if distance <= reach_km or serves:
-                found.append(PartnerReach(place.partner_id, distance, place.capabilities))
-        return found
+        return [reach for place in self.places.values() if (reach := reach_of(area, place, reach_km)) is not None]
+
+
+def reach_of(area, place: PartnerPlace, reach_km: float) -> PartnerReach | None:
+    """An area reaches a partner whose base lies within `reach_km` of it or whose service area meets it."""
+    distance = distance_to_area_km(area, place.lat, place.lon)
+    serves = place.service_area is not None and place.service_area.intersects(area)
+    if distance <= reach_km or serves:
+        return PartnerReach(place.partner_id, distance, place.capabilities)
+    return None
 
 
 class ShelterDirectory:

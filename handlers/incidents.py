@@ -1,7 +1,8 @@
 """Incidents: declared, updated and stood down by emergency managers; alerts partners in reach.
 
 Schemas (version 1) on the `incidents` topic, keyed by incident id:
-  DeclareIncident, UpdateIncident, CloseIncident  (commands)
+  DeclareIncident, UpdateIncident, CloseIncident  (commands from managers)
+  AlertPartner  (from the partners agent, for a partner that joins or moves within reach)
 State on `incident-state` (compacted, keyed by incident id): Incident.
 Facts on `alerts` (keyed by incident id): PartnerAlerted, once per partner per incident.
 """
@@ -15,7 +16,7 @@ from pydantic import Field, TypeAdapter
 from geo.areas import area_geometry, to_geojson
 from handlers.common import MAX_AREA_VERTICES, Area, Command, Id, Message, Record, ShortText, Timestamp
 from handlers.errors import Rejected
-from handlers.taxonomy import IncidentKind, Severity, fitting_capabilities
+from handlers.taxonomy import Capability, IncidentKind, Severity, fitting_capabilities
 
 APPLIED_UPDATES_KEPT = 256
 
@@ -93,8 +94,19 @@ class CloseIncident(Command):
     id: Id
 
 
+class AlertPartner(Command):
+    """A partner registered or moved within reach of an active incident: the incident's writer
+    alerts it unless it already has, as it alerts partners in reach when an area is declared."""
+
+    type: Literal["AlertPartner"] = "AlertPartner"
+    id: Id
+    partner_id: Id
+    distance_km: float = Field(ge=0, allow_inf_nan=False)
+    capabilities: list[Capability] = Field(min_length=1, max_length=12)
+
+
 IncidentCommand = Annotated[
-    Union[DeclareIncident, UpdateIncident, CloseIncident], Field(discriminator="type")
+    Union[DeclareIncident, UpdateIncident, CloseIncident, AlertPartner], Field(discriminator="type")
 ]
 incident_commands: TypeAdapter[IncidentCommand] = TypeAdapter(IncidentCommand)
 
@@ -243,10 +255,25 @@ def close(state: Incident | None, cmd: CloseIncident, now: datetime, reach: list
     ), []
 
 
+def alert_partner(state: Incident | None, cmd: AlertPartner, now: datetime, reach: list[PartnerReach]):
+    """Nothing to say of an incident stood down (or unknown) by the time the alert arrives."""
+    if state is None or state.status == "closed":
+        return state, []
+    return _alert(state, [PartnerReach(cmd.partner_id, cmd.distance_km, tuple(cmd.capabilities))], now)
+
+
+def alerts_for_partner(reaching: dict[str, PartnerReach], now: datetime) -> list[AlertPartner]:
+    """What a partner that joined or moved asks of each active incident that reaches it."""
+    return [AlertPartner(id=incident_id, partner_id=reach.partner_id, distance_km=reach.distance_km,
+                         capabilities=list(reach.capabilities), accepted_at=now)
+            for incident_id, reach in sorted(reaching.items())]
+
+
 HANDLERS = {
     DeclareIncident: declare,
     UpdateIncident: update,
     CloseIncident: close,
+    AlertPartner: alert_partner,
 }
 
 

@@ -356,6 +356,14 @@ def place_of(partner: Partner) -> PartnerPlace:
                         free=dict(partner.free))
 
 
+def reach_changed(old: Partner | None, new: Partner | None) -> bool:
+    """Whether incidents may reach the partner now that did not before: it is new, or where it is
+    based, what area it serves or what it can do changed."""
+    if new is None:
+        return False
+    return old is None or (old.base, old.service_area, old.capabilities) != (new.base, new.service_area, new.capabilities)
+
+
 HANDLERS = {RegisterPartner: register, ClaimInventory: claim, ReleaseClaim: release, ConsumeClaim: consume}
 
 

@@ -1,8 +1,9 @@
-"""The partners agent: the single writer of each partner's commitments; answers claims."""
+"""The partners agent: the single writer of each partner's commitments; answers claims; asks the
+incidents already active around a partner that joins or moves to alert it."""
 from __future__ import annotations
 
 from bus import topics
-from handlers import partners
+from handlers import incidents, partners
 from muster.settings import Settings
 from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key, state_table
 
@@ -10,6 +11,7 @@ from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key,
 def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories):
     commands = app.topic(settings.topic(topics.PARTNERS.name))
     requests = app.topic(settings.topic(topics.REQUESTS.name))
+    incident_commands = app.topic(settings.topic(topics.INCIDENTS.name))
     state = Snapshots(state_table(app, settings, "partners", topics.PARTNER_STATE), partners.Partner)
 
     async def handle(event) -> None:
@@ -22,9 +24,14 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories):
             state.put(key, new)
         for reply in replies:
             await requests.send(key=reply.request_id.encode(), value=reply.model_dump_json().encode())
+        if partners.reach_changed(current, new):
+            reaching = directories.incidents.reaching(partners.place_of(new), settings.alert_reach_km)
+            for alert in incidents.alerts_for_partner(reaching, clock()):
+                await incident_commands.send(key=alert.id.encode(), value=alert.model_dump_json().encode())
 
     @app.agent(commands, name="partners", concurrency=1)
     async def partner_agent(stream):
+        await directories.wait_ready()
         await consume(stream, handle, dead)
 
     return partner_agent

@@ -89,3 +89,32 @@ def test_a_partner_is_alerted_once_for_each_incident_that_reaches_it(stack, toke
                            what=f"{incident_id} alerts")
             assert counts == Counter({"alert-orillia": 1})
             assert set(manager.get(f"/v1/incidents/{incident_id}").json()["alerts"]) == {"alert-orillia"}
+
+
+THUNDER_BAY = {"lat": 48.3809, "lon": -89.2477, "place": "Thunder Bay, ON"}
+KENORA = {"lat": 49.7670, "lon": -94.4894, "place": "Kenora, ON"}
+
+
+def test_a_partner_that_joins_or_moves_near_an_active_incident_is_alerted_once(stack, tokens):
+    late = {"late-joiner": THUNDER_BAY, "late-mover": KENORA}
+    with stack.client(tokens["admin"]) as admin, stack.client(tokens["manager"]) as manager:
+        storm_there = {**storm("thunder-bay-late", 10), "title": "Ice storm — Thunder Bay",
+                       "area": {"center": {"lat": THUNDER_BAY["lat"], "lon": THUNDER_BAY["lon"]}, "radius_km": 10}}
+        assert manager.post("/v1/incidents", json=storm_there).status_code == 201
+
+        for name, base in late.items():
+            profile = {"name": f"Sample: {name}", "sample": True, "capabilities": ["shelter"], "base": base}
+            assert admin.put(f"/v1/partners/{name}", json=profile).status_code == 201
+        moved = {"name": "Sample: late-mover", "sample": True, "capabilities": ["shelter"], "base": THUNDER_BAY}
+        assert admin.put("/v1/partners/late-mover", json=moved).status_code == 200
+        restocked = {**moved, "capabilities": ["shelter", "generators"], "inventory": {"generators": 2}}
+        assert admin.put("/v1/partners/late-mover", json=restocked).status_code == 200
+
+        expected = {"late-joiner", "late-mover"}
+        counts = until(lambda: (c := alerts_for(stack.env, "thunder-bay-late")) and set(c) >= expected and c,
+                       what="alerts for the partners that joined late")
+        incident = until(lambda: (i := manager.get("/v1/incidents/thunder-bay-late").json())
+                         and set(i["alerts"]) >= expected and i, what="the incident's alerts")
+        assert set(incident["alerts"]) == expected
+        assert counts == Counter({p: 1 for p in expected})
+        assert incident["alerts"]["late-mover"]["capabilities"] == ["shelter"]

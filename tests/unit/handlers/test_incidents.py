@@ -8,11 +8,13 @@ from pydantic import ValidationError
 
 from handlers.errors import Rejected
 from handlers.incidents import (
+    AlertPartner,
     CloseIncident,
     DeclareIncident,
     PartnerAlerted,
     PartnerReach,
     UpdateIncident,
+    alerts_for_partner,
     decide,
     incident_commands,
 )
@@ -116,6 +118,29 @@ def test_invalid_areas_are_refused_with_the_reason(area, fragment):
     with pytest.raises(ValidationError) as info:
         declaration(area=area)
     assert fragment in str(info.value)
+
+
+def test_a_partner_that_joins_while_an_incident_is_active_is_alerted_once():
+    incident, _ = decide(None, declaration(), NOON, [])
+    later = NOON + timedelta(hours=3)
+    [ask] = alerts_for_partner({incident.id: SALVATION_ARMY}, later)
+    assert isinstance(incident_commands.validate_json(ask.model_dump_json()), AlertPartner)
+    alerted, facts = decide(incident, ask, later)
+    assert [(f.partner_id, f.incident_id, f.at) for f in facts] == [("salvation-army-on", incident.id, later)]
+    assert facts[0].capabilities == ["canteen_truck", "shelter"]
+    assert alerted.alerts["salvation-army-on"].distance_km == 3.2
+    assert alerted.version == incident.version
+    assert decide(alerted, ask, later + timedelta(minutes=1)) == (alerted, [])
+
+
+def test_a_joining_partner_is_not_alerted_by_a_closed_or_unknown_incident_or_without_fitting_capabilities():
+    incident, _ = decide(None, declaration(), NOON, [])
+    closed, _ = decide(incident, CloseIncident(id=incident.id), NOON)
+    [ask] = alerts_for_partner({incident.id: SALVATION_ARMY}, NOON)
+    assert decide(closed, ask, NOON) == (closed, [])
+    assert decide(None, ask, NOON) == (None, [])
+    [drones] = alerts_for_partner({incident.id: DRONES_ONLY}, NOON)
+    assert decide(incident, drones, NOON) == (incident, [])
 
 
 def test_commands_decode_from_json_by_type():

@@ -19,6 +19,7 @@ from handlers.partners import (
     decide,
     partner_commands,
     place_of,
+    reach_changed,
 )
 
 NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
@@ -258,3 +259,15 @@ def test_committed_never_exceeds_inventory_unless_an_inventory_cut_made_the_shor
                 assert partner.free.get(t, 0) == 0, "claims wait only while nothing is free"
         open_granted = sum(c.granted for c in partner.claims.values() if c.status == "open")
         assert open_granted == sum(partner.committed.values())
+
+
+def test_incidents_are_asked_to_alert_a_partner_only_when_it_joins_or_where_or_what_it_serves_changes():
+    partner = registered()
+    assert reach_changed(None, partner)
+    assert not reach_changed(partner, None)
+    assert not reach_changed(partner, decide(partner, responders(), NOON)[0])
+    assert not reach_changed(partner, decide(partner, responders(inventory={"cots": 99}), NOON)[0])
+    assert not reach_changed(partner, decide(partner, responders(name="Sample: renamed"), NOON)[0])
+    assert reach_changed(partner, decide(partner, responders(base={**ORILLIA, "lat": 45.0}), NOON)[0])
+    assert reach_changed(partner, decide(partner, responders(service_area=None), NOON)[0])
+    assert reach_changed(partner, decide(partner, responders(capabilities=["shelter"], inventory={"cots": 10}), NOON)[0])
