@@ -139,6 +139,37 @@ class TestNavigatorRefersACaller:
         page.get_by_role("button", name="Caller arrived: confirm").click()
         expect(page.locator("#referral-result [data-status='confirmed']")).to_be_visible()
 
+    def test_a_referral_still_being_decided_shows_its_bed_once_decided_though_the_api_knew_it_not_at_first(
+            self, open_page, tokens):
+        """What a navigator sees while workers lag: the API's reply deadline passes (202), and the
+        referral has no state yet (404) until a worker takes it up."""
+        navigator = open_page(tokens["navigator"], path="/#/navigator", allowed_errors=("status of 404",))
+        page = navigator.page
+        wait_until_live(page)
+        unknown = {"answers left": 2}
+
+        def accepted_only(route):
+            if route.request.method != "POST":
+                return route.continue_()
+            referral = route.fetch().json()  # the real API holds the bed; the page hears only "accepted"
+            route.fulfill(status=202, json={"id": referral["id"], "status": "pending",
+                                            "href": f"/v1/referrals/{referral['id']}"})
+
+        def not_known_yet(route):
+            if unknown["answers left"]:
+                unknown["answers left"] -= 1
+                return route.fulfill(status=404, json={"detail": "no referral of yours"})
+            route.continue_()
+
+        page.route(re.compile(r".*/v1/referrals$"), accepted_only)
+        page.route(re.compile(r".*/v1/referrals/ref-[^/]+$"), not_known_yet)
+        page.get_by_label("Where is the caller?").fill("Orillia")
+        page.get_by_role("button", name="Hold a bed").click()
+
+        expect(page.locator("#referral-result [data-status='held']")).to_be_visible()
+        assert unknown["answers left"] == 0
+        expect(page.locator("#referral-result")).not_to_contain_text("no referral")
+
     def test_an_unknown_place_offers_suggestions(self, open_page, tokens):
         navigator = open_page(tokens["navigator"], path="/#/navigator",
                               allowed_errors=("status of 422",))

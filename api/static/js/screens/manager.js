@@ -173,16 +173,21 @@ async function declare(app) {
         if (!(err instanceof ApiError && err.status === 404)) throw err;
       }
     }
-    remember("incidents", incident);
-    message = { done: t("mgr.declared", { title: incident.title || title }) };
+    // Still 202 at the deadline: accepted, not applied yet. The form is cleared all the same, since
+    // sending it again would declare a second incident; the live view shows it once applied.
+    const applied = status !== 202;
+    if (applied) remember("incidents", incident);
+    message = { done: t(applied ? "mgr.declared" : "mgr.accepted", { title: (applied && incident.title) || title }) };
     draw.ring = [];
     draw.closed = false;
     stopMapClicks(app);
     $("#inc-title").value = "";
     $("#inc-geojson").value = "";
     app.map.setDrawing(null);
-    app.selectIncident(body.id);
-    $("#incident-detail").scrollIntoView({ block: "nearest" });
+    if (applied) {
+      app.selectIncident(body.id);
+      $("#incident-detail").scrollIntoView({ block: "nearest" });
+    }
   } catch (err) {
     message = { error: errorText(err) };
   } finally {

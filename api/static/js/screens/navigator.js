@@ -37,11 +37,16 @@ function errorText(error) {
 }
 
 async function settle(answer) {
-  // 202: still deciding after the API's reply deadline; ask again until there is an outcome.
+  // 202: still deciding after the API's reply deadline; ask again until there is an outcome. Until a
+  // worker has taken the referral up, the API has no state for it and answers 404: still deciding.
   const deadline = Date.now() + 30000;
   while (!FINAL.has(answer.status) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 500));
-    answer = (await get(`/v1/referrals/${encodeURIComponent(answer.id)}`)).body;
+    try {
+      answer = (await get(`/v1/referrals/${encodeURIComponent(answer.id)}`)).body;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+    }
   }
   return answer;
 }
