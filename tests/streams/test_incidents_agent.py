@@ -1,0 +1,39 @@
+"""The incidents agent in Faust's test context: a declaration alerts the partners its worker knows
+in reach, and a partner that joins later is alerted once when it asks."""
+from __future__ import annotations
+
+import pytest
+
+from bus import topics
+from handlers.incidents import AlertPartner, PartnerAlerted
+from handlers.partners import decide as decide_partner
+from streams import incidents
+from tests.support.agents import harness
+from tests.unit.handlers.test_incidents import NOON, declaration
+from tests.unit.handlers.test_partners import responders
+
+KNOWN = decide_partner(None, responders(), NOON)[0]
+LATE = decide_partner(None, responders(id="late-responders"), NOON)[0]
+ELSEWHERE = declaration(id="ice-storm-kenora", area={"center": {"lat": 49.77, "lon": -94.49}, "radius_km": 5})
+
+
+@pytest.fixture
+async def worker(tmp_path, monkeypatch):
+    made = harness(tmp_path, monkeypatch, lambda: NOON)
+    made.know(topics.PARTNER_STATE, KNOWN.id, KNOWN)
+    made.wire(incidents)
+    yield made
+    made.close()
+
+
+def alerted(worker) -> list[tuple[bytes, str]]:
+    return [(key, PartnerAlerted.model_validate_json(value).partner_id) for key, value in worker.on(topics.ALERTS)]
+
+
+async def test_a_declaration_alerts_the_partners_in_reach_and_a_late_partner_once_when_it_asks(worker):
+    storm = declaration()
+    ask = AlertPartner(id=storm.id, partner_id=LATE.id, distance_km=0.5, capabilities=LATE.capabilities)
+    await worker.put((storm.id, storm), (storm.id, ask), (storm.id, ask), (ELSEWHERE.id, ELSEWHERE),
+                     done=lambda: ELSEWHERE.id.encode() in worker.table)
+    assert alerted(worker) == [(b"ice-storm-orillia", KNOWN.id), (b"ice-storm-orillia", LATE.id)]
+    assert worker.on(topics.DEAD_LETTERS) == []

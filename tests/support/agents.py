@@ -1,0 +1,80 @@
+"""Agents in Faust's test context: the app finalized and flowing, a directory filled by hand, and
+every record an agent sends recorded instead of produced."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+
+from bus import topics
+from muster.settings import Settings
+from streams.app import create_app
+from streams.directories import Directories
+from streams.runtime import Clock, DeadLetters
+from tests.support.poll import until_async
+
+
+class CaughtUp:
+    """A tail that has read everything there is."""
+
+    def __init__(self) -> None:
+        self.ready = asyncio.Event()
+        self.ready.set()
+
+
+@dataclass
+class Harness:
+    settings: Settings
+    app: faust.App
+    clock: Clock
+    directories: Directories
+    dead: DeadLetters
+    sent: list[tuple[str, bytes, bytes]] = field(default_factory=list)
+    agent: Any = None
+    table: Any = None
+
+    def wire(self, module) -> None:
+        """Wire one streams module's agent and its table, as the worker's composition root does."""
+        self.agent = module.wire(self.app, self.settings, self.clock, self.dead, self.directories)
+        [self.table] = self.app.tables.values()
+
+    def on(self, spec: topics.TopicSpec) -> list[tuple[bytes, bytes]]:
+        """(key, value) of each record sent to the topic, in order."""
+        name = self.settings.topic(spec.name)
+        return [(key, value) for topic, key, value in self.sent if topic == name]
+
+    def know(self, spec: topics.TopicSpec, key: str, model) -> None:
+        """Put a state record into the worker's directories, as its tail would."""
+        self.directories._on_record(self.settings.topic(spec.name), key.encode(), model.model_dump_json().encode())
+
+    async def put(self, *commands: tuple[str, Any], done) -> None:
+        """Hand each (key, command or raw bytes) to the agent, then wait until `done()` holds."""
+        async with self.agent.test_context() as test:
+            for key, command in commands:
+                await test.put(command.model_dump_json().encode() if hasattr(command, "model_dump_json") else command,
+                               key=key.encode())
+            await until_async(lambda: asyncio.sleep(0, done()), deadline_s=10, what="the agent's sends")
+
+    def close(self) -> None:
+        consumer = self.app._consumer
+        if consumer is not None:  # made by a stream; its thread, and so its loop, never ran
+            consumer._thread.thread_loop.close()
+
+
+def harness(tmp_path, monkeypatch, clock: Clock) -> Harness:
+    settings = Settings(data_dir=tmp_path, topic_prefix="t.")
+    app = create_app(settings)
+    app.finalize()
+    app.flow_control.resume()
+    directories = Directories(settings)
+    directories._tail = CaughtUp()
+    made = Harness(settings, app, clock, directories,
+                   DeadLetters(app.topic(settings.topic(topics.DEAD_LETTERS.name)), clock))
+
+    async def record(topic, key=None, value=None, **_):
+        made.sent.append((topic.get_topic_name(), key, value))
+
+    monkeypatch.setattr(faust.topics.Topic, "send", record)
+    return made
