@@ -1,0 +1,37 @@
+"""The resource requests agent in Faust's test context: a new request claims units from the nearest
+partner its worker's directory knows to have them, and a retried request claims nothing again."""
+from __future__ import annotations
+
+import pytest
+
+from bus import topics
+from handlers.incidents import decide
+from handlers.partners import ClaimInventory, partner_commands
+from handlers.requests import RaiseRequest, ResourceRequest
+from streams import requests
+from tests.support.agents import harness
+from tests.unit.handlers.test_incidents import declaration
+from tests.unit.handlers.test_requests import NOON, ORILLIA_ARENA, partner
+
+STORM = decide(None, declaration(id="ice-storm-2025-orillia"), NOON)[0]
+RAISED = RaiseRequest(id="rr-1", incident_id=STORM.id, resource_type="cots", quantity=6, location=ORILLIA_ARENA,
+                      needed_by="2025-03-30T18:00:00-04:00", priority="normal")
+
+
+@pytest.fixture
+async def worker(tmp_path, monkeypatch):
+    made = harness(tmp_path, monkeypatch, lambda: NOON)
+    made.know(topics.INCIDENT_STATE, STORM.id, STORM)
+    for known in (partner("near", 44.60, -79.42, 10), partner("far", 43.65, -79.38, 20)):
+        made.know(topics.PARTNER_STATE, known.id, known)
+    made.wire(requests)
+    yield made
+    made.close()
+
+
+async def test_a_request_claims_from_the_nearest_partner_with_units_and_once_however_often_it_is_sent(worker):
+    marker = RAISED.model_copy(update={"id": "rr-2", "resource_type": "generators"})  # nobody has any
+    await worker.put(("rr-1", RAISED), ("rr-1", RAISED), ("rr-2", marker), done=lambda: b"rr-2" in worker.table)
+    claims = [(key, partner_commands.validate_json(value)) for key, value in worker.on(topics.PARTNERS)]
+    assert [(key, type(claim), claim.quantity) for key, claim in claims] == [(b"near", ClaimInventory, 6)]
+    assert ResourceRequest.model_validate_json(worker.table[b"rr-1"]).status == "open"
