@@ -9,7 +9,6 @@ from handlers.common import DeadLetter
 from handlers.hours import HoursLogged, LogHours
 from handlers.incidents import decide
 from streams import hours
-from tests.support.agents import harness
 from tests.unit.handlers.test_hours import NOON, entry
 from tests.unit.handlers.test_incidents import declaration
 
@@ -21,12 +20,8 @@ def logged(entry_id: str, incident: str) -> LogHours:
 
 
 @pytest.fixture
-async def worker(tmp_path, monkeypatch):
-    made = harness(tmp_path, monkeypatch, lambda: NOON)
-    made.know(topics.INCIDENT_STATE, STORM.id, STORM)
-    made.wire(hours)
-    yield made
-    made.close()
+def worker(worker_for):
+    return worker_for(hours, lambda: NOON, (topics.INCIDENT_STATE, STORM))
 
 
 async def test_hours_for_a_known_incident_are_logged_and_for_an_unknown_one_dead_lettered(worker):

@@ -8,7 +8,6 @@ from bus import topics
 from handlers.incidents import AlertPartner, PartnerAlerted
 from handlers.partners import decide as decide_partner
 from streams import incidents
-from tests.support.agents import harness
 from tests.unit.handlers.test_incidents import NOON, declaration
 from tests.unit.handlers.test_partners import responders
 
@@ -18,12 +17,8 @@ ELSEWHERE = declaration(id="ice-storm-kenora", area={"center": {"lat": 49.77, "l
 
 
 @pytest.fixture
-async def worker(tmp_path, monkeypatch):
-    made = harness(tmp_path, monkeypatch, lambda: NOON)
-    made.know(topics.PARTNER_STATE, KNOWN.id, KNOWN)
-    made.wire(incidents)
-    yield made
-    made.close()
+def worker(worker_for):
+    return worker_for(incidents, lambda: NOON, (topics.PARTNER_STATE, KNOWN))
 
 
 def alerted(worker) -> list[tuple[bytes, str]]:

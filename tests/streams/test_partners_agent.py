@@ -7,7 +7,6 @@ import pytest
 from bus import topics
 from handlers.incidents import AlertPartner, decide, incident_commands
 from streams import partners
-from tests.support.agents import harness
 from tests.unit.handlers.test_incidents import NOON, declaration
 from tests.unit.handlers.test_partners import responders
 
@@ -15,13 +14,9 @@ FAR_AWAY = responders(id="marker-far-away", base={"lat": 49.77, "lon": -94.49, "
 
 
 @pytest.fixture
-async def worker(tmp_path, monkeypatch):
-    made = harness(tmp_path, monkeypatch, lambda: NOON)
-    incident, _ = decide(None, declaration(), NOON)  # 15 km around Orillia
-    made.know(topics.INCIDENT_STATE, incident.id, incident)
-    made.wire(partners)
-    yield made
-    made.close()
+def worker(worker_for):
+    storm = decide(None, declaration(), NOON)[0]  # 15 km around Orillia
+    return worker_for(partners, lambda: NOON, (topics.INCIDENT_STATE, storm))
 
 
 async def register(worker, *commands) -> list[tuple[bytes, bytes]]:

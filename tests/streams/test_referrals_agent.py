@@ -10,16 +10,12 @@ from bus import topics
 from handlers.referrals import Referral
 from handlers.shelters import BedHeld, HoldBed, HoldRefused, shelter_commands
 from streams import referrals
-from tests.support.agents import harness
 from tests.unit.handlers.test_referrals import FAR, NEAR, NOON, request
 
 
 @pytest.fixture
-async def worker(tmp_path, monkeypatch):
-    made = harness(tmp_path, monkeypatch, lambda: NOON)
-    made.wire(referrals)
-    yield made
-    made.close()
+def worker(worker_for):
+    return worker_for(referrals, lambda: NOON)
 
 
 async def test_a_refused_hold_moves_on_to_the_next_shelter_and_the_bed_it_holds_is_recorded(worker):

@@ -9,24 +9,18 @@ from handlers.incidents import decide
 from handlers.partners import ClaimInventory, partner_commands
 from handlers.requests import RaiseRequest, ResourceRequest
 from streams import requests
-from tests.support.agents import harness
 from tests.unit.handlers.test_incidents import declaration
 from tests.unit.handlers.test_requests import NOON, ORILLIA_ARENA, partner
 
 STORM = decide(None, declaration(id="ice-storm-2025-orillia"), NOON)[0]
+PARTNERS = (partner("near", 44.60, -79.42, 10), partner("far", 43.65, -79.38, 20))
 RAISED = RaiseRequest(id="rr-1", incident_id=STORM.id, resource_type="cots", quantity=6, location=ORILLIA_ARENA,
                       needed_by="2025-03-30T18:00:00-04:00", priority="normal")
 
 
 @pytest.fixture
-async def worker(tmp_path, monkeypatch):
-    made = harness(tmp_path, monkeypatch, lambda: NOON)
-    made.know(topics.INCIDENT_STATE, STORM.id, STORM)
-    for known in (partner("near", 44.60, -79.42, 10), partner("far", 43.65, -79.38, 20)):
-        made.know(topics.PARTNER_STATE, known.id, known)
-    made.wire(requests)
-    yield made
-    made.close()
+def worker(worker_for):
+    return worker_for(requests, lambda: NOON, (topics.INCIDENT_STATE, STORM), *((topics.PARTNER_STATE, p) for p in PARTNERS))
 
 
 async def test_a_request_claims_from_the_nearest_partner_with_units_and_once_however_often_it_is_sent(worker):

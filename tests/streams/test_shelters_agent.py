@@ -9,18 +9,14 @@ from handlers.common import DeadLetter
 from handlers.referrals import referral_messages
 from handlers.shelters import BedHeld, HoldRefused, Shelter
 from streams import shelters
-from tests.support.agents import harness
 from tests.unit.handlers.test_shelters import NOON, hold, rotary_place
 
 SHELTER = "orillia-rotary"
 
 
 @pytest.fixture
-async def worker(tmp_path, monkeypatch):
-    made = harness(tmp_path, monkeypatch, lambda: NOON)
-    made.wire(shelters)
-    yield made
-    made.close()
+def worker(worker_for):
+    return worker_for(shelters, lambda: NOON)
 
 
 async def test_two_referrals_for_the_last_bed_get_one_bed_and_one_refusal(worker):
