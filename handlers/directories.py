@@ -52,7 +52,7 @@ class IncidentDirectory:
         inside = self.zones.containing_many([s.location.lat for s in shelters], [s.location.lon for s in shelters])
         return [list(names) for names in inside]
 
-    def reaching(self, place: "PartnerPlace", reach_km: float) -> dict[str, PartnerReach]:
+    def reaching(self, place: PartnerPlace, reach_km: float) -> dict[str, PartnerReach]:
         """The active incidents that reach a partner, by incident id: the same test as `PartnerDirectory.in_reach`."""
         found = {}
         for incident_id, area in self.areas.items():
@@ -87,6 +87,7 @@ class PartnerDirectory:
         self.places.pop(partner_id, None)
 
     def in_reach(self, area, reach_km: float) -> list[PartnerReach]:
+        """The partners the area reaches, as `reach_of` decides."""
         return [reach for place in self.places.values() if (reach := reach_of(area, place, reach_km)) is not None]
 
 
