@@ -97,6 +97,33 @@ class TestManagerDeclaresAnIncident:
         expect(page.locator(f"#map path.incident[data-incident-id='{incident_id}']")).to_be_visible()
         watched.screenshot("manager-declared-drawn")
 
+    def test_a_declaration_still_unapplied_at_the_deadline_is_said_accepted_and_the_form_cleared(self, open_page, tokens):
+        """Workers lagging past the page's 30 s: the page must not take the API's 202 for the incident."""
+        watched = open_page(tokens["manager"], path="/#/manager", allowed_errors=("status of 404",))
+        page = watched.page
+        wait_until_live(page)
+        page.clock.install()
+        page.route(re.compile(r".*/v1/incidents$"), lambda route: route.continue_() if route.request.method != "POST"
+                   else route.fulfill(status=202, json={"id": "pending", "status": "pending", "href": "/v1/incidents/x"}))
+        polled = []
+        page.route(re.compile(r".*/v1/incidents/inc-[^/]+$"),
+                   lambda route: polled.append(route.request.url) or route.fulfill(status=404, json={"detail": "no such incident"}))
+        page.get_by_label("Title").fill("Ice jam — Moose Factory (browser test)")
+        page.get_by_label("Circle").check()
+        page.get_by_label("Centre latitude").fill("51.26")
+        page.get_by_label("Centre longitude").fill("-80.61")
+        page.get_by_label("Radius (km)").fill("5")
+        page.get_by_role("button", name="Declare incident").click()
+        expect(page.locator("#incident-error")).to_contain_text("Declaring")
+        page.clock.fast_forward(31_000)  # the poll due in 500 ms runs once, past the page's deadline
+
+        message = page.locator("#incident-error.success")
+        expect(message).to_contain_text("Accepted: Ice jam — Moose Factory")
+        expect(message).to_contain_text("appears on the map once applied")
+        assert len(polled) >= 1
+        expect(page.get_by_label("Title")).to_have_value("")
+        expect(page.locator("#incident-detail")).not_to_contain_text("Ice jam — Moose Factory")
+
 
 class TestNavigatorRefersACaller:
     def test_a_held_bed_lowers_the_free_count_on_another_open_dashboard_without_reload(self, open_page, tokens):
