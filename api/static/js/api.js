@@ -104,6 +104,24 @@ export async function request(method, path, body, { accept = "application/json" 
 export const get = (path, options) => request("GET", path, undefined, options);
 export const post = (path, body) => request("POST", path, body);
 
+/**
+ * After a 202 (the API took the command, a worker had not answered by its deadline): ask `path`
+ * every half second until `settled(reply)` or 30 s pass, and resolve to the last `{status, body}`.
+ * Until a worker takes the command up the API has no state for it and answers 404: not yet.
+ */
+export async function untilSettled(path, reply, settled) {
+  const deadline = Date.now() + 30000;
+  while (!settled(reply) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    try {
+      reply = await get(path);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+    }
+  }
+  return reply;
+}
+
 /** The `detail` of a FastAPI validation error as one readable line. */
 export function describe(detail) {
   if (Array.isArray(detail)) {

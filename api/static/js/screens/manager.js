@@ -1,7 +1,7 @@
 // The emergency manager's screen: declare an incident (drawn, circle or pasted GeoJSON), then
 // see which partners were alerted and the incident's resource requests.
 
-import { ApiError, describe, get, newId, post } from "../api.js";
+import { ApiError, describe, newId, post, untilSettled } from "../api.js";
 import { $, $$, h, isSample, replace, sampleBadge } from "../dom.js";
 import { formatDateTime, formatNumber, t, term } from "../i18n.js";
 import { circleRing } from "../map.js";
@@ -163,16 +163,9 @@ async function declare(app) {
   renderMessage();
   const body = { id: newId("inc-"), kind: $("#inc-kind").value, title, severity: $("#inc-severity").value, area: geometry };
   try {
-    let { status, body: incident } = await post("/v1/incidents", body);
-    const deadline = Date.now() + 30000;
-    while (status === 202 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      try {
-        ({ status, body: incident } = await get(`/v1/incidents/${encodeURIComponent(body.id)}`));
-      } catch (err) {
-        if (!(err instanceof ApiError && err.status === 404)) throw err;
-      }
-    }
+    const path = `/v1/incidents/${encodeURIComponent(body.id)}`;
+    const { status, body: incident } = await untilSettled(path, await post("/v1/incidents", body),
+                                                          (reply) => reply.status !== 202);
     // Still 202 at the deadline: accepted, not applied yet. The form is cleared all the same, since
     // sending it again would declare a second incident; the live view shows it once applied.
     const applied = status !== 202;

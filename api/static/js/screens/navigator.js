@@ -1,7 +1,7 @@
 // The 211 navigator's screen: where, how many, what they need -> a held bed, a sheet, confirm
 // or release; or no capacity with the alternatives; or an unknown place with suggestions.
 
-import { ApiError, describe, get, newId, post } from "../api.js";
+import { ApiError, describe, get, newId, post, untilSettled } from "../api.js";
 import { $, h, replace, sampleBadge } from "../dom.js";
 import { formatDateTime, formatNumber, reason, t, term } from "../i18n.js";
 import { parseCoordinates } from "../geo.js";
@@ -37,18 +37,9 @@ function errorText(error) {
 }
 
 async function settle(answer) {
-  // 202: still deciding after the API's reply deadline; ask again until there is an outcome. Until a
-  // worker has taken the referral up, the API has no state for it and answers 404: still deciding.
-  const deadline = Date.now() + 30000;
-  while (!FINAL.has(answer.status) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    try {
-      answer = (await get(`/v1/referrals/${encodeURIComponent(answer.id)}`)).body;
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) throw err;
-    }
-  }
-  return answer;
+  // 202: still deciding after the API's reply deadline; ask again until there is an outcome.
+  const path = `/v1/referrals/${encodeURIComponent(answer.id)}`;
+  return (await untilSettled(path, { body: answer }, (reply) => FINAL.has(reply.body.status))).body;
 }
 
 function readForm() {
