@@ -269,6 +269,18 @@ def alerts_for_partner(reaching: dict[str, PartnerReach], now: datetime) -> list
             for incident_id, reach in sorted(reaching.items())]
 
 
+def missed_alerts(incident: Incident, reach: list[PartnerReach], now: datetime) -> list[AlertPartner]:
+    """The partners in reach of an active incident that it has not alerted and should have: a
+    partner that registered while the incident was declared can be missed by both workers, each
+    directory not yet having seen the other's news."""
+    if incident.status != "active":
+        return []
+    return [AlertPartner(id=incident.id, partner_id=partner.partner_id, distance_km=partner.distance_km,
+                         capabilities=list(partner.capabilities), accepted_at=now)
+            for partner in sorted(reach, key=lambda r: (r.distance_km, r.partner_id))
+            if partner.partner_id not in incident.alerts and fitting_capabilities(incident.kind, partner.capabilities)]
+
+
 HANDLERS = {
     DeclareIncident: declare,
     UpdateIncident: update,

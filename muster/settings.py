@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     hold_ttl_s: float = Field(7200.0, gt=0)
     hold_sweep_interval_s: float = Field(5.0, gt=0)
     alert_reach_km: float = Field(25.0, ge=0, le=1000)
+    alert_sweep_interval_s: float = Field(
+        30.0, gt=0, description="how often each worker looks for partners in reach of an incident but not alerted"
+    )
     referral_radius_km: float = Field(100.0, gt=0, le=2000)
     max_candidates: int = Field(25, ge=1, le=500)
 

@@ -1,4 +1,5 @@
-"""The incidents agent: applies incident commands, keeps snapshots, alerts partners in reach."""
+"""The incidents agent: applies incident commands, keeps snapshots, alerts partners in reach; and
+the sweep that alerts the partners a declaration and a registration racing each other both missed."""
 from __future__ import annotations
 
 from bus import topics
@@ -32,5 +33,17 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
     async def incident_agent(stream):
         await directories.wait_ready()
         await consume(stream, handle, dead)
+
+    @app.timer(interval=settings.alert_sweep_interval_s)
+    async def alert_missed_partners() -> None:
+        """Ask each active incident this worker owns to alert the partners its directory now shows in
+        reach and its snapshot has not alerted; the incident's writer alerts each once."""
+        for key, incident in state.items():
+            known = directories.incidents.incidents.get(key)
+            if known is None or known.version != incident.version:
+                continue  # the directory's area is not yet this version's
+            reach = directories.partners.in_reach(directories.incidents.areas[key], settings.alert_reach_km)
+            for ask in incidents.missed_alerts(incident, reach, clock()):
+                await commands.send(key=key.encode(), value=ask.model_dump_json().encode())
 
     return incident_agent

@@ -1,11 +1,12 @@
 """The incidents agent in Faust's test context: a declaration alerts the partners its worker knows
-in reach, and a partner that joins later is alerted once when it asks."""
+in reach, a partner that joins later is alerted once when it asks, and the sweep asks for the
+partners both missed."""
 from __future__ import annotations
 
 import pytest
 
 from bus import topics
-from handlers.incidents import AlertPartner, PartnerAlerted
+from handlers.incidents import AlertPartner, Incident, PartnerAlerted
 from handlers.partners import decide as decide_partner
 from streams import incidents
 from tests.unit.handlers.test_incidents import NOON, declaration
@@ -32,3 +33,29 @@ async def test_a_declaration_alerts_the_partners_in_reach_and_a_late_partner_onc
                      done=lambda: ELSEWHERE.id.encode() in worker.table)
     assert alerted(worker) == [(b"ice-storm-orillia", KNOWN.id), (b"ice-storm-orillia", LATE.id)]
     assert worker.on(topics.DEAD_LETTERS) == []
+
+
+async def test_the_sweep_asks_each_incident_it_owns_for_the_partners_in_reach_it_never_alerted(worker):
+    storm = declaration()
+    await worker.put((storm.id, storm), (ELSEWHERE.id, ELSEWHERE), done=lambda: ELSEWHERE.id.encode() in worker.table)
+    owned = {key: Incident.model_validate_json(worker.table[key.encode()]) for key in (storm.id, ELSEWHERE.id)}
+    worker.know(topics.INCIDENT_STATE, ELSEWHERE.id, owned[ELSEWHERE.id])
+    worker.know(topics.PARTNER_STATE, LATE.id, LATE)
+    sweep = worker.timer("alert_missed_partners")
+
+    await sweep()  # the directory has not seen the storm yet
+    older = owned[storm.id].model_copy(update={"version": 0})
+    worker.know(topics.INCIDENT_STATE, storm.id, older)
+    await sweep()  # nor the version the worker owns
+    assert worker.on(topics.INCIDENTS) == []
+
+    worker.know(topics.INCIDENT_STATE, storm.id, owned[storm.id])
+    await sweep()
+    asks = [(key, AlertPartner.model_validate_json(value)) for key, value in worker.on(topics.INCIDENTS)]
+    assert [(key, ask.id, ask.partner_id) for key, ask in asks] == [(storm.id.encode(), storm.id, LATE.id)]
+
+    await worker.put((storm.id, asks[0][1]), done=lambda: len(alerted(worker)) == 2)
+    worker.know(topics.INCIDENT_STATE, storm.id, Incident.model_validate_json(worker.table[storm.id.encode()]))
+    await sweep()
+    assert len(worker.on(topics.INCIDENTS)) == 1
+    assert alerted(worker) == [(b"ice-storm-orillia", KNOWN.id), (b"ice-storm-orillia", LATE.id)]

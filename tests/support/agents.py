@@ -3,6 +3,7 @@ every record an agent sends recorded instead of produced."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,14 @@ class Harness:
                 await test.put(command.model_dump_json().encode() if hasattr(command, "model_dump_json") else command,
                                key=key.encode())
             await until_async(lambda: asyncio.sleep(0, done()), deadline_s=10, what="the agent's sends")
+
+    def timer(self, name: str):
+        """The body of one of the wired module's timers, to run a round of it by hand."""
+        for task in self.app._app_tasks:
+            body = inspect.unwrap(task)
+            if body.__name__ == name:
+                return body
+        raise LookupError(f"no timer named {name!r}")
 
     def close(self) -> None:
         consumer = self.app._consumer

@@ -17,6 +17,7 @@ from handlers.incidents import (
     alerts_for_partner,
     decide,
     incident_commands,
+    missed_alerts,
 )
 
 NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
@@ -141,6 +142,25 @@ def test_a_joining_partner_is_not_alerted_by_a_closed_or_unknown_incident_or_wit
     assert decide(None, ask, NOON) == (None, [])
     [drones] = alerts_for_partner({incident.id: DRONES_ONLY}, NOON)
     assert decide(incident, drones, NOON) == (incident, [])
+
+
+def test_a_sweep_asks_an_incident_to_alert_only_the_fitting_partners_in_reach_it_has_not_alerted():
+    alerted, _ = decide(None, declaration(), NOON, [SALVATION_ARMY])
+    missed = PartnerReach("red-cross-simcoe", 1.5, ("wellness_checks",))
+    later = NOON + timedelta(minutes=5)
+    asks = missed_alerts(alerted, [SALVATION_ARMY, DRONES_ONLY, missed], later)
+    assert [(a.id, a.partner_id, a.distance_km, a.capabilities, a.accepted_at) for a in asks] == [
+        (alerted.id, "red-cross-simcoe", 1.5, ["wellness_checks"], later)]
+    caught_up, facts = decide(alerted, asks[0], later)
+    assert [f.partner_id for f in facts] == ["red-cross-simcoe"]
+    assert missed_alerts(caught_up, [SALVATION_ARMY, DRONES_ONLY, missed], later) == []
+
+
+def test_a_sweep_asks_nothing_of_a_closed_incident():
+    incident, _ = decide(None, declaration(), NOON, [])
+    closed, _ = decide(incident, CloseIncident(id=incident.id), NOON)
+    assert missed_alerts(closed, [SALVATION_ARMY], NOON) == []
+    assert [a.partner_id for a in missed_alerts(incident, [SALVATION_ARMY], NOON)] == ["salvation-army-on"]
 
 
 def test_commands_decode_from_json_by_type():
