@@ -84,10 +84,10 @@ class CountingPublisher:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    async def send(self, spec, key: str, message) -> None:
-        await self._inner.send(spec, key, message)
+    async def send(self, spec, key: str, message, *, audited=None) -> None:
+        await self._inner.send(spec, key, message, audited=audited)
         self._metrics.produced[spec.name] += 1
-        if getattr(message, "actor", None) is not None:
+        if getattr(audited[0] if audited else message, "actor", None) is not None:
             self._metrics.produced["audit"] += 1
 
     async def audit(self, actor, action: str, target: str) -> None:

@@ -37,13 +37,16 @@ class Publisher:
         if self._producer is not None:
             await self._producer.stop()
 
-    async def send(self, spec: TopicSpec, key: str, message: BaseModel) -> None:
+    async def send(self, spec: TopicSpec, key: str, message: BaseModel, *,
+                   audited: tuple[BaseModel, str] | None = None) -> None:
         """Returns once every in-sync replica has the command (acks=all) and the audit record of who
-        sent it; both are in flight at once, so the caller waits one broker round trip, not two."""
+        sent it; both are in flight at once, so the caller waits one broker round trip, not two.
+        `audited` (command, target) names what a message sent on a command's behalf is audited as."""
+        command, target = audited or (message, f"{spec.name}/{key}")
         sends = [self._send(spec, key, message)]
-        actor = getattr(message, "actor", None)
+        actor = getattr(command, "actor", None)
         if actor is not None:
-            sends.append(self.audit(actor, getattr(message, "type", type(message).__name__), f"{spec.name}/{key}"))
+            sends.append(self.audit(actor, getattr(command, "type", type(command).__name__), target))
         await asyncio.gather(*sends)
 
     async def audit(self, actor: Actor, action: str, target: str) -> None:

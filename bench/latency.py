@@ -3,9 +3,10 @@
 Bare round trip: the client produces a request (acks=all, no linger, as the API's producer) on
 one topic; a bare aiokafka echo process (bench.passthrough) copies it to a reply topic; the
 client's consumer (no group, a 50 ms fetch wait tuned for latency) sees it. Referral round trip:
-POST /v1/referrals answered 201 "held": the API ranks candidates, produces RequestReferral and
-its audit record, the worker's referral agent asks the shelter agent for a hold, the shelter
-agent answers, the referral agent writes referral-state, the API's view reads it and answers.
+POST /v1/referrals answered 201 "held": the API ranks candidates, asks the first one's shelter
+agent for a hold (the HoldBed carrying the RequestReferral) and produces its audit record, the
+shelter agent answers, the worker's referral agent writes referral-state, the API's view reads it
+and answers.
 Offered load is open-loop (a request every 1/rate s whatever the answers), so slow answers
 do not slow the offered rate.
 """
@@ -265,7 +266,7 @@ class MusterStack:
         records each hop writes (one clock: every process runs on this host)."""
         wanted = set().union(*groups.values())
         stamps = await _record_stamps(self.bootstrap, wanted, {
-            self.stack.topic(topics.REFERRALS.name): ("RequestReferral", "BedHeld"),
+            self.stack.topic(topics.REFERRALS.name): ("BedHeld",),
             self.stack.topic(topics.SHELTERS.name): ("HoldBed",),
             self.stack.topic(topics.REFERRAL_STATE.name): ("held",)})
         return {rate: hop_percentiles(self.answered, stamps, ids) for rate, ids in groups.items()}
@@ -283,8 +284,7 @@ class MusterStack:
             w.stop()
 
 
-HOPS = [("HTTP in → RequestReferral produced (API)", "RequestReferral"),
-        ("→ HoldBed produced (referral agent)", "HoldBed"),
+HOPS = [("HTTP in → HoldBed produced (API)", "HoldBed"),
         ("→ BedHeld produced (shelter agent)", "BedHeld"),
         ("→ held state produced (referral agent)", "held"),
         ("→ HTTP answer (API view)", None)]

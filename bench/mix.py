@@ -2,8 +2,8 @@
 
 Setup (registered before timing): shelters across southern Ontario, the sample partners with
 their inventory scaled up, the sample ice-storm incidents. Timed mix: shelter updates
-(RegisterShelter), caller referrals (RequestReferral, candidates ranked the way the API ranks
-them), volunteer hours (LogHours) and resource requests (RaiseRequest). Every timed command has
+(RegisterShelter), caller referrals (candidates ranked the way the API ranks them, and sent as the
+API sends them: the first candidate's HoldBed carrying the RequestReferral), volunteer hours (LogHours) and resource requests (RaiseRequest). Every timed command has
 one observable effect on a state topic, so "processed" means the effect is there.
 """
 from __future__ import annotations
@@ -130,8 +130,14 @@ class Mix:
         rid = self._next_id(run, "ref")
         lat, lon = self._point()
         household, needs = self.random_needs()
+        from handlers.referrals import first_ask
+
         cmd = self.referral_command(rid, lat, lon, household, needs)
-        return Command(topics.REFERRALS.name, rid, _dump(cmd), "referral", (topics.REFERRAL_STATE.name, rid))
+        effect = (topics.REFERRAL_STATE.name, rid)
+        ask = first_ask(cmd)
+        if ask is None:
+            return Command(topics.REFERRALS.name, rid, _dump(cmd), "referral", effect)
+        return Command(topics.SHELTERS.name, ask.shelter_id, _dump(ask), "referral", effect)
 
     def _hours(self, run: str) -> Command:
         from handlers.hours import LogHours

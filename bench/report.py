@@ -236,8 +236,8 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
                f"per-event machinery (stream iteration, acks, its producer buffer, the consumer thread hand-off, "
                f"and four asyncio tasks per fetched message in its fetch loop). "
                if f.get("cpu_ms_per_event") else "")
-            + "On top of it, a referral is three agent events (RequestReferral, HoldBed, BedHeld) and two snapshot "
-            "writes, and every state change writes its snapshot back whole as JSON (a shelter's snapshot holds "
+            + "On top of it, a referral is two agent events (HoldBed, BedHeld) and two snapshot writes (shelter, "
+            "referral), and every state change writes its snapshot back whole as JSON (a shelter's snapshot holds "
             "every hold: see the evidence table below). "
             f"Worker profile, busy samples by package: {_top(m.get('profile'), 'by_package_pct', 8)}. "
             f"Muster frames (inclusive): {_top(m.get('profile'), 'ours_inclusive_pct', 8)}. {_cpu_line(m.get('cpu'))}"
@@ -260,9 +260,8 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
             cm, cb = m.get("cpu_ms_per_request", {}), b.get("cpu_ms_per_request", {})
             notes.append(
                 f"**Referral round trip at {rate:g}/s (b).** p50 {_fmt(m['p50_ms'])} ms, p99 {_fmt(m['p99_ms'])} ms against "
-                f"the bare round trip's {_fmt(b['p99_ms'])} ms. A referral is four Kafka hops "
-                "(API→referrals, worker→shelters, worker→referrals, worker→referral-state→API view) where the "
-                "baseline is two; each hop is an acks=all produce and a fetch, and each fetch by the API's views or "
+                f"the bare round trip's {_fmt(b['p99_ms'])} ms. A referral is three Kafka hops "
+                "(API→shelters, worker→referrals, worker→referral-state→API view) where the baseline is two; each hop is an acks=all produce and a fetch, and each fetch by the API's views or "
                 "the worker's consumer encodes and decodes every partition it follows. In CPU, one referral cost "
                 f"{_fmt(cm.get('api'))} ms in the API, {_fmt(cm.get('worker-1'))} ms in the worker and "
                 f"{_fmt(cm.get('broker'))} ms in the broker; one bare round trip {_fmt(cb.get('echo'))} ms in the echo "
@@ -383,14 +382,14 @@ MEASURED = """\
   produces a 200-byte request (acks=all, no linger), a bare aiokafka echo process copies it to a reply topic, the
   client's consumer (no group, 50 ms fetch wait) sees it. Referral: `POST /v1/referrals` (the raw HTTP/1.1 client
   of (e), tens of CPU µs a call) until the `201 held` answer, through the API process and one worker (candidates,
-  RequestReferral + audit produce, referral agent, shelter agent, referral-state, API view). Random callers across
+  the first candidate's HoldBed + audit produce, shelter agent, referral agent, referral-state, API view). Random callers across
   southern Ontario, {shelters} shelters with room. Each side first makes {warm_up} round trips one at a time,
   untimed (the first ones through fresh partitions are slower), then both run at the highest fixed rate for
   {warm} s, untimed, in alternating quarters (a fresh broker's JVM is still compiling its hot paths in its first
   minute under load: there the referral p99 at 50/s was about twice what it was a minute later). Each side
   runs {rate_s:g} s at each rate, the two taking turns every {turn:g} s (over only 100 referrals, a p99 would be
   the slowest one or two). Each referral's hops are timed from the timestamps its producers put on the records
-  it writes (RequestReferral, HoldBed, BedHeld, the held state). Then both sit idle ({idle} s here; 600 s is the full
+  it writes (HoldBed, BedHeld, the held state). Then both sit idle ({idle} s here; 600 s is the full
   setting, past the clients' 540 s idle-connection limit) and the first call of each is timed. Then the offered
   referral rate is stepped up until p99 > 500 ms or a request fails.
 - **(c) candidate search.** Seeded random shelters in Ontario's bounding box, radius 100 km (the referral

@@ -7,7 +7,10 @@ State on `referral-state` (compacted): Referral.
 
 The API ranks candidate shelters from its replicated directory; the matcher never decides a bed
 itself: it asks the shelter's owner (HoldBed, keyed by shelter id) and on refusal tries the next
-candidate, nearest first. Caller privacy: what reaches Kafka is an opaque caller reference, the
+candidate, nearest first. The API asks the first candidate itself, the RequestReferral riding in
+the HoldBed, and the referral starts from the reply that carries it back: one hop fewer before a
+navigator's answer. A RequestReferral on this topic (no candidates, or another producer) starts
+it here instead. Caller privacy: what reaches Kafka is an opaque caller reference, the
 household size, its needs and the ranked shelters; never names, phone numbers, or where the
 caller is.
 """
@@ -158,7 +161,29 @@ def _release_stray(reply) -> list:
     return [ReleaseHold(shelter_id=reply.shelter_id, referral_id=reply.referral_id)]
 
 
+def first_ask(cmd: RequestReferral) -> HoldBed | None:
+    """What the API sends for a new referral: the ask of its first candidate, the request riding in
+    it; None when there is no candidate, and the request itself goes to the referral agent."""
+    if not cmd.candidates:
+        return None
+    return HoldBed(shelter_id=cmd.candidates[0].shelter_id, referral_id=cmd.id, beds=cmd.household_size, needs=cmd.needs,
+                   ttl_s=cmd.hold_ttl_s, request=cmd.model_dump(mode="json", exclude_none=True), accepted_at=cmd.accepted_at)
+
+
+def _adopt(state: Referral | None, reply: BedHeld | HoldRefused, now: datetime) -> Referral | None:
+    """A reply to the API's ask of a new referral's first candidate: the referral starts from the
+    request it carries, pending at that candidate, as if this agent had asked."""
+    if state is not None or reply.request is None:
+        return state
+    cmd = RequestReferral.model_validate(reply.request)
+    if cmd.id != reply.referral_id or not cmd.candidates or cmd.candidates[0].shelter_id != reply.shelter_id:
+        return None
+    pending, _ = request(None, cmd, now)
+    return pending
+
+
 def held(state: Referral | None, reply: BedHeld, now):
+    state = _adopt(state, reply, now)
     if state is None or reply.shelter_id != state.shelter_id or state.status in ("released", "expired", "no_capacity"):
         return state, _release_stray(reply)
     if state.status != "pending":
@@ -167,6 +192,7 @@ def held(state: Referral | None, reply: BedHeld, now):
 
 
 def refused(state: Referral | None, reply: HoldRefused, now):
+    state = _adopt(state, reply, now)
     if state is None or state.status != "pending":
         return state, []
     if reply.shelter_id != state.shelter_id:

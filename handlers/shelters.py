@@ -3,7 +3,9 @@
 Schemas (version 1) on the `shelters` topic, keyed by shelter id, decided only by the agent that
 owns the shelter's partition:
   RegisterShelter  a manager or the owning partner sets the shelter's profile (upsert)
-  HoldBed          a referral asks for beds; answered BedHeld or HoldRefused
+  HoldBed          a referral asks for beds; answered BedHeld or HoldRefused. The API asks a new
+                   referral's first candidate itself, with the navigator's request in `request`:
+                   the reply carries it back untouched, and the referral starts from it
   ConfirmHold      the caller arrived; answered HoldConfirmed or HoldEnded
   ReleaseHold      the referral no longer needs the beds; answered HoldEnded
   ExpireHolds      a sweep asks the owner to release holds past their time-to-live
@@ -16,7 +18,7 @@ keeps the existing holds and shows the `shortfall`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, TypeAdapter, model_validator
 
@@ -60,6 +62,9 @@ class HoldBed(Command):
     beds: int = Field(ge=1, le=50)
     needs: Needs = Needs()
     ttl_s: float = Field(gt=0, le=7 * 24 * 3600)
+    request: dict[str, Any] | None = None
+    """A new referral's RequestReferral, when the API asks its first candidate: the shelter never
+    reads it, so a referral is one hop shorter without the shelters knowing referrals."""
 
 
 class ConfirmHold(Command):
@@ -124,6 +129,8 @@ class BedHeld(Message):
     shelter_id: Id
     beds: int
     expires_at: Timestamp
+    request: dict[str, Any] | None = None
+    """The HoldBed's `request`, passed back."""
 
 
 class HoldRefused(Message):
@@ -131,6 +138,8 @@ class HoldRefused(Message):
     referral_id: Id
     shelter_id: Id
     reason: str
+    request: dict[str, Any] | None = None
+    """The HoldBed's `request`, passed back."""
 
 
 class HoldConfirmed(Message):
@@ -201,18 +210,21 @@ def register(state: Shelter | None, cmd: RegisterShelter, now: datetime):
 
 def hold(state: Shelter | None, cmd: HoldBed, now: datetime):
     if state is None:
-        return None, [HoldRefused(referral_id=cmd.referral_id, shelter_id=cmd.shelter_id, reason="unknown shelter")]
+        return None, [HoldRefused(referral_id=cmd.referral_id, shelter_id=cmd.shelter_id, reason="unknown shelter",
+                                  request=cmd.request)]
     existing = state.holds.get(cmd.referral_id)
     if existing is not None:
         return state, [BedHeld(referral_id=cmd.referral_id, shelter_id=state.id, beds=existing.beds,
-                               expires_at=existing.expires_at)]
+                               expires_at=existing.expires_at, request=cmd.request)]
     reasons = unmet_needs(state, cmd.beds, cmd.needs, state.free)
     if reasons:
-        return state, [HoldRefused(referral_id=cmd.referral_id, shelter_id=state.id, reason=", ".join(reasons))]
+        return state, [HoldRefused(referral_id=cmd.referral_id, shelter_id=state.id, reason=", ".join(reasons),
+                                   request=cmd.request)]
     new = Hold(referral_id=cmd.referral_id, beds=cmd.beds, status="held", held_at=now,
                expires_at=now + timedelta(seconds=cmd.ttl_s))
     shelter = _with_holds(state, {**state.holds, cmd.referral_id: new}, now)
-    return shelter, [BedHeld(referral_id=cmd.referral_id, shelter_id=state.id, beds=cmd.beds, expires_at=new.expires_at)]
+    return shelter, [BedHeld(referral_id=cmd.referral_id, shelter_id=state.id, beds=cmd.beds, expires_at=new.expires_at,
+                             request=cmd.request)]
 
 
 def confirm(state: Shelter | None, cmd: ConfirmHold, now: datetime):

@@ -11,9 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import ContainerDep, Navigator
 from api.schemas import ERRORS, JSON_ERRORS, PROBLEM_JSON, IdempotencyKey, IdPath, check_idempotency_key
 from api.sheet import render_sheet
-from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE
+from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE, SHELTERS
 from handlers.common import Actor, Id, Point
-from handlers.referrals import Alternative, CallerRef, ConfirmReferral, Referral, ReleaseReferral, RequestReferral
+from handlers.referrals import (
+    Alternative,
+    CallerRef,
+    ConfirmReferral,
+    Referral,
+    ReleaseReferral,
+    RequestReferral,
+    first_ask,
+)
 from handlers.shelters import Needs
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"], responses=ERRORS)
@@ -141,7 +149,11 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
         alternatives=alternatives, hold_ttl_s=c.settings.hold_ttl_s, caller_ref=body.caller_ref,
         actor=actor, accepted_at=c.clock(),
     )
-    await c.publisher.send(REFERRALS, body.id, command)
+    ask = first_ask(command)
+    if ask is None:
+        await c.publisher.send(REFERRALS, body.id, command)
+    else:
+        await c.publisher.send(SHELTERS, ask.shelter_id, ask, audited=(command, f"{REFERRALS.name}/{body.id}"))
     referral = await c.views.wait_for(REFERRAL_STATE, body.id, lambda r: r.status != "pending", c.settings.reply_timeout_s)
     return _respond(c, referral, body.id, place)
 

@@ -1,5 +1,5 @@
 """The referrals agent in Faust's test context: it asks the nearest shelter's owner for a hold,
-moves on to the next when refused, and records the bed held."""
+moves on to the next when refused, and records the bed held, also one the API asked for."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -32,3 +32,12 @@ async def test_a_refused_hold_moves_on_to_the_next_shelter_and_the_bed_it_holds_
         (NEAR.shelter_id.encode(), HoldBed, 3), (FAR.shelter_id.encode(), HoldBed, 3)]
     referral = Referral.model_validate_json(worker.table[b"ref-1"])
     assert (referral.shelter_id, referral.alternatives[0].reasons) == (FAR.shelter_id, ["full"])
+
+
+async def test_a_bed_held_for_the_api_is_recorded_held_without_asking_any_shelter(worker):
+    held = BedHeld(referral_id="ref-2", shelter_id=NEAR.shelter_id, beds=3, expires_at=NOON + timedelta(hours=2),
+                   request=request(id="ref-2").model_dump(mode="json"))
+    await worker.put(("ref-2", held), done=lambda: worker.table.get(b"ref-2") is not None)
+    referral = Referral.model_validate_json(worker.table[b"ref-2"])
+    assert (referral.status, referral.shelter_id, referral.household_size) == ("held", NEAR.shelter_id, 3)
+    assert worker.on(topics.SHELTERS) == [] and worker.on(topics.DEAD_LETTERS) == []

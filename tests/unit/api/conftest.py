@@ -30,10 +30,11 @@ class FakePublisher:
 
     async def stop(self) -> None: ...
 
-    async def send(self, spec: TopicSpec, key: str, message) -> None:
+    async def send(self, spec: TopicSpec, key: str, message, *, audited=None) -> None:
         self.sent.append((spec.name, key, message))
-        if getattr(message, "actor", None) is not None:
-            await self.audit(message.actor, message.type, f"{spec.name}/{key}")
+        command, target = audited or (message, f"{spec.name}/{key}")
+        if getattr(command, "actor", None) is not None:
+            await self.audit(command.actor, command.type, target)
 
     async def audit(self, actor, action: str, target: str) -> None:
         self.audits.append((actor.sub, action, target))

@@ -27,8 +27,8 @@ def worked(api):
     """The API with the incident rules applied to each command it sends, as a worker would."""
     send = api.publisher.send
 
-    async def send_and_apply(spec, key, message):
-        await send(spec, key, message)
+    async def send_and_apply(spec, key, message, **how):
+        await send(spec, key, message, **how)
         if spec.name == "incidents":
             command = incident_commands.validate_json(message.model_dump_json())
             state, _ = decide(api.container.views.get(INCIDENT_STATE, key), command, NOW)

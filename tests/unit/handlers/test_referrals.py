@@ -69,6 +69,32 @@ def test_no_candidates_at_all_is_an_immediate_no_capacity():
     assert referral.status == "no_capacity" and commands == []
 
 
+def asked_by_the_api(reply_type, **reply):
+    """The reply to the API's own ask of the first candidate, the request riding back in it."""
+    ridden = request(caller_ref="case-9", actor={"sub": "nav-1", "role": "navigator"}).model_dump(mode="json")
+    return reply_type(referral_id="ref-1", request=ridden, **reply)
+
+
+def test_a_bed_held_for_the_api_starts_the_referral_held_from_the_request_it_carries():
+    expires = NOON + timedelta(hours=2)
+    referral, commands = decide(None, asked_by_the_api(BedHeld, shelter_id="orillia-rotary", beds=3, expires_at=expires), NOON)
+    assert commands == []
+    assert (referral.status, referral.shelter_id, referral.hold_expires_at) == ("held", "orillia-rotary", expires)
+    assert (referral.household_size, referral.caller_ref, referral.requested_by) == (3, "case-9", "nav-1")
+    assert decide(referral, asked_by_the_api(BedHeld, shelter_id="orillia-rotary", beds=3, expires_at=expires), NOON) == (referral, [])
+
+
+def test_a_refusal_to_the_api_starts_the_referral_at_the_next_candidate():
+    referral, commands = decide(None, asked_by_the_api(HoldRefused, shelter_id="orillia-rotary", reason="full"), NOON)
+    assert (referral.status, referral.shelter_id, referral.alternatives[0].reasons) == ("pending", "barrie-sadlon", ["full"])
+    assert commands == [HoldBed(shelter_id="barrie-sadlon", referral_id="ref-1", beds=3, needs=Needs(family=True), ttl_s=7200)]
+
+
+def test_a_bed_held_by_a_shelter_the_request_did_not_ask_first_is_released():
+    reply = asked_by_the_api(BedHeld, shelter_id="barrie-sadlon", beds=3, expires_at=NOON)
+    assert decide(None, reply, NOON) == (None, [ReleaseHold(shelter_id="barrie-sadlon", referral_id="ref-1")])
+
+
 def test_a_held_bed_issues_the_referral_with_its_expiry():
     referral, _ = started()
     expiry = NOON + timedelta(hours=2)

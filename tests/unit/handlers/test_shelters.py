@@ -58,6 +58,16 @@ def test_the_same_referral_asking_twice_holds_once():
     assert again == shelter and isinstance(replies[0], BedHeld)
 
 
+def test_a_hold_asked_with_a_request_answers_with_the_request_untouched():
+    ridden = {"type": "RequestReferral", "id": "ref-1", "candidates": [{"shelter_id": "orillia-rotary"}]}
+    asked, too_many = (hold("ref-1", beds=beds).model_copy(update={"request": ridden}) for beds in (1, 3))
+    held, [first] = decide(opened(), asked, NOON)
+    replies = [first, decide(held, asked, NOON)[1][0], decide(opened(), too_many, NOON)[1][0], decide(None, asked, NOON)[1][0]]
+    assert [type(r).__name__ for r in replies] == ["BedHeld", "BedHeld", "HoldRefused", "HoldRefused"]
+    assert all(r.request == ridden for r in replies)
+    assert "request" not in held.model_dump_json()
+
+
 def test_needs_the_shelter_cannot_meet_are_refused_with_each_reason():
     _, replies = decide(opened(), hold("r1", pets=True, wheelchair=True, language="oj"), NOON)
     assert replies[0].reason == "no pets, not wheelchair accessible, no service in oj"
