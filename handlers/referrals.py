@@ -183,12 +183,14 @@ def _adopt(state: Referral | None, reply: BedHeld | HoldRefused, now: datetime) 
 
 
 def held(state: Referral | None, reply: BedHeld, now):
+    """A held referral drops the shelters it did not need: none is asked again, and the caller's
+    record keeps less about them in every snapshot from here on."""
     state = _adopt(state, reply, now)
     if state is None or reply.shelter_id != state.shelter_id or state.status in ("released", "expired", "no_capacity"):
         return state, _release_stray(reply)
     if state.status != "pending":
         return state, []
-    return _change(state, now, status="held", hold_expires_at=reply.expires_at), []
+    return _change(state, now, status="held", hold_expires_at=reply.expires_at, candidates=[]), []
 
 
 def refused(state: Referral | None, reply: HoldRefused, now):

@@ -95,11 +95,13 @@ def test_a_bed_held_by_a_shelter_the_request_did_not_ask_first_is_released():
     assert decide(None, reply, NOON) == (None, [ReleaseHold(shelter_id="barrie-sadlon", referral_id="ref-1")])
 
 
-def test_a_held_bed_issues_the_referral_with_its_expiry():
+def test_a_held_bed_issues_the_referral_with_its_expiry_and_forgets_the_shelters_not_needed():
     referral, _ = started()
+    assert [c.shelter_id for c in referral.candidates] == ["barrie-sadlon"]
     expiry = NOON + timedelta(hours=2)
     referral, _ = decide(referral, BedHeld(referral_id="ref-1", shelter_id="orillia-rotary", beds=3, expires_at=expiry), NOON)
     assert referral.status == "held" and referral.hold_expires_at == expiry and referral.distance_km == 1.0
+    assert referral.candidates == []
 
 
 def test_a_duplicate_request_changes_nothing_but_asks_the_current_shelter_again():
