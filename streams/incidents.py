@@ -15,6 +15,9 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
     state = Snapshots(state_table(app, settings, "incidents", topics.INCIDENT_STATE), incidents.Incident)
 
     async def handle(event) -> None:
+        """The alerts leave before the snapshot that records them: a worker killed between the two
+        then alerts again when the command comes back, where the other order would find the
+        partners already alerted and never tell them."""
         command = incidents.incident_commands.validate_json(event.value)
         require_key(event, command.id)
         area = getattr(command, "area", None)
@@ -24,10 +27,10 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
             reach = directories.partners.in_reach(geometry, settings.alert_reach_km)
         current = state.get(command.id)
         new, facts = incidents.decide(current, command, clock(), reach)
-        if new is not None and new != current:
-            state.put(command.id, new)
         for fact in facts:
             await alerts.send(key=command.id.encode(), value=fact.model_dump_json().encode())
+        if new is not None and new != current:
+            state.put(command.id, new)
 
     @app.agent(commands, name="incidents", concurrency=1)
     async def incident_agent(stream):
