@@ -15,9 +15,6 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
     state = Snapshots(state_table(app, settings, "incidents", topics.INCIDENT_STATE), incidents.Incident)
 
     async def handle(event) -> None:
-        """The alerts leave before the snapshot that records them: a worker killed between the two
-        then alerts again when the command comes back, where the other order would find the
-        partners already alerted and never tell them."""
         command = incidents.incident_commands.validate_json(event.value)
         require_key(event, command.id)
         area = getattr(command, "area", None)

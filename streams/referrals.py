@@ -18,12 +18,12 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories):
         require_key(event, key)
         current = state.get(key)
         new, commands = referrals.decide(current, message, clock())
+        for command in commands:
+            await shelter_commands.send(key=command.shelter_id.encode(), value=command.model_dump_json().encode())
         if new is None and current is not None:
             state.delete(key)
         elif new is not None and new != current:
             state.put(key, new)
-        for command in commands:
-            await shelter_commands.send(key=command.shelter_id.encode(), value=command.model_dump_json().encode())
 
     @app.agent(messages, name="referrals", concurrency=1)
     async def referral_agent(stream):

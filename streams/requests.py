@@ -27,10 +27,10 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
         current = state.get(key)
         context = await context_for(message) if isinstance(message, requests.RaiseRequest) and current is None else None
         new, commands = requests.decide(current, message, clock(), context)
-        if new is not None and new != current:
-            state.put(key, new)
         for command in commands:
             await partner_commands.send(key=command.partner_id.encode(), value=command.model_dump_json().encode())
+        if new is not None and new != current:
+            state.put(key, new)
 
     @app.agent(messages, name="resource-requests", concurrency=1)
     async def request_agent(stream):

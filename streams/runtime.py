@@ -3,6 +3,11 @@
 Faust acks an event whose processing raised and never shows it again, so each event is handled
 inside its own try: anything that cannot be applied becomes a DeadLetter with the reason and the
 source offset, and the agent moves on.
+
+Every agent sends what a decision says (replies, alerts, asks) before it writes the snapshot that
+records the decision. A worker killed between the two decides again when the event is redelivered
+and, its rules being idempotent by id, says the same again: duplicates, never a loss. The other
+order would leave a snapshot that says it is done beside messages nobody sent.
 """
 from __future__ import annotations
 

@@ -25,6 +25,8 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
         require_key(event, key)
         current = state.get(key)
         new, replies = shelters.decide(current, command, clock())
+        for reply in replies:
+            await referrals.send(key=reply.referral_id.encode(), value=reply.model_dump_json().encode())
         if new is not None and new != current:
             state.put(key, new)
             expiry = shelters.next_expiry(new)
@@ -32,8 +34,6 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
                 due.pop(key, None)
             else:
                 due[key] = expiry
-        for reply in replies:
-            await referrals.send(key=reply.referral_id.encode(), value=reply.model_dump_json().encode())
 
     @app.agent(commands, name="shelters", concurrency=1)
     async def shelter_agent(stream):

@@ -1,5 +1,6 @@
 """The partners agent in Faust's test context: a partner that joins near an active incident asks
-the incident's writer to alert it, and one that only changes its inventory asks nothing."""
+the incident's writer to alert it, again if the ask was lost with a killed worker, and one that only
+changes its inventory asks nothing."""
 from __future__ import annotations
 
 import pytest
@@ -38,3 +39,12 @@ async def test_a_partner_that_joins_near_an_active_incident_asks_it_for_an_alert
 async def test_a_partner_that_only_changes_its_inventory_asks_no_incident_again(worker):
     asks = await register(worker, responders(), responders(inventory={"cots": 50}))
     assert len(asks) == 1
+
+
+async def test_an_ask_lost_with_a_killed_worker_is_sent_when_the_registration_returns(worker):
+    worker.lose_next_send(topics.INCIDENTS)
+    assert await register(worker, responders()) == []
+    assert b"sample-orillia-responders" not in worker.table
+    await worker.put(("sample-orillia-responders", responders()), done=lambda: b"sample-orillia-responders" in worker.table)
+    asks = worker.on(topics.INCIDENTS)
+    assert [incident_commands.validate_json(value).partner_id for _, value in asks] == ["sample-orillia-responders"]

@@ -40,6 +40,7 @@ class Harness:
     sent: list[tuple[str, bytes, bytes]] = field(default_factory=list)
     agent: Any = None
     table: Any = None
+    lost: set[str] = field(default_factory=set)
 
     def wire(self, module) -> None:
         """Wire one streams module's agent and its table if it keeps one, as the worker's composition root does."""
@@ -50,6 +51,10 @@ class Harness:
         """(key, value) of each record sent to the topic, in order."""
         name = self.settings.topic(spec.name)
         return [(key, value) for topic, key, value in self.sent if topic == name]
+
+    def lose_next_send(self, spec: topics.TopicSpec) -> None:
+        """Make the next send to the topic fail, as it would for a worker killed mid-send."""
+        self.lost.add(self.settings.topic(spec.name))
 
     def know(self, spec: topics.TopicSpec, key: str, model) -> None:
         """Put a state record into the worker's directories, as its tail would."""
@@ -88,7 +93,11 @@ def harness(tmp_path, monkeypatch, clock: Clock) -> Harness:
                    DeadLetters(app.topic(settings.topic(topics.DEAD_LETTERS.name)), clock))
 
     async def record(topic, key=None, value=None, **_):
-        made.sent.append((topic.get_topic_name(), key, value))
+        name = topic.get_topic_name()
+        if name in made.lost:
+            made.lost.discard(name)
+            raise ConnectionResetError(f"the worker died sending to {name}")
+        made.sent.append((name, key, value))
 
     monkeypatch.setattr(faust.topics.Topic, "send", record)
     return made
