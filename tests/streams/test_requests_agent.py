@@ -1,5 +1,6 @@
 """The resource requests agent in Faust's test context: a new request claims units from the nearest
-partner its worker's directory knows to have them, and a retried request claims nothing again."""
+partner its worker's directory knows to have them, a retried request claims nothing again, and a
+claim lost with a killed worker is made when the request returns."""
 from __future__ import annotations
 
 import pytest
@@ -29,3 +30,12 @@ async def test_a_request_claims_from_the_nearest_partner_with_units_and_once_how
     claims = [(key, partner_commands.validate_json(value)) for key, value in worker.on(topics.PARTNERS)]
     assert [(key, type(claim), claim.quantity) for key, claim in claims] == [(b"near", ClaimInventory, 6)]
     assert ResourceRequest.model_validate_json(worker.table[b"rr-1"]).status == "open"
+
+
+async def test_a_claim_lost_with_a_killed_worker_is_made_when_the_request_returns(worker):
+    worker.lose_next_send(topics.PARTNERS)
+    await worker.put(("rr-1", RAISED), done=lambda: len(worker.on(topics.DEAD_LETTERS)) == 1)
+    assert worker.on(topics.PARTNERS) == [] and b"rr-1" not in worker.table
+
+    await worker.put(("rr-1", RAISED), done=lambda: b"rr-1" in worker.table)
+    assert [key for key, _ in worker.on(topics.PARTNERS)] == [b"near"]
