@@ -120,6 +120,12 @@ class Referral(Message):
     version: int = 1
 
 
+def _hold(shelter_id: str, referral: Referral | RequestReferral, **extra) -> HoldBed:
+    """The question put to a shelter's owner: beds for the whole household, for the hold's time."""
+    return HoldBed(shelter_id=shelter_id, referral_id=referral.id, beds=referral.household_size, needs=referral.needs,
+                   ttl_s=referral.hold_ttl_s, **extra)
+
+
 def _ask(referral: Referral, now: datetime, refused: Alternative | None = None):
     """Ask the next candidate for a hold, or give up with the alternatives and why."""
     alternatives = referral.alternatives + ([refused] if refused else [])
@@ -129,8 +135,7 @@ def _ask(referral: Referral, now: datetime, refused: Alternative | None = None):
     first, rest = referral.candidates[0], referral.candidates[1:]
     pending = _change(referral, now, status="pending", shelter_id=first.shelter_id, shelter_name=first.name,
                       distance_km=first.distance_km, candidates=rest, alternatives=alternatives)
-    return pending, [HoldBed(shelter_id=first.shelter_id, referral_id=referral.id, beds=referral.household_size,
-                             needs=referral.needs, ttl_s=referral.hold_ttl_s)]
+    return pending, [_hold(first.shelter_id, referral)]
 
 
 def _change(referral: Referral, now: datetime, **changes) -> Referral:
@@ -142,8 +147,7 @@ def _ask_again(state: Referral) -> list:
     so a duplicate or stale message to a pending referral asks its current shelter again."""
     if state.status != "pending" or state.shelter_id is None:
         return []
-    return [HoldBed(shelter_id=state.shelter_id, referral_id=state.id, beds=state.household_size,
-                    needs=state.needs, ttl_s=state.hold_ttl_s)]
+    return [_hold(state.shelter_id, state)]
 
 
 def request(state, cmd: RequestReferral, now):
@@ -166,8 +170,8 @@ def first_ask(cmd: RequestReferral) -> HoldBed | None:
     it; None when there is no candidate, and the request itself goes to the referral agent."""
     if not cmd.candidates:
         return None
-    return HoldBed(shelter_id=cmd.candidates[0].shelter_id, referral_id=cmd.id, beds=cmd.household_size, needs=cmd.needs,
-                   ttl_s=cmd.hold_ttl_s, request=cmd.model_dump(mode="json", exclude_none=True), accepted_at=cmd.accepted_at)
+    return _hold(cmd.candidates[0].shelter_id, cmd, request=cmd.model_dump(mode="json", exclude_none=True),
+                 accepted_at=cmd.accepted_at)
 
 
 def _adopt(state: Referral | None, reply: BedHeld | HoldRefused, now: datetime) -> Referral | None:
