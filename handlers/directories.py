@@ -44,6 +44,11 @@ class IncidentDirectory:
         self.areas[key] = shape(incident.area)
         self.zones.set(key, self.areas[key])
 
+    def area_of(self, incident: Incident) -> Any | None:
+        """The shape of this version of an active incident, if the directory has caught up with it."""
+        known = self.incidents.get(incident.id)
+        return self.areas[incident.id] if known is not None and known.version == incident.version else None
+
     def hazards_at(self, lat: float, lon: float) -> list[str]:
         return self.zones.containing(lat, lon)
 

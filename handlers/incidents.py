@@ -262,11 +262,14 @@ def alert_partner(state: Incident | None, cmd: AlertPartner, now: datetime, reac
     return _alert(state, [PartnerReach(cmd.partner_id, cmd.distance_km, tuple(cmd.capabilities))], now)
 
 
+def _asking(incident_id: str, reach: PartnerReach, now: datetime) -> AlertPartner:
+    return AlertPartner(id=incident_id, partner_id=reach.partner_id, distance_km=reach.distance_km,
+                        capabilities=list(reach.capabilities), accepted_at=now)
+
+
 def alerts_for_partner(reaching: dict[str, PartnerReach], now: datetime) -> list[AlertPartner]:
     """What a partner that joined or moved asks of each active incident that reaches it."""
-    return [AlertPartner(id=incident_id, partner_id=reach.partner_id, distance_km=reach.distance_km,
-                         capabilities=list(reach.capabilities), accepted_at=now)
-            for incident_id, reach in sorted(reaching.items())]
+    return [_asking(incident_id, reach, now) for incident_id, reach in sorted(reaching.items())]
 
 
 def missed_alerts(incident: Incident, reach: list[PartnerReach], now: datetime) -> list[AlertPartner]:
@@ -275,9 +278,7 @@ def missed_alerts(incident: Incident, reach: list[PartnerReach], now: datetime) 
     directory not yet having seen the other's news."""
     if incident.status != "active":
         return []
-    return [AlertPartner(id=incident.id, partner_id=partner.partner_id, distance_km=partner.distance_km,
-                         capabilities=list(partner.capabilities), accepted_at=now)
-            for partner in sorted(reach, key=lambda r: (r.distance_km, r.partner_id))
+    return [_asking(incident.id, partner, now) for partner in sorted(reach, key=lambda r: (r.distance_km, r.partner_id))
             if partner.partner_id not in incident.alerts and fitting_capabilities(incident.kind, partner.capabilities)]
 
 

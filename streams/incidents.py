@@ -39,10 +39,10 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
         """Ask each active incident this worker owns to alert the partners its directory now shows in
         reach and its snapshot has not alerted; the incident's writer alerts each once."""
         for key, incident in state.items():
-            known = directories.incidents.incidents.get(key)
-            if known is None or known.version != incident.version:
-                continue  # the directory's area is not yet this version's
-            reach = directories.partners.in_reach(directories.incidents.areas[key], settings.alert_reach_km)
+            area = directories.incidents.area_of(incident)
+            if area is None:
+                continue
+            reach = directories.partners.in_reach(area, settings.alert_reach_km)
             for ask in incidents.missed_alerts(incident, reach, clock()):
                 await commands.send(key=key.encode(), value=ask.model_dump_json().encode())
 
