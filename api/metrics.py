@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from api.publisher import audited_as
 from bus.topics import ALL, DEAD_LETTERS, SHELTER_STATE
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -87,7 +88,7 @@ class CountingPublisher:
     async def send(self, spec, key: str, message, *, audited=None) -> None:
         await self._inner.send(spec, key, message, audited=audited)
         self._metrics.produced[spec.name] += 1
-        if getattr(audited[0] if audited else message, "actor", None) is not None:
+        if getattr(audited_as(spec, key, message, audited)[0], "actor", None) is not None:
             self._metrics.produced["audit"] += 1
 
     async def audit(self, actor, action: str, target: str) -> None:

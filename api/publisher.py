@@ -17,6 +17,13 @@ from muster.settings import Settings
 log = logging.getLogger(__name__)
 
 
+def audited_as(spec: TopicSpec, key: str, message: BaseModel,
+               audited: tuple[BaseModel, str] | None) -> tuple[BaseModel, str]:
+    """The command a send is audited as and its target: the message itself on its topic and key,
+    unless it was sent on another command's behalf."""
+    return audited or (message, f"{spec.name}/{key}")
+
+
 class BrokerUnavailable(Exception):
     """Kafka did not acknowledge the command: nothing was accepted, the client may retry."""
 
@@ -42,7 +49,7 @@ class Publisher:
         """Returns once every in-sync replica has the command (acks=all) and the audit record of who
         sent it; both are in flight at once, so the caller waits one broker round trip, not two.
         `audited` (command, target) names what a message sent on a command's behalf is audited as."""
-        command, target = audited or (message, f"{spec.name}/{key}")
+        command, target = audited_as(spec, key, message, audited)
         sends = [self._send(spec, key, message)]
         actor = getattr(command, "actor", None)
         if actor is not None:

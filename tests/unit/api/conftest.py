@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from api.auth import mint
 from api.deps import Container
 from api.main import create_api
+from api.publisher import audited_as
 from api.views import Views
 from bus.topics import TopicSpec
 from geo.gazetteer import OntarioGazetteer
@@ -32,7 +33,7 @@ class FakePublisher:
 
     async def send(self, spec: TopicSpec, key: str, message, *, audited=None) -> None:
         self.sent.append((spec.name, key, message))
-        command, target = audited or (message, f"{spec.name}/{key}")
+        command, target = audited_as(spec, key, message, audited)
         if getattr(command, "actor", None) is not None:
             await self.audit(command.actor, command.type, target)
 
