@@ -3,8 +3,9 @@
 Setup (registered before timing): shelters across southern Ontario, the sample partners with
 their inventory scaled up, the sample ice-storm incidents. Timed mix: shelter updates
 (RegisterShelter), caller referrals (candidates ranked the way the API ranks them, and sent as the
-API sends them: the first candidate's HoldBed carrying the RequestReferral), volunteer hours (LogHours) and resource requests (RaiseRequest). Every timed command has
-one observable effect on a state topic, so "processed" means the effect is there.
+API sends them: the first candidate's HoldBed carrying the RequestReferral), volunteer hours
+(LogHours) and resource requests (RaiseRequest). Every timed command has one observable effect on
+a state topic, so "processed" means the effect is there.
 """
 from __future__ import annotations
 
@@ -127,11 +128,11 @@ class Mix:
         return household, needs
 
     def _referral(self, run: str) -> Command:
+        from handlers.referrals import first_ask
+
         rid = self._next_id(run, "ref")
         lat, lon = self._point()
         household, needs = self.random_needs()
-        from handlers.referrals import first_ask
-
         cmd = self.referral_command(rid, lat, lon, household, needs)
         effect = (topics.REFERRAL_STATE.name, rid)
         ask = first_ask(cmd)
