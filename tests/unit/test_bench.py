@@ -166,3 +166,19 @@ def test_the_profiler_names_the_function_a_running_process_spends_its_time_in(tm
     assert profiler.error is None
     assert summary["busy_samples"] > 0
     assert summary["self_pct"][0][0].startswith("spin_for_the_profiler ")
+
+
+def test_throughput_figures_are_the_median_round_and_ratios_the_median_of_each_rounds_ratio():
+    def drain(kind, n, round_, eps):
+        return {"kind": kind, "processes": n, "round": round_, "events_per_s": eps, "processed": 10, "events": 10,
+                "steady_events_per_s": eps, "cpu_ms_per_event": 1.0, "cpu": {}, "notes": []}
+
+    drains = [drain("bare", 1, 1, 1000.0), drain("muster", 1, 1, 100.0), drain("muster", 2, 1, 100.0),
+              drain("bare", 1, 2, 1000.0), drain("muster", 1, 2, 300.0), drain("muster", 2, 2, 400.0),
+              drain("bare", 1, 3, 2000.0), drain("muster", 1, 3, 200.0), drain("muster", 2, 3, 500.0)]
+    table = {r["key"]: r for r in report.rows({"sections": {"throughput": {"rows": drains}}})}
+    assert "200 ev/s (median of rounds: 100 / 300 / 200)" in table["a.pipeline"]["value"]
+    assert table["a.pipeline"]["ratio"] == 0.1  # rounds 0.1, 0.3, 0.1
+    assert table["a.scaling"]["ratio"] == 1.333  # rounds 1.0, 1.33, 2.5; the medians' 400 / 200 mixes rounds
+    assert "rounds 1.00×, 1.33×, 2.50×, median" in table["a.scaling"]["baseline"]
+    assert table["a.scaling"]["status"] == "MISSED"
