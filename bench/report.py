@@ -259,6 +259,20 @@ def _cpu_line(cpu: dict | None) -> str:
             f"other tenants {cpu.get('others_cores')}.")
 
 
+def _two_workers_line(m1: dict, m2: dict) -> str:
+    """What a second worker cost per event, and whether the two waited while cores sat idle."""
+    cpu = m2.get("cpu") or {}
+    workers = [v for k, v in cpu.get("cores", {}).items() if k.startswith("worker")]
+    idle = (cpu.get("nproc") or 0) - (cpu.get("box_busy_cores") or 0)
+    if not workers or not m1.get("cpu_ms_per_event") or not m2.get("cpu_ms_per_event"):
+        return "A second worker helps only while a core is free for it; the measured CPU shows whether one was."
+    return (f"Two workers spent {_fmt(m2['cpu_ms_per_event'])} CPU ms per event against one worker's "
+            f"{_fmt(m1['cpu_ms_per_event'])} ({_fmt(_ratio(m2['cpu_ms_per_event'], m1['cpu_ms_per_event']))}×), and "
+            f"each used {_fmt(min(workers))}–{_fmt(max(workers))} of a core while {_fmt(round(idle, 2))} of the box's "
+            "cores sat idle: they waited as well as worked, so the box's cores alone do not set the two-worker rate "
+            "(what they wait on: README, operations).")
+
+
 def explanations(results: dict, table: list[dict]) -> list[str]:
     s = results.get("sections", {})
     missed = {r["key"] for r in table if r["status"] == "MISSED"}
@@ -291,7 +305,7 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
             f"the benchmark process and other tenants. {_cpu_line(m2.get('cpu'))} "
             + (f"The bare pass-through scaled {_fmt(scale_bare)}× from one to two processes on the same box. "
                if scale_bare else "")
-            + "A second worker helps only while a core is free for it; the measured CPU shows whether one was.")
+            + _two_workers_line(by.get(("muster", 1), {}), m2))
     lat = s.get("latency", {})
     for rate_row in lat.get("rates", []):
         rate = rate_row["rate_per_s"]

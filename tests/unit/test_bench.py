@@ -182,3 +182,12 @@ def test_throughput_figures_are_the_median_round_and_ratios_the_median_of_each_r
     assert table["a.scaling"]["ratio"] == 1.333  # rounds 1.0, 1.33, 2.5; the medians' 400 / 200 mixes rounds
     assert "rounds 1.00×, 1.33×, 2.50×, median" in table["a.scaling"]["baseline"]
     assert table["a.scaling"]["status"] == "MISSED"
+
+
+def test_the_two_worker_note_gives_the_cost_per_event_and_the_idle_cores_beside_the_workers_use():
+    one = {"cpu_ms_per_event": 1.25}
+    two = {"cpu_ms_per_event": 1.75, "cpu": {"nproc": 2, "box_busy_cores": 1.5,
+                                             "cores": {"worker-1": 0.5, "worker-2": 0.6, "broker": 0.3}}}
+    line = report._two_workers_line(one, two)
+    assert "1.75 CPU ms per event against one worker's 1.25 (1.40×)" in line
+    assert "each used 0.50–0.60 of a core while 0.50 of the box's cores sat idle" in line
