@@ -287,8 +287,7 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
             + (f"A Faust agent that only forwards, in an app built by `streams.app.create_app`, already costs "
                f"{_fmt(f.get('cpu_ms_per_event'))} ms per event ({_fmt(f.get('events_per_s'))} ev/s): that much is Faust's "
                f"per-event machinery (stream iteration, acks, its producer buffer, the consumer thread hand-off, "
-               f"and four asyncio tasks per fetched message in its fetch loop, a loop Muster's worker replaces with "
-               f"one that awaits each hand-over: streams/delivery.py). "
+               f"and four asyncio tasks per fetched message in its fetch loop). "
                if f.get("cpu_ms_per_event") else "")
             + "On top of it, a referral is two agent events (HoldBed, BedHeld) and two snapshot writes (shelter, "
             "referral), and every state change writes its snapshot back whole as JSON (a shelter's snapshot holds "

@@ -4,9 +4,8 @@ faust-streaming 0.15 can commit offsets its agents never processed, around a reb
 restart lost volunteer-hour entries that way. Three holes, and what closes each:
 - It remembers the last offset read per partition and, when a fetched message lies further ahead,
   records the offsets between as a "gap" that it commits as if processed. A message fetched before
-  the seek to the committed offset can arrive just after it. So the loop that hands fetched
-  messages to the streams is replaced: every fetched message reaches its stream, and a gap is never
-  assumed.
+  the seek to the committed offset can arrive just after it. So read offsets are forgotten: every
+  fetched message reaches its stream, and a gap is never assumed.
 - Events fetched while a rebalance is under way are skipped, to be fetched again after the seek to
   the committed offset; a partition with nothing committed yet was not sought at all. It is sought
   to its beginning.
@@ -18,21 +17,14 @@ restart lost volunteer-hour entries that way. Three holes, and what closes each:
 - A batch it drops or skips while its flow pauses is fetched again only if a seek follows; when
   none does, a hole stays open. One that outlasts a few commit rounds is read again from its start;
   one whose message was fetched in this generation and waits in a stream's queue, after ten times
-  as many; one whose message aiokafka has yet to return (a backlog) is no hole at all.
-The replacement loop is also cheaper. Faust races each hand-over against a flow suspension (four
-tasks per message, about 15% of a forwarding agent's CPU); here a message is simply awaited while
-the flow runs, and only once a suspension has begun is the race run. A message that a suspension
-overtakes mid-hand-over belongs to the old generation, and its stream skips it like any other
-message fetched before a rebalance.
+  as many.
 Seeks go through the consumer's own thread: aiokafka's fetcher runs there and breaks when its
 positions move under it from another loop. The price is an occasional duplicate around a
 rebalance, which every handler absorbs by id.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-from functools import partial
 from typing import Any
 
 from streams.runtime import in_background
@@ -42,12 +34,16 @@ log = logging.getLogger(__name__)
 HOLE_PATIENCE = 3
 """Commit rounds (about a second each) a hole may stay open before it is read again; then 6, 12..."""
 
-YIELD_EVERY = 100
-"""Messages handed over before the loop lets other tasks run, as Faust's own loop does."""
-
 QUEUED_PATIENCE = 10
 """How many times longer a hole whose message waits in a stream's queue is given: a long backlog
 drains, but a message the streams dropped after all must not stall its partition for good."""
+
+
+class ForgetfulReadOffsets(dict):
+    """Read offsets that are written as usual but read back as unknown, so none is skipped."""
+
+    def __getitem__(self, key: Any) -> None:
+        return None
 
 
 class HandedOver:
@@ -82,7 +78,7 @@ def deliver_every_fetch(app) -> None:
 
     def new_consumer():
         consumer = make_consumer()
-        consumer._drain_messages = partial(_hand_over, consumer)
+        consumer._read_offset = ForgetfulReadOffsets()
         following: dict[Any, int] = {}
         """Per partition of an agent's topic: the first offset not known to be processed."""
         holes: dict[Any, tuple[int, int]] = {}
@@ -113,9 +109,6 @@ def deliver_every_fetch(app) -> None:
                 following[tp] = consumer._committed_offset.get(tp) or earliest.get(tp) or 0
 
         def read_again(tp, start: int) -> None:
-            if _still_to_come(consumer, tp, start):
-                holes.pop(tp, None)
-                return
             since, rounds = holes.get(tp, (start, 0))
             rounds = rounds + 1 if since == start else 1
             holes[tp] = (start, rounds)
@@ -162,46 +155,6 @@ def deliver_every_fetch(app) -> None:
         return consumer
 
     app._new_consumer = new_consumer
-
-
-async def _hand_over(consumer, fetcher) -> None:
-    """Hand every fetched message to the streams, in order, until the consumer or fetcher stops."""
-    app = consumer.app
-    stopped, fetcher_stopped = consumer._stopped.is_set, fetcher._stopped.is_set
-    suspended = consumer.suspend_flow.is_set
-    since_yield = 0
-    try:
-        while not (stopped() or fetcher_stopped()):
-            await asyncio.sleep(0)
-            async for _tp, message in consumer.getmany(timeout=1.0):
-                since_yield += 1
-                if since_yield > YIELD_EVERY:
-                    since_yield = 0
-                    await asyncio.sleep(0)
-                if consumer._commit_every is not None and consumer._n_acked >= consumer._commit_every:
-                    consumer._n_acked = 0
-                    await consumer.commit()
-                if suspended():
-                    await consumer.wait_first(consumer.callback(message), consumer.suspend_flow.wait())
-                else:
-                    await consumer.callback(message)
-    except (asyncio.CancelledError, *consumer.consumer_stopped_errors):
-        if not app.should_stop:
-            raise
-
-
-def _still_to_come(consumer, tp, start: int) -> bool:
-    """Whether aiokafka has yet to hand Faust the record at `start`: its position, the next offset
-    it will return, has not passed it. Behind a long backlog a partition's next record waits in
-    aiokafka's buffer or on the broker for many commit rounds; that is no hole, and reading it again
-    would only throw the buffer away. A record dropped or skipped after aiokafka returned it is past
-    the position, so a real hole is still found."""
-    kafka = consumer._thread._consumer
-    subscription = kafka._subscription.subscription if kafka is not None else None
-    if subscription is None or subscription.assignment is None or tp not in consumer.assignment():
-        return False
-    state = subscription.assignment.state_value(tp)
-    return state is not None and state.has_valid_position and state.position <= start
 
 
 def _highwater(consumer, tp) -> int | None:

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from types import SimpleNamespace
 
-import pytest
-from aiokafka.errors import ConsumerStoppedError
 from faust.types import TP
 
-from streams.delivery import deliver_every_fetch
+from streams.delivery import ForgetfulReadOffsets, deliver_every_fetch
 
 HOURS = TP("t.volunteer-hours", 0)
 
@@ -28,37 +25,9 @@ class FakeConsumer:
         self.delivered: list = []
         self.assigned = {HOURS}
         self.end: int | None = None
-        self.fetched: list = []
-        """What each getmany round returns: a list of messages, or an exception to raise."""
-        self._stopped = asyncio.Event()
-        self.suspend_flow = asyncio.Event()
-        self._commit_every = 1000
-        self._n_acked = 0
-        self.raced = 0
-        self.consumer_stopped_errors = (ConsumerStoppedError,)
 
     async def callback(self, message) -> None:
         self.delivered.append(message)
-
-    async def getmany(self, timeout: float):
-        if not self.fetched:
-            self._stopped.set()
-            return
-        batch = self.fetched.pop(0)
-        if isinstance(batch, BaseException):
-            raise batch
-        for message in batch:
-            yield message.tp, message
-
-    async def commit(self) -> None: ...
-
-    async def wait_first(self, *coros):
-        """Faust's race (mode's Service.wait_first): the first to finish wins, the rest are cancelled."""
-        self.raced += 1
-        tasks = [asyncio.ensure_future(c) for c in coros]
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
 
     def highwater(self, tp):
         assert tp in self.assigned, "Partition is not assigned"  # as aiokafka checks it
@@ -88,14 +57,6 @@ class FakeConsumerThread:
 
     def __init__(self, consumer: FakeConsumer) -> None:
         self.consumer = consumer
-        self._consumer = None
-        """The aiokafka consumer: None until a test says where its position is."""
-
-    def at_position(self, offset: int) -> None:
-        state = SimpleNamespace(has_valid_position=True, position=offset)
-        assignment = SimpleNamespace(state_value=lambda tp: state if tp == HOURS else None)
-        self._consumer = SimpleNamespace(_subscription=SimpleNamespace(
-            subscription=SimpleNamespace(assignment=assignment)))
 
     async def call_thread(self, fun, *args):
         return fun(*args)
@@ -107,7 +68,6 @@ class FakeConsumerThread:
 
 class FakeApp:
     consumer_generation_id = 1
-    should_stop = False
 
     def __init__(self, consumer: FakeConsumer) -> None:
         self._new_consumer = lambda: consumer
@@ -136,60 +96,19 @@ def stalled_rounds(consumer: FakeConsumer, n: int) -> None:
     asyncio.run(rounds())
 
 
-def message(offset: int, generation: int = 1):
-    return type("Message", (), {"tp": HOURS, "offset": offset, "generation_id": generation})()
-
-
 def hand_over(consumer: FakeConsumer, *offsets: int, generation: int = 1) -> None:
     async def deliver() -> None:
         for offset in offsets:
-            await consumer.callback(message(offset, generation))
+            message = type("Message", (), {"tp": HOURS, "offset": offset, "generation_id": generation})()
+            await consumer.callback(message)
 
     asyncio.run(deliver())
 
 
-def drain(consumer: FakeConsumer, *rounds) -> None:
-    """Faust's fetcher running the consumer's hand-over loop over these getmany rounds."""
-    consumer.fetched = list(rounds)
-    fetcher = type("Fetcher", (), {"_stopped": asyncio.Event()})()
-    asyncio.run(asyncio.wait_for(consumer._drain_messages(fetcher), 5))
-
-
-def test_a_message_fetched_again_after_a_seek_back_reaches_its_stream_rather_than_counting_as_read():
-    consumer = guarded(committed=40)
-    drain(consumer, [message(50), message(51)], [message(40), message(41)], [message(90)])
-    assert [m.offset for m in consumer.delivered] == [50, 51, 40, 41, 90]
-
-
-def test_while_the_flow_runs_each_message_is_handed_over_without_racing_a_suspension():
-    consumer = guarded(committed=40)
-    drain(consumer, [message(o) for o in range(40, 45)])
-    assert [m.offset for m in consumer.delivered] == [40, 41, 42, 43, 44]
-    assert consumer.raced == 0
-
-
-def test_once_the_flow_is_suspended_a_hand_over_that_would_block_gives_way():
-    consumer = guarded(committed=40)
-    consumer.suspend_flow.set()
-    blocked = asyncio.Event()
-
-    async def never_room(message) -> None:
-        await blocked.wait()
-
-    consumer.callback = never_room
-    drain(consumer, [message(40), message(41)])
-    assert consumer.raced == 2
-
-
-def test_a_consumer_stopped_under_the_loop_ends_it_quietly_only_when_the_app_is_stopping():
-    consumer = guarded(committed=40)
-    consumer.app.should_stop = True
-    drain(consumer, [message(40)], ConsumerStoppedError())
-    assert [m.offset for m in consumer.delivered] == [40]
-    consumer.app.should_stop = False
-    consumer._stopped.clear()
-    with pytest.raises(ConsumerStoppedError):
-        drain(consumer, ConsumerStoppedError())
+def test_read_offsets_are_never_remembered_so_no_gap_is_assumed():
+    offsets = ForgetfulReadOffsets()
+    offsets[HOURS] = 41
+    assert offsets[HOURS] is None
 
 
 def test_nothing_is_committed_past_a_hole_left_by_a_skipped_event():
@@ -282,17 +201,6 @@ def test_a_dropped_tail_is_read_again_from_where_processing_stopped():
     consumer.end = 260
     assert commit_rounds(consumer, 3) == [None, None, None]
     assert consumer.seeks == [241]
-
-
-def test_a_partition_whose_next_record_aiokafka_has_yet_to_return_is_no_hole_however_long_it_waits():
-    consumer = guarded(committed=241)
-    consumer.end = 900
-    consumer._thread.at_position(241)
-    assert commit_rounds(consumer, 30) == [None] * 30
-    assert consumer.seeks == []
-    consumer._thread.at_position(250)
-    commit_rounds(consumer, 3)
-    assert consumer.seeks == [241], "once aiokafka has returned it, a record that never arrived is a hole"
 
 
 def test_a_commit_round_during_a_rebalance_that_took_the_partition_commits_nothing_and_survives():
