@@ -10,6 +10,7 @@ from rich.table import Table
 
 from bench.latency import SLOWEST_SHARE, TURN_S, WARM_UP_CALLS
 from bench.search import BLOCK as SEARCH_BLOCK
+from bench.stats import percentile
 
 # --- rows -------------------------------------------------------------------------------------
 
@@ -56,8 +57,9 @@ def _medians(drains: list[dict]) -> dict:
         groups.setdefault((r.get("kind"), r.get("processes")), []).append(r)
     out = {}
     for key, group in groups.items():
-        ok = sorted((r for r in group if "error" not in r), key=_eps)
-        pick = (ok[(len(ok) - 1) // 2] if ok else group[0]) | {"rounds_events_per_s": [_eps(r) for r in group]}
+        ok = [r for r in group if "error" not in r]
+        median = percentile([_eps(r) for r in ok], 50)
+        pick = next((r for r in ok if _eps(r) == median), group[0]) | {"rounds_events_per_s": [_eps(r) for r in group]}
         # Only the first round is profiled (py-spy takes CPU from the box): its profile stands for all.
         pick["profile"] = pick.get("profile") or next((r["profile"] for r in group if r.get("profile")), None)
         out[key] = pick
@@ -76,7 +78,7 @@ def _median_ratio(ratios: list[float]) -> tuple[float | None, str]:
     """The median of the rounds' ratios, and the rounds' ratios to show beside it when more than one."""
     if not ratios:
         return None, ""
-    median = sorted(ratios)[(len(ratios) - 1) // 2]
+    median = percentile(ratios, 50)
     shown = "" if len(ratios) == 1 else "; rounds " + ", ".join(f"{_fmt(x)}×" for x in ratios) + ", median"
     return median, shown
 
@@ -89,7 +91,6 @@ def rows(results: dict) -> list[dict]:
         by = _medians(drains)
         bare1, m1, m2 = by.get(("bare", 1)), by.get(("muster", 1)), by.get(("muster", 2))
         faust1, bare2 = by.get(("faust", 1)), by.get(("bare", 2))
-        eps = _eps
 
         def desc(r):
             if not r:
@@ -115,19 +116,19 @@ def rows(results: dict) -> list[dict]:
 
         ratio, shown = _median_ratio(_round_ratios(drains, ("muster", 1), ("bare", 1)))
         out.append(_row("a throughput", "Muster pipeline, 1 worker", desc(m1),
-                        f"bare ×1: {_fmt(eps(bare1))} ev/s{per_core(m1, bare1)}{shown}",
+                        f"bare ×1: {_fmt(_eps(bare1))} ev/s{per_core(m1, bare1)}{shown}",
                         ratio, "≥ 0.5× bare", None if ratio is None else ratio >= 0.5, "a.pipeline"))
         if faust1:
             ratio, shown = _median_ratio(_round_ratios(drains, ("faust", 1), ("bare", 1)))
             out.append(_row("a throughput", "reference: Faust forwarding agent ×1 (no handlers)", desc(faust1),
-                            f"bare ×1: {_fmt(eps(bare1))} ev/s{per_core(faust1, bare1)}{shown}", ratio, key="a.faust1"))
+                            f"bare ×1: {_fmt(_eps(bare1))} ev/s{per_core(faust1, bare1)}{shown}", ratio, key="a.faust1"))
         ratio, shown = _median_ratio(_round_ratios(drains, ("muster", 2), ("muster", 1)))
-        out.append(_row("a throughput", "Muster pipeline, 2 workers", desc(m2), f"1 worker: {_fmt(eps(m1))} ev/s{shown}",
+        out.append(_row("a throughput", "Muster pipeline, 2 workers", desc(m2), f"1 worker: {_fmt(_eps(m1))} ev/s{shown}",
                         ratio, "≥ 1.6× 1 worker", None if ratio is None else ratio >= 1.6, "a.scaling"))
         if bare2:
             ratio, shown = _median_ratio(_round_ratios(drains, ("bare", 2), ("bare", 1)))
             out.append(_row("a throughput", "reference: bare pass-through ×2", desc(bare2),
-                            f"bare ×1: {_fmt(eps(bare1))} ev/s{shown}", ratio, key="a.bare2"))
+                            f"bare ×1: {_fmt(_eps(bare1))} ev/s{shown}", ratio, key="a.bare2"))
     if "latency" in s:
         lat = s["latency"]
         for r in lat.get("rates", []):
@@ -277,8 +278,8 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
     s = results.get("sections", {})
     missed = {r["key"] for r in table if r["status"] == "MISSED"}
     notes: list[str] = []
+    by = _medians(s["throughput"]["rows"]) if "throughput" in s else {}
     if "a.pipeline" in missed:
-        by = _medians(s["throughput"]["rows"])
         b, m, f = by.get(("bare", 1), {}), by.get(("muster", 1), {}), by.get(("faust", 1), {})
         notes.append(
             f"**Pipeline vs bare pass-through (a).** Work per event, not waiting, sets the pace: the worker spent "
@@ -296,7 +297,6 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
             f"Muster frames (inclusive): {_top(m.get('profile'), 'ours_inclusive_pct', 8)}. {_cpu_line(m.get('cpu'))}"
             + (" " + " ".join(m.get("notes", [])) if m.get("notes") else ""))
     if "a.scaling" in missed:
-        by = _medians(s["throughput"]["rows"])
         m2, b1, b2 = by.get(("muster", 2), {}), by.get(("bare", 1), {}), by.get(("bare", 2), {})
         scale_bare = _ratio(b2.get("events_per_s"), b1.get("events_per_s"))
         notes.append(
@@ -427,8 +427,8 @@ MEASURED = """\
   bare aiokafka pass-through (one consumer-group member per process copying every record, same keys and values,
   into an output topic; acks=all, no linger) the effect is the output record. For Muster it is the state topic
   showing the command applied: shelter-state with the update, referral-state held or no_capacity (two agent
-  hops: shelter, referral), hours-log with the entry, request-state once the first claim was answered (two agents). Workers are
-  `python -m muster.cli worker` processes. "p10–p90" is the rate between the 10th and 90th percent of effects;
+  hops: shelter, referral), hours-log with the entry, request-state once the first claim was answered (two
+  agents). Workers are `python -m muster.cli worker` processes. "p10–p90" is the rate between the 10th and 90th percent of effects;
   "CPU ms/ev" is the consumers' user+system CPU over the run per event, which moves less with the box's load
   than events/s. The Faust forwarding agent is a reference that separates Faust's own cost from Muster's.
   The configurations run in turn, {rounds} round(s) in all: each figure is the median round (every round's
