@@ -39,6 +39,10 @@ ROOT = Path(__file__).resolve().parents[2]
 MUSTER_ENV = {"MUSTER_SESSION_TIMEOUT_S": "6", "MUSTER_REPLY_TIMEOUT_S": "3"}
 pytestmark = pytest.mark.timeout(1200)
 counts: Counter = Counter()
+INPUTS = ("shelters", "incidents", "referrals")
+AGREE_DEADLINE_S = 600
+"""The backlog is about 100,000 events at some 2 CPU ms each for two workers on two shared cores:
+about 190 s alone on the box, twice that beside another busy process. This bounds a stall, not speed."""
 
 
 async def produce(env: dict, records, pause_every: int = 2000, pause_s: float = 0.2) -> list[tuple]:
@@ -77,7 +81,7 @@ def pause(stack, index: int, seconds: float) -> None:
 
 
 def input_log(env: dict) -> dict[str, list[tuple]]:
-    return {name: sorted(read_all(env, name), key=lambda r: (r[2], r[3])) for name in ("shelters", "incidents", "referrals")}
+    return {name: sorted(read_all(env, name), key=lambda r: (r[2], r[3])) for name in INPUTS}
 
 
 def compare(env: dict, expected) -> list[str]:
@@ -89,8 +93,12 @@ def compare(env: dict, expected) -> list[str]:
             problems.append(f"shelter {shelter_id} profile differs")
     incidents = latest(env, "incident-state", Incident)
     for incident_id, summary in expected.incidents.items():
-        if incident_id not in incidents or incident_summary(incidents[incident_id]) != summary:
-            problems.append(f"incident {incident_id} differs")
+        found = incident_summary(incidents[incident_id]) if incident_id in incidents else None
+        if found is None:
+            problems.append(f"incident {incident_id} is missing")
+        elif found != summary:
+            missing = [u for u in summary[-1] if u not in found[-1]]
+            problems.append(f"incident {incident_id} is {found[:4]}, expected {summary[:4]}, missing updates {missing[:3]}")
     referrals = latest(env, "referral-state", Referral)
     unfinished = [r for r in expected.referrals if r not in referrals or referrals[r].status == "pending"]
     if unfinished:
@@ -176,10 +184,15 @@ def test_nothing_lost_nothing_doubled_nobody_overbooked_under_faults(stack, toke
         problems[:] = compare(stack.env, expected)
         return not problems
 
+    settling = time.monotonic()
     try:
-        until(agrees, deadline_s=300, every_s=5, what="Muster's state to equal the oracle")
+        until(agrees, deadline_s=AGREE_DEADLINE_S, every_s=5, what="Muster's state to equal the oracle")
+        counts["seconds to agree"] = round(time.monotonic() - settling)
     except AssertionError:
-        raise AssertionError(f"Muster's state differs from the oracle: {problems[:10]}") from None
+        wrongly_dead = [f"{source}: {letter.reason}" for source, letter in dead_letter_sources(stack.env).items()
+                        if source[0] in INPUTS and source not in expected.dead]
+        raise AssertionError(f"Muster's state differs from the oracle: {problems[:10]}; "
+                             f"valid messages dead-lettered: {wrongly_dead[:5]}") from None
     with stack.client(tokens["navigator"]) as navigator:
         listed = {i["id"] for i in navigator.get("/v1/incidents?limit=1000").json()}
     assert {"before-broker-restart", "after-broker-restart"} <= listed, "an accepted write was lost"
@@ -188,7 +201,7 @@ def test_nothing_lost_nothing_doubled_nobody_overbooked_under_faults(stack, toke
     letters = dead_letter_sources(stack.env)
     missing = expected.dead - set(letters)
     assert not missing, f"{len(missing)} bad messages not dead-lettered, e.g. {sorted(missing)[:3]}"
-    unexpected = {s for s in letters if s[0] in ("shelters", "incidents", "referrals")} - expected.dead
+    unexpected = {s for s in letters if s[0] in INPUTS} - expected.dead
     assert not unexpected, f"valid messages dead-lettered: {sorted(unexpected)[:3]}"
     assert all(letter.reason and letter.offset >= 0 for letter in letters.values())
     counts["dead-lettered"] = len(expected.dead)
