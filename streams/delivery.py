@@ -15,9 +15,13 @@ restart lost volunteer-hour entries that way. Three holes, and what closes each:
   The reverse happens too: a commit round that outlasts a seek sets Faust's offset past the one
   kept here, after which Faust drops acks below it; the one kept here then moves up to it.
 - A batch it drops or skips while its flow pauses is fetched again only if a seek follows; when
-  none does, a hole stays open. One that outlasts a few commit rounds is read again from its start;
-  one whose message was fetched in this generation and waits in a stream's queue, after ten times
-  as many.
+  none does, a hole stays open. One that outlasts a few commit rounds is read again from its start.
+  A message that is only late is no hole: one handed to the streams in this generation and not yet
+  acked waits in a queue, and one aiokafka has not returned yet waits behind a full queue of another
+  agent (Faust hands every partition over through one loop). Reading those again threw the backlog
+  away and queued it twice, which on a loaded box fed itself until the workers fell minutes behind.
+  They get ten times the patience; then that one message is handed over again, but no copy of one
+  that still waits behind it.
 Seeks go through the consumer's own thread: aiokafka's fetcher runs there and breaks when its
 positions move under it from another loop. The price is an occasional duplicate around a
 rebalance, which every handler absorbs by id.
@@ -34,9 +38,9 @@ log = logging.getLogger(__name__)
 HOLE_PATIENCE = 3
 """Commit rounds (about a second each) a hole may stay open before it is read again; then 6, 12..."""
 
-QUEUED_PATIENCE = 10
-"""How many times longer a hole whose message waits in a stream's queue is given: a long backlog
-drains, but a message the streams dropped after all must not stall its partition for good."""
+LATE_PATIENCE = 10
+"""How many times longer a message that is late, not lost, is given: a long backlog drains, but a
+message the streams dropped after all must not stall its partition for good."""
 
 
 class ForgetfulReadOffsets(dict):
@@ -46,30 +50,41 @@ class ForgetfulReadOffsets(dict):
         return None
 
 
-class HandedOver:
-    """Per partition, the unbroken run of offsets handed to the streams since the last seek.
+class InFlight:
+    """Per partition, the messages handed to the streams in this consumer generation, not yet acked.
 
-    A message in that run, fetched in the current consumer generation, is queued or being
-    processed: the streams skip messages fetched in an earlier generation, so it is no hole.
+    Each is queued or being processed. The streams skip (and ack) messages of an earlier generation,
+    and Faust clears their queues when a rebalance ends, so older messages do not count.
     """
 
     def __init__(self, app) -> None:
         self._app = app
-        self._runs: dict[Any, tuple[int, int, int]] = {}
+        self._messages: dict[Any, dict[int, Any]] = {}
 
-    def handed(self, tp, offset: int, generation: int) -> None:
-        run = self._runs.get(tp)
-        if run is not None and run[0] == generation and run[1] <= offset <= run[2] + 1:
-            self._runs[tp] = (generation, run[1], max(run[2], offset))
+    def holds(self, tp, offset: int) -> bool:
+        message = self._messages.get(tp, {}).get(offset)
+        return message is not None and not message.acked and message.generation_id == self._app.consumer_generation_id
+
+    def add(self, message) -> None:
+        self._messages.setdefault(message.tp, {})[message.offset] = message
+
+    def discard(self, tp, offset: int) -> None:
+        self._messages.get(tp, {}).pop(offset, None)
+
+    def settle(self, tp, below: int) -> None:
+        """Forget the messages below `below`, the first offset not known to be processed."""
+        held = self._messages.get(tp)
+        while held:
+            first = next(iter(held))
+            if first >= below:
+                break
+            del held[first]
+
+    def forget(self, tp=None) -> None:
+        if tp is None:
+            self._messages.clear()
         else:
-            self._runs[tp] = (generation, offset, offset)
-
-    def in_flight(self, tp, offset: int) -> bool:
-        run = self._runs.get(tp)
-        return run is not None and run[0] == self._app.consumer_generation_id and run[1] <= offset <= run[2]
-
-    def forget(self, tp) -> None:
-        self._runs.pop(tp, None)
+            self._messages.pop(tp, None)
 
 
 def deliver_every_fetch(app) -> None:
@@ -83,26 +98,34 @@ def deliver_every_fetch(app) -> None:
         """Per partition of an agent's topic: the first offset not known to be processed."""
         holes: dict[Any, tuple[int, int]] = {}
         """Per partition: the offset a hole starts at, and for how many commit rounds it has."""
-        handed = HandedOver(app)
+        in_flight = InFlight(app)
         seek_to_committed = consumer.perform_seek
         new_offset = consumer._new_offset
         deliver = consumer.callback
+        acks_enabled_for = app.topics.acks_enabled_for
 
         async def callback(message) -> None:
-            handed.handed(message.tp, message.offset, message.generation_id)
-            await deliver(message)
+            if not acks_enabled_for(message.topic):  # a changelog read in recovery: nothing to commit
+                await deliver(message)
+                return
+            if in_flight.holds(message.tp, message.offset):
+                return  # read again while the first copy still waits in a queue
+            in_flight.add(message)
+            try:
+                await deliver(message)
+            except BaseException:  # cancelled when the flow stops: the streams never got it
+                in_flight.discard(message.tp, message.offset)
+                raise
 
         async def seek(tp, offset: int) -> None:
-            handed.forget(tp)
             await consumer._thread.call_thread(consumer._thread.seek, tp, offset)
 
         async def perform_seek() -> None:
             await seek_to_committed()
-            ours = [tp for tp in consumer.assignment() if app.topics.acks_enabled_for(tp.topic)]
+            in_flight.forget()
+            ours = [tp for tp in consumer.assignment() if acks_enabled_for(tp.topic)]
             fresh = [tp for tp in ours if not consumer._committed_offset.get(tp)]
             earliest = await consumer.earliest_offsets(*fresh) if fresh else {}
-            for tp in ours:
-                handed.forget(tp)
             for tp in fresh:
                 await seek(tp, earliest.get(tp) or 0)
             for tp in ours:
@@ -112,12 +135,18 @@ def deliver_every_fetch(app) -> None:
             since, rounds = holes.get(tp, (start, 0))
             rounds = rounds + 1 if since == start else 1
             holes[tp] = (start, rounds)
+            late = in_flight.holds(tp, start) or _not_yet_returned(consumer, tp, start)
             # Patience doubles each time: what was read again may wait behind a long buffer.
-            patience = HOLE_PATIENCE * (QUEUED_PATIENCE if handed.in_flight(tp, start) else 1)
+            patience = HOLE_PATIENCE * (LATE_PATIENCE if late else 1)
             waited = rounds // patience
             due = rounds % patience == 0 and waited & (waited - 1) == 0
             if due and app.flow_control.is_active() and tp in consumer.assignment():
-                log.warning("%s[%d]@%d was never processed; reading it again", tp.topic, tp.partition, start)
+                log.warning("%s[%d]@%d was %s; reading it again", tp.topic, tp.partition, start,
+                            f"not processed after {rounds} commit rounds" if late else "never processed")
+                if late:
+                    in_flight.discard(tp, start)  # in case it was lost after all; what follows still waits
+                else:
+                    in_flight.forget(tp)  # every copy, in order, so what follows it is applied after it
                 in_background(seek(tp, start), "reading a partition again failed")
 
         def committable(tp) -> int | None:
@@ -144,6 +173,7 @@ def deliver_every_fetch(app) -> None:
                 read_again(tp, start)
                 return None
             holes.pop(tp, None)
+            in_flight.settle(tp, start)
             offset = new_offset(tp)
             if offset is not None:
                 following[tp] = max(start, offset)
@@ -155,6 +185,18 @@ def deliver_every_fetch(app) -> None:
         return consumer
 
     app._new_consumer = new_consumer
+
+
+def _not_yet_returned(consumer, tp, offset: int) -> bool:
+    """Whether aiokafka has yet to return the record at `offset` to Faust: its position, the next
+    offset it will return, has not passed it. A record dropped after aiokafka returned it lies below
+    the position, so a real hole is still found."""
+    kafka = getattr(consumer._thread, "_consumer", None)
+    assignment = kafka._subscription.subscription.assignment if kafka is not None and kafka._subscription.subscription else None
+    if assignment is None or tp not in consumer.assignment():
+        return False
+    state = assignment.state_value(tp)
+    return state is not None and state.has_valid_position and state.position <= offset
 
 
 def _highwater(consumer, tp) -> int | None:

@@ -25,8 +25,11 @@ class FakeConsumer:
         self.delivered: list = []
         self.assigned = {HOURS}
         self.end: int | None = None
+        self.cancel_hand_over = False
 
     async def callback(self, message) -> None:
+        if self.cancel_hand_over:
+            raise asyncio.CancelledError
         self.delivered.append(message)
 
     def highwater(self, tp):
@@ -96,13 +99,29 @@ def stalled_rounds(consumer: FakeConsumer, n: int) -> None:
     asyncio.run(rounds())
 
 
-def hand_over(consumer: FakeConsumer, *offsets: int, generation: int = 1) -> None:
+class Message:
+    def __init__(self, offset: int, generation: int, tp: TP = HOURS) -> None:
+        self.tp, self.topic, self.offset, self.generation_id, self.acked = tp, tp.topic, offset, generation, False
+
+
+def hand_over(consumer: FakeConsumer, *offsets: int, generation: int = 1, tp: TP = HOURS) -> list[Message]:
+    messages = [Message(offset, generation, tp) for offset in offsets]
+
     async def deliver() -> None:
-        for offset in offsets:
-            message = type("Message", (), {"tp": HOURS, "offset": offset, "generation_id": generation})()
+        for message in messages:
             await consumer.callback(message)
 
     asyncio.run(deliver())
+    return messages
+
+
+class FakeKafka:
+    """aiokafka's consumer as far as its position for HOURS: the next offset it will return."""
+
+    def __init__(self, position: int) -> None:
+        state = type("State", (), {"has_valid_position": True, "position": position})()
+        assignment = type("Assignment", (), {"state_value": staticmethod(lambda tp: state if tp == HOURS else None)})()
+        self._subscription = type("Subscriptions", (), {"subscription": type("Subscription", (), {"assignment": assignment})()})()
 
 
 def test_read_offsets_are_never_remembered_so_no_gap_is_assumed():
@@ -174,13 +193,80 @@ def test_offsets_dropped_before_the_hand_over_resumed_are_a_hole():
     assert consumer.seeks == [241]
 
 
-def test_reading_again_forgets_what_was_handed_over_before_the_seek():
+def test_a_rebalance_forgets_what_was_handed_over_before_it():
     consumer = guarded(committed=241)
     hand_over(consumer, 240, 241)
     stalled_rounds(consumer, 3)
     assert consumer.seeks == []
     asyncio.run(consumer.perform_seek())
     stalled_rounds(consumer, 3)
+    assert consumer.seeks == [241]
+
+
+def test_a_message_already_acked_is_no_longer_in_flight_so_a_hole_at_it_is_read_again():
+    consumer = guarded(committed=241)
+    first, *_ = hand_over(consumer, 241, 242)
+    first.acked = True
+    stalled_rounds(consumer, 3)
+    assert consumer.seeks == [241]
+
+
+def test_a_message_whose_hand_over_was_cancelled_is_not_in_flight():
+    consumer = guarded(committed=241)
+    consumer.cancel_hand_over = True
+    try:
+        hand_over(consumer, 241)
+    except asyncio.CancelledError:
+        pass  # as Faust cancels a hand-over when its flow stops
+    else:
+        raise AssertionError("the cancellation was swallowed")
+    stalled_rounds(consumer, 3)
+    assert consumer.seeks == [241]
+
+
+def test_a_late_message_is_handed_over_again_but_no_copy_of_those_still_waiting_behind_it():
+    consumer = guarded(committed=241)
+    hand_over(consumer, *range(241, 250))
+    stalled_rounds(consumer, 30)
+    assert consumer.seeks == [241]
+    hand_over(consumer, *range(241, 252))
+    assert [m.offset for m in consumer.delivered] == list(range(241, 250)) + [241, 250, 251]
+
+
+def test_changelog_records_read_in_recovery_are_handed_over_every_time():
+    consumer = guarded(committed=None)
+    changelog = TP("t.volunteer-hours-state", 0)
+    hand_over(consumer, 0, 1, tp=changelog)
+    hand_over(consumer, 0, 1, tp=changelog)
+    assert [m.offset for m in consumer.delivered] == [0, 1, 0, 1]
+
+
+def test_a_hole_read_again_hands_every_copy_over_again_in_order():
+    consumer = guarded(committed=241)
+    hand_over(consumer, *range(242, 250))
+    stalled_rounds(consumer, 3)
+    assert consumer.seeks == [241]
+    hand_over(consumer, *range(241, 250))
+    assert [m.offset for m in consumer.delivered] == list(range(242, 250)) + list(range(241, 250))
+
+
+def test_a_record_aiokafka_has_not_returned_yet_is_late_not_lost():
+    """Faust hands every partition over through one loop; behind a full queue of another agent, the
+    next record of this partition is not even fetched yet."""
+    consumer = guarded(committed=241)
+    consumer.end = 260
+    consumer._thread._consumer = FakeKafka(position=241)
+    assert commit_rounds(consumer, 29) == [None] * 29
+    assert consumer.seeks == []
+    commit_rounds(consumer, 1)
+    assert consumer.seeks == [241]
+
+
+def test_a_record_aiokafka_returned_but_no_stream_got_is_a_hole():
+    consumer = guarded(committed=241)
+    consumer.end = 260
+    consumer._thread._consumer = FakeKafka(position=250)
+    commit_rounds(consumer, 3)
     assert consumer.seeks == [241]
 
 
