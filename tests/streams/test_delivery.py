@@ -224,13 +224,19 @@ def test_a_message_whose_hand_over_was_cancelled_is_not_in_flight():
     assert consumer.seeks == [241]
 
 
-def test_a_late_message_is_handed_over_again_but_no_copy_of_those_still_waiting_behind_it():
+def delivered_when_read_again(handed: range, rounds: int, fetched_again: range) -> list[int]:
+    """Offsets the streams get when `handed` wait unprocessed for `rounds` commit rounds, after
+    which the partition is read again from 241 and `fetched_again` arrive."""
     consumer = guarded(committed=241)
-    hand_over(consumer, *range(241, 250))
-    stalled_rounds(consumer, 30)
+    hand_over(consumer, *handed)
+    stalled_rounds(consumer, rounds)
     assert consumer.seeks == [241]
-    hand_over(consumer, *range(241, 252))
-    assert [m.offset for m in consumer.delivered] == list(range(241, 250)) + [241, 250, 251]
+    hand_over(consumer, *fetched_again)
+    return [m.offset for m in consumer.delivered]
+
+
+def test_a_late_message_is_handed_over_again_but_no_copy_of_those_still_waiting_behind_it():
+    assert delivered_when_read_again(range(241, 250), 30, range(241, 252)) == [*range(241, 250), 241, 250, 251]
 
 
 def test_changelog_records_read_in_recovery_are_handed_over_every_time():
@@ -242,12 +248,7 @@ def test_changelog_records_read_in_recovery_are_handed_over_every_time():
 
 
 def test_a_hole_read_again_hands_every_copy_over_again_in_order():
-    consumer = guarded(committed=241)
-    hand_over(consumer, *range(242, 250))
-    stalled_rounds(consumer, 3)
-    assert consumer.seeks == [241]
-    hand_over(consumer, *range(241, 250))
-    assert [m.offset for m in consumer.delivered] == list(range(242, 250)) + list(range(241, 250))
+    assert delivered_when_read_again(range(242, 250), 3, range(241, 250)) == [*range(242, 250), *range(241, 250)]
 
 
 def test_a_record_aiokafka_has_not_returned_yet_is_late_not_lost():
