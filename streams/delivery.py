@@ -20,8 +20,8 @@ restart lost volunteer-hour entries that way. Three holes, and what closes each:
   acked waits in a queue, and one aiokafka has not returned yet waits behind a full queue of another
   agent (Faust hands every partition over through one loop). Reading those again threw the backlog
   away and queued it twice, which on a loaded box fed itself until the workers fell minutes behind.
-  They get ten times the patience; then that one message is handed over again, but no copy of one
-  that still waits behind it.
+  They get ten times the patience. Faust also empties the queues each time its flow resumes, several
+  times in one recovery, within one generation: what was queued then is lost, and a hole again.
 Seeks go through the consumer's own thread: aiokafka's fetcher runs there and breaks when its
 positions move under it from another loop. The price is an occasional duplicate around a
 rebalance, which every handler absorbs by id.
@@ -54,7 +54,7 @@ class InFlight:
     """Per partition, the messages handed to the streams in this consumer generation, not yet acked.
 
     Each is queued or being processed. The streams skip (and ack) messages of an earlier generation,
-    and Faust clears their queues when a rebalance ends, so older messages do not count.
+    so those do not count, and all are forgotten whenever Faust empties the streams' queues.
     """
 
     def __init__(self, app) -> None:
@@ -104,18 +104,21 @@ def deliver_every_fetch(app) -> None:
         deliver = consumer.callback
         acks_enabled_for = app.topics.acks_enabled_for
 
+        clear_queues = app.flow_control.clear
+
         async def callback(message) -> None:
-            if not acks_enabled_for(message.topic):  # a changelog read in recovery: nothing to commit
-                await deliver(message)
-                return
-            if in_flight.holds(message.tp, message.offset):
-                return  # read again while the first copy still waits in a queue
-            in_flight.add(message)
+            if acks_enabled_for(message.topic):  # not a changelog read in recovery
+                in_flight.add(message)
             try:
                 await deliver(message)
             except BaseException:  # cancelled when the flow stops: the streams never got it
                 in_flight.discard(message.tp, message.offset)
                 raise
+
+        def clear() -> None:
+            """Faust empties the streams' queues whenever its flow resumes, several times a recovery."""
+            in_flight.forget()
+            clear_queues()
 
         async def seek(tp, offset: int) -> None:
             await consumer._thread.call_thread(consumer._thread.seek, tp, offset)
@@ -143,10 +146,7 @@ def deliver_every_fetch(app) -> None:
             if due and app.flow_control.is_active() and tp in consumer.assignment():
                 log.warning("%s[%d]@%d was %s; reading it again", tp.topic, tp.partition, start,
                             f"not processed after {rounds} commit rounds" if late else "never processed")
-                if late:
-                    in_flight.discard(tp, start)  # in case it was lost after all; what follows still waits
-                else:
-                    in_flight.forget(tp)  # every copy, in order, so what follows it is applied after it
+                in_flight.forget(tp)
                 in_background(seek(tp, start), "reading a partition again failed")
 
         def committable(tp) -> int | None:
@@ -180,6 +180,7 @@ def deliver_every_fetch(app) -> None:
             return offset
 
         consumer.callback = callback
+        app.flow_control.clear = clear
         consumer.perform_seek = perform_seek
         consumer._new_offset = committable
         return consumer
