@@ -103,7 +103,6 @@ def deliver_every_fetch(app) -> None:
         new_offset = consumer._new_offset
         deliver = consumer.callback
         acks_enabled_for = app.topics.acks_enabled_for
-
         clear_queues = app.flow_control.clear
 
         async def callback(message) -> None:
