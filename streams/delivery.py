@@ -1,7 +1,7 @@
 """Keeps Faust's delivery at least once across rebalances: no offset is committed unprocessed.
 
 faust-streaming 0.15 can commit offsets its agents never processed, around a rebalance; a worker
-restart lost volunteer-hour entries that way. Three holes, and what closes each:
+restart lost volunteer-hour entries that way. Four holes, and what closes each:
 - It remembers the last offset read per partition and, when a fetched message lies further ahead,
   records the offsets between as a "gap" that it commits as if processed. A message fetched before
   the seek to the committed offset can arrive just after it. So read offsets are forgotten: every
@@ -191,11 +191,11 @@ def _not_yet_returned(consumer, tp, offset: int) -> bool:
     """Whether aiokafka has yet to return the record at `offset` to Faust: its position, the next
     offset it will return, has not passed it. A record dropped after aiokafka returned it lies below
     the position, so a real hole is still found."""
-    kafka = getattr(consumer._thread, "_consumer", None)
-    assignment = kafka._subscription.subscription.assignment if kafka is not None and kafka._subscription.subscription else None
-    if assignment is None or tp not in consumer.assignment():
+    kafka = consumer._thread._consumer
+    subscription = kafka._subscription.subscription if kafka is not None else None
+    if subscription is None or subscription.assignment is None or tp not in consumer.assignment():
         return False
-    state = assignment.state_value(tp)
+    state = subscription.assignment.state_value(tp)
     return state is not None and state.has_valid_position and state.position <= offset
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from types import SimpleNamespace
 
 from faust.types import TP
 
@@ -60,6 +61,14 @@ class FakeConsumerThread:
 
     def __init__(self, consumer: FakeConsumer) -> None:
         self.consumer = consumer
+        self._consumer = None
+        """The aiokafka consumer: None until a test says where its position is."""
+
+    def at_position(self, offset: int) -> None:
+        """aiokafka's position for HOURS: the next offset it will return to Faust."""
+        state = SimpleNamespace(has_valid_position=True, position=offset)
+        assignment = SimpleNamespace(state_value=lambda tp: state if tp == HOURS else None)
+        self._consumer = SimpleNamespace(_subscription=SimpleNamespace(subscription=SimpleNamespace(assignment=assignment)))
 
     async def call_thread(self, fun, *args):
         return fun(*args)
@@ -113,15 +122,6 @@ def hand_over(consumer: FakeConsumer, *offsets: int, generation: int = 1) -> lis
 
     asyncio.run(deliver())
     return messages
-
-
-class FakeKafka:
-    """aiokafka's consumer as far as its position for HOURS: the next offset it will return."""
-
-    def __init__(self, position: int) -> None:
-        state = type("State", (), {"has_valid_position": True, "position": position})()
-        assignment = type("Assignment", (), {"state_value": staticmethod(lambda tp: state if tp == HOURS else None)})()
-        self._subscription = type("Subscriptions", (), {"subscription": type("Subscription", (), {"assignment": assignment})()})()
 
 
 def test_read_offsets_are_never_remembered_so_no_gap_is_assumed():
@@ -256,7 +256,7 @@ def test_a_record_aiokafka_has_not_returned_yet_is_late_not_lost():
     next record of this partition is not even fetched yet."""
     consumer = guarded(committed=241)
     consumer.end = 260
-    consumer._thread._consumer = FakeKafka(position=241)
+    consumer._thread.at_position(241)
     assert commit_rounds(consumer, 29) == [None] * 29
     assert consumer.seeks == []
     commit_rounds(consumer, 1)
@@ -266,7 +266,7 @@ def test_a_record_aiokafka_has_not_returned_yet_is_late_not_lost():
 def test_a_record_aiokafka_returned_but_no_stream_got_is_a_hole():
     consumer = guarded(committed=241)
     consumer.end = 260
-    consumer._thread._consumer = FakeKafka(position=250)
+    consumer._thread.at_position(250)
     commit_rounds(consumer, 3)
     assert consumer.seeks == [241]
 
