@@ -143,8 +143,11 @@ def test_incidents_read_with_their_hour_totals_and_a_partner_sees_its_own(api):
     assert one["id"] == incident.id and one["area"] == incident.area
     listed = api.client.get("/v1/incidents", headers=api.as_("manager")).json()
     assert [i["volunteer_hours"]["entries"] for i in listed] == [4]
-    own = api.client.get(f"/v1/incidents/{incident.id}", headers=api.as_("partner", partner_id="salvation-army-on"))
+    assert listed == [api.client.get(f"/v1/incidents/{incident.id}", headers=api.as_("manager")).json()]
+    as_partner = api.as_("partner", partner_id="salvation-army-on")
+    own = api.client.get(f"/v1/incidents/{incident.id}", headers=as_partner)
     assert own.json()["volunteer_hours"] == {"entries": 1, "volunteers": 12, "hours": 72.0}
+    assert api.client.get("/v1/incidents", headers=as_partner).json() == [own.json()]
 
 
 def test_the_same_entry_again_is_200_and_different_details_409(api):
