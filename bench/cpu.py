@@ -4,6 +4,7 @@ On a shared box the "others" figure says how much of the machine the benchmark d
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
@@ -32,23 +33,40 @@ def box_cpu_s() -> tuple[float, float]:
 
 
 class CpuMeter:
-    """CPU cores used over a window by each named pid, by the box, and by everyone else."""
+    """CPU cores used over a window by each named pid, by the box, and by everyone else.
+
+    `mark` takes a reading, so that a window can end at a moment known only afterwards: a drain
+    ends at its last effect, found once the consumers have been quiet for a while, and CPU over
+    that quiet wait would count as cores left idle (`stop(until=...)`)."""
 
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = dict(pids)
-        self.started = False
+        self.marks: list[tuple[float, float, dict[str, float]]] = []
 
     def start(self) -> "CpuMeter":
-        self.t0 = time.monotonic()
-        self.box0 = box_cpu_s()
-        self.proc0 = {name: process_cpu_s(pid) for name, pid in self.pids.items()}
+        self.marks = [self._read()]
         return self
 
-    def stop(self) -> dict:
-        wall = time.monotonic() - self.t0
-        busy1, _ = box_cpu_s()
-        used = {name: process_cpu_s(pid) - self.proc0[name] for name, pid in self.pids.items()}
-        box = busy1 - self.box0[0]
+    def _read(self) -> tuple[float, float, dict[str, float]]:
+        return time.time(), box_cpu_s()[0], {name: process_cpu_s(pid) for name, pid in self.pids.items()}
+
+    def mark(self) -> None:
+        self.marks.append(self._read())
+
+    async def mark_every(self, interval_s: float) -> None:
+        """Take a reading every interval_s until cancelled."""
+        while True:
+            await asyncio.sleep(interval_s)
+            self.mark()
+
+    def stop(self, until: float | None = None) -> dict:
+        """The window from start to now, or to the first reading at or after `until` (a time.time())."""
+        self.mark()
+        end = next((m for m in self.marks if until is not None and m[0] >= until), self.marks[-1])
+        (t0, box0, proc0), (t1, box1, proc1) = self.marks[0], end
+        wall = t1 - t0
+        used = {name: proc1[name] - proc0[name] for name in self.pids}
+        box = box1 - box0
         cores = {name: round(s / wall, 2) for name, s in used.items()} if wall > 0 else {}
         return {
             "wall_s": round(wall, 2),

@@ -34,6 +34,9 @@ STATE_TOPICS = (topics.SHELTER_STATE, topics.REFERRAL_STATE, topics.HOURS_LOG, t
                 topics.PARTNER_STATE, topics.INCIDENT_STATE)
 INPUT_TOPICS = (topics.SHELTERS, topics.REFERRALS, topics.HOURS, topics.REQUESTS, topics.PARTNERS, topics.INCIDENTS)
 PAUSE_LIMIT_S = 8.0  # workers run with a 30 s session; their freeze guard fires after 15 s
+CPU_MARK_EVERY_S = 0.1
+"""CPU is read this often during a drain, so its window ends within this of the last effect: the
+quiet wait after it (1.5 s or more) once counted as cores left idle, a third of a 5 s drain."""
 
 
 @dataclass
@@ -140,9 +143,12 @@ async def _drain(label, procs, records, bootstrap, group, inputs, outputs, deadl
                 p.resume()
         t0 = time.time()
         meter = CpuMeter(pids).start()
+        marking = asyncio.create_task(meter.mark_every(CPU_MARK_EVERY_S))
         profiler = Profiler(procs[0].pid, profile_name).start() if profile_name else None
-        finished = await _wait_quiet(watch, group, inputs, outputs, deadline_s)
-        cpu_window = meter.stop()
+        try:
+            finished = await _wait_quiet(watch, group, inputs, outputs, deadline_s)
+        finally:
+            marking.cancel()
         wall = time.time() - t0
     summary = profiler.stop() if profiler else None
     cpu = [round(p.cpu_s() - b, 2) for p, b in zip(procs, before)]
@@ -157,6 +163,7 @@ async def _drain(label, procs, records, bootstrap, group, inputs, outputs, deadl
         notes.append(f"profile: {profiler.error}")
     processed = len(times)
     drain = (times[-1] / 1000.0 - t0) if times else wall
+    cpu_window = meter.stop(until=t0 + drain)
     return DrainResult(
         label=label, processes=len(procs), events=expected, processed=processed, drain_s=round(drain, 3),
         events_per_s=round(processed / drain, 1) if drain > 0 else 0.0,

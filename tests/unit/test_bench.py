@@ -5,12 +5,14 @@ A real check of the results the benchmark compares against, never of timings.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bench import evidence, hazards, report, search
+from bench.cpu import CpuMeter
 
 
 def test_candidate_search_ranks_the_same_shelters_as_a_geodesic_scan_and_as_geopy():
@@ -191,3 +193,25 @@ def test_the_two_worker_note_gives_the_cost_per_event_and_the_idle_cores_beside_
     line = report._two_workers_line(one, two)
     assert "1.75 CPU ms per event against one worker's 1.25 (1.40×)" in line
     assert "each used 0.50–0.60 of a core while 0.50 of the box's cores sat idle" in line
+
+
+def test_on_a_busy_box_the_two_worker_note_gives_the_rate_its_cores_can_carry():
+    one = {"cpu_ms_per_event": 0.8, "events_per_s": 1000.0}
+    two = {"cpu_ms_per_event": 0.8, "events_per_s": 1500.0, "processed": 1000,
+           "cpu": {"nproc": 2, "box_busy_cores": 1.9, "cores": {"worker-1": 0.8, "worker-2": 0.75, "broker": 0.3},
+                   "cpu_s": {"worker-1": 0.5, "worker-2": 0.5, "broker": 0.2, "bench": 0.05}}}
+    line = report._two_workers_line(one, two)
+    assert "only 0.10 of its 2 cores idle" in line
+    assert "took 1.25 CPU ms per event, so these 2 cores carry at most 1,600 ev/s, 1.60× one worker's rate" in line
+    assert "two workers reached 94% of that" in line
+    two["cpu"]["cpu_s"]["broker"] = 0.45
+    assert "1.33× one worker's rate, short of the 1.6× target" in report._two_workers_line(one, two)
+
+
+def test_a_cpu_window_can_end_at_the_first_reading_after_a_moment_known_later():
+    meter = CpuMeter({"worker": os.getpid()})
+    meter.marks = [(100.0, 10.0, {"worker": 5.0}), (101.0, 11.8, {"worker": 5.9}), (103.0, 11.9, {"worker": 5.95})]
+    drain = meter.stop(until=100.95)
+    assert (drain["wall_s"], drain["cores"], drain["box_busy_cores"]) == (1.0, {"worker": 0.9}, 1.8)
+    assert meter.stop()["wall_s"] > 1000  # without `until`, the window ends at the reading stop takes
+
