@@ -269,29 +269,30 @@ BUSY_BOX_IDLE_CORES = 0.25
 
 
 def _two_workers_line(m1: dict, m2: dict) -> str:
-    """What a second worker cost per event, and either what the box's cores can carry at that cost
-    (when they were all busy) or that the workers waited while cores sat idle."""
+    """What a second worker cost per event, what the box's cores can carry at the measured cost,
+    and whether cores sat idle beside the workers as well."""
     cpu = m2.get("cpu") or {}
     workers = [v for k, v in cpu.get("cores", {}).items() if k.startswith("worker")]
     nproc = cpu.get("nproc") or 0
-    idle = nproc - (cpu.get("box_busy_cores") or 0)
-    if not workers or not m1.get("cpu_ms_per_event") or not m2.get("cpu_ms_per_event"):
-        return "A second worker helps only while a core is free for it; the measured CPU shows whether one was."
-    head = (f"Two workers spent {_fmt(m2['cpu_ms_per_event'])} CPU ms per event against one worker's "
-            f"{_fmt(m1['cpu_ms_per_event'])} ({_fmt(_ratio(m2['cpu_ms_per_event'], m1['cpu_ms_per_event']))}×), and "
-            f"each used {_fmt(min(workers))}–{_fmt(max(workers))} of a core")
+    idle = round(nproc - (cpu.get("box_busy_cores") or 0), 2)
     box_ms = 1000.0 * sum(cpu.get("cpu_s", {}).values()) / max(1, m2.get("processed") or 0)
-    if idle >= BUSY_BOX_IDLE_CORES or not box_ms or not m1.get("events_per_s"):
-        return (head + f" while {_fmt(round(idle, 2))} of the box's cores sat idle: they waited as well as worked, "
-                "so the box's cores alone do not set the two-worker rate.")
+    if not workers or not m1.get("cpu_ms_per_event") or not m2.get("cpu_ms_per_event") or not box_ms \
+            or not m1.get("events_per_s"):
+        return "A second worker helps only while a core is free for it; the measured CPU shows whether one was."
     ceiling = 1000.0 * nproc / box_ms
     reach = ceiling / m1["events_per_s"]
-    return (head + f"; the box had only {_fmt(round(idle, 2))} of its {nproc} cores idle. Workers, broker and "
-            f"benchmark together took {_fmt(box_ms)} CPU ms per event, so these {nproc} cores carry at most "
-            f"{_fmt(ceiling)} ev/s, {_fmt(reach)}× one worker's rate"
+    line = (f"Two workers spent {_fmt(m2['cpu_ms_per_event'])} CPU ms per event against one worker's "
+            f"{_fmt(m1['cpu_ms_per_event'])} ({_fmt(_ratio(m2['cpu_ms_per_event'], m1['cpu_ms_per_event']))}×). "
+            f"Workers, broker and benchmark together took {_fmt(box_ms)} CPU ms per event, so these {nproc} cores "
+            f"carry at most {_fmt(ceiling)} ev/s, {_fmt(reach)}× one worker's rate"
             + (f", short of the {SCALING_TARGET:g}× target however the work is spread: the second worker gets what "
                "the broker leaves of the second core." if reach < SCALING_TARGET else
-               f", and two workers reached {(_ratio(m2.get('events_per_s'), m1['events_per_s']) or 0) / reach:.0%} of that."))
+               f"; two workers reached {(_ratio(m2.get('events_per_s'), m1['events_per_s']) or 0) / reach:.0%} of that."))
+    if idle >= BUSY_BOX_IDLE_CORES:
+        line += (f" Over the drain {_fmt(idle)} of the box's cores sat idle as well, the workers using "
+                 f"{_fmt(min(workers))}–{_fmt(max(workers))} of a core each: they also waited, so the rate stayed "
+                 "below even that ceiling.")
+    return line
 
 
 def explanations(results: dict, table: list[dict]) -> list[str]:
