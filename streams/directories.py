@@ -12,7 +12,7 @@ from mode import Service
 
 from bus import topics
 from bus.tail import Tail
-from handlers.directories import IncidentDirectory, PartnerDirectory
+from handlers.directories import IncidentDirectory, PartnerDirectory, PartnerPlace, PartnerReach
 from handlers.incidents import Incident
 from handlers.partners import Partner, place_of
 from muster.settings import Settings
@@ -44,11 +44,20 @@ class Directories(Service):
         """The incident's status, reading incident states to their end first if this worker has not
         seen it: the API accepted the command because its own view had, and this one may lag."""
         status = self.incidents.statuses.get(incident_id)
-        if status is None and self._tail is not None:
-            topic = self.settings.topic(topics.INCIDENT_STATE.name)
-            await self._tail.catch_up(topic, CATCH_UP_S)
+        if status is None:
+            await self._catch_up_incidents()
             status = self.incidents.statuses.get(incident_id)
         return status
+
+    async def incidents_reaching(self, place: PartnerPlace, reach_km: float) -> dict[str, PartnerReach]:
+        """The incidents reaching a partner that joined or moved, reading incident states to their
+        end first: an incident declared before the partner's news is alerted now, not at the sweep."""
+        await self._catch_up_incidents()
+        return self.incidents.reaching(place, reach_km)
+
+    async def _catch_up_incidents(self) -> None:
+        if self._tail is not None:
+            await self._tail.catch_up(self.settings.topic(topics.INCIDENT_STATE.name), CATCH_UP_S)
 
     def _apply_incident(self, key: str, value: bytes | None) -> None:
         self.incidents.apply(None if value is None else Incident.model_validate_json(value), key)

@@ -31,4 +31,4 @@ async def test_hours_for_a_known_incident_are_logged_and_for_an_unknown_one_dead
         (b"vh-1", 12)]
     [letter] = [DeadLetter.model_validate_json(value) for _, value in worker.on(topics.DEAD_LETTERS)]
     assert letter.reason == "rejected: unknown incident 'no-such-storm'" and letter.offset == 1
-    assert worker.directories._tail.catch_ups == 1
+    assert len(worker.directories._tail.catch_ups) == 1

@@ -1,6 +1,6 @@
 """The partners agent in Faust's test context: a partner that joins near an active incident asks
-the incident's writer to alert it, again if the ask was lost with a killed worker, and one that only
-changes its inventory asks nothing."""
+the incident's writer to alert it, even before its worker's directory has read the incident, again
+if the ask was lost with a killed worker, and one that only changes its inventory asks nothing."""
 from __future__ import annotations
 
 import pytest
@@ -34,6 +34,15 @@ async def test_a_partner_that_joins_near_an_active_incident_asks_it_for_an_alert
     assert isinstance(ask, AlertPartner)
     assert (ask.partner_id, ask.distance_km) == ("sample-orillia-responders", 0)
     assert ask.capabilities == ["shelter", "debris_clearing", "generators", "transport"]
+
+
+async def test_a_partner_that_joins_near_an_incident_its_worker_has_not_read_yet_asks_it_for_an_alert(worker_for):
+    storm = decide(None, declaration(), NOON)[0]
+    worker = worker_for(partners, lambda: NOON)
+    worker.lag(topics.INCIDENT_STATE, storm.id, storm)
+    asks = await register(worker, responders())
+    assert [key for key, _ in asks] == [b"ice-storm-orillia"]
+    assert incident_commands.validate_json(asks[0][1]).partner_id == "sample-orillia-responders"
 
 
 async def test_a_partner_that_only_changes_its_inventory_asks_no_incident_again(worker):

@@ -17,16 +17,22 @@ from streams.runtime import Clock, DeadLetters
 from tests.support.poll import until_async
 
 
-class CaughtUp:
-    """A tail that has read everything there is: catching up finds nothing more."""
+class LaggingTail:
+    """A tail behind the writers: a record held back reaches the directories only when they catch up
+    on its topic; with nothing held back it has read everything there is."""
 
-    def __init__(self) -> None:
+    def __init__(self, directories: Directories) -> None:
+        self.directories = directories
+        self.held: list[tuple[str, bytes, bytes]] = []
+        self.catch_ups: list[str] = []
         self.ready = asyncio.Event()
         self.ready.set()
-        self.catch_ups = 0
 
     async def catch_up(self, topic: str, timeout: float) -> bool:
-        self.catch_ups += 1
+        self.catch_ups.append(topic)
+        for record in [r for r in self.held if r[0] == topic]:
+            self.held.remove(record)
+            self.directories._on_record(*record)
         return True
 
 
@@ -60,6 +66,11 @@ class Harness:
         """Put a state record into the worker's directories, as its tail would."""
         self.directories._on_record(self.settings.topic(spec.name), key.encode(), model.model_dump_json().encode())
 
+    def lag(self, spec: topics.TopicSpec, key: str, model) -> None:
+        """Hold a state record back from the worker's directories until they catch up on its topic."""
+        self.directories._tail.held.append(
+            (self.settings.topic(spec.name), key.encode(), model.model_dump_json().encode()))
+
     async def put(self, *commands: tuple[str, Any], done) -> None:
         """Hand each (key, command or raw bytes) to the agent, then wait until `done()` holds."""
         async with self.agent.test_context() as test:
@@ -88,7 +99,7 @@ def harness(tmp_path, monkeypatch, clock: Clock) -> Harness:
     app.finalize()
     app.flow_control.resume()
     directories = Directories(settings)
-    directories._tail = CaughtUp()
+    directories._tail = LaggingTail(directories)
     made = Harness(settings, app, clock, directories,
                    DeadLetters(app.topic(settings.topic(topics.DEAD_LETTERS.name)), clock))
 
