@@ -90,9 +90,9 @@ class HazardZones:
 
     def containing_many(self, lats, lons) -> list[tuple[str, ...]]:
         """`containing` for many points at once, as sorted tuples, for listings and exports of
-        every shelter. Plain Python throughout: each numpy call costs tens of microseconds when
-        the caches are cold (they are, between requests), more than a whole block of reads. The
-        cell arithmetic of `_state_id` is inlined, sparing a method call and a rebuild check a point."""
+        every shelter. The cells are read in plain Python: each numpy call costs tens of
+        microseconds when the caches are cold (they are, between requests), more than a whole
+        block of reads. The points in crossed cells are then tested in one call."""
         if self._dirty:
             self._rebuild()
         scale, x0, y0 = self._scale, self._x0, self._y0
@@ -109,10 +109,29 @@ class HazardZones:
             raise ValueError("not a position: every lat and lon must be a finite number") from None
         found = list(map(self._decided.__getitem__, ids))
         if None in found:
-            for point, state in enumerate(ids):
-                if found[point] is None:
-                    found[point] = self._exact(state, lats[point], lons[point])
+            self._decide_crossed(found, ids, lats, lons)
         return found
+
+    def _decide_crossed(self, found: list, ids: list[int], lats, lons) -> None:
+        """Fill in the points of crossed cells: one exact test per (point, area crossing its cell)."""
+        points, keys, geoms, xs, ys = [], [], [], [], []
+        for point, decided in enumerate(found):
+            if decided is None:
+                for key, geom in self._states[ids[point]][1]:
+                    points.append(point)
+                    keys.append(key)
+                    geoms.append(geom)
+                    xs.append(lons[point])
+                    ys.append(lats[point])
+        hits = _intersects_xy(np.array(geoms, dtype=object), np.array(xs, dtype=float),
+                              np.array(ys, dtype=float)).tolist()
+        more: dict[int, list[str]] = {point: [] for point in points}
+        for point, key, hit in zip(points, keys, hits):
+            if hit:
+                more[point].append(key)
+        for point, keys_in in more.items():
+            covering = self._states[ids[point]][0]
+            found[point] = tuple(sorted((*covering, *keys_in))) if keys_in else covering
 
     def contains_any(self, lat: float, lon: float) -> bool:
         """Whether any area contains or touches the point."""

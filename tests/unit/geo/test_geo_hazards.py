@@ -205,8 +205,9 @@ def test_many_points_with_no_areas_or_no_points_are_simple():
     assert HazardZones().containing_many([44.0, 45.0], [-79.0, -80.0]) == [(), ()]
     zones = _zones({"a": circle(44.0, -79.0, 5.0)})
     assert zones.containing_many([], []) == []
-    with pytest.raises(ValueError, match="not a position"):
-        zones.containing_many([float("nan")], [-79.0])
+    for lat, lon in ((float("nan"), -79.0), (44.0, float("-inf")), (None, -79.0), ("north", -79.0)):
+        with pytest.raises(ValueError, match="not a position"):
+            zones.containing_many([44.0, lat], [-79.0, lon])
     with pytest.raises(ValueError, match="2 lats but 1 lons"):
         zones.containing_many([44.0, 44.1], [-79.0])
 
