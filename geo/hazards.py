@@ -130,8 +130,7 @@ class HazardZones:
             if hit:
                 more[point].append(key)
         for point, keys_in in more.items():
-            covering = self._states[ids[point]][0]
-            found[point] = tuple(sorted((*covering, *keys_in))) if keys_in else covering
+            found[point] = _joined(self._states[ids[point]][0], keys_in)
 
     def contains_any(self, lat: float, lon: float) -> bool:
         """Whether any area contains or touches the point."""
@@ -141,8 +140,7 @@ class HazardZones:
     def _exact(self, state: int, lat: float, lon: float) -> tuple[str, ...]:
         """The areas holding a point in a crossed cell: one exact test per area crossing it."""
         covering, crossing = self._states[state]
-        more = [key for key, geom in crossing if _intersects_xy(geom, lon, lat)]
-        return tuple(sorted((*covering, *more))) if more else covering
+        return _joined(covering, [key for key, geom in crossing if _intersects_xy(geom, lon, lat)])
 
     def within_reach(self, lat: float, lon: float, reach_km: float) -> list[tuple[str, float]]:
         """(key, km) for areas within reach_km of the point (0 when inside), nearest first."""
@@ -251,6 +249,11 @@ class HazardZones:
         self._ny, self._nx = raster.shape
         self._cells = raster.reshape(-1)
         self._raster = memoryview(self._cells)
+
+
+def _joined(covering: tuple[str, ...], crossing_hits: list[str]) -> tuple[str, ...]:
+    """The keys of a cell's covering areas and of the crossing ones that hold the point, sorted."""
+    return tuple(sorted((*covering, *crossing_hits))) if crossing_hits else covering
 
 
 def _classify(geom: shapely.Geometry, box: np.ndarray, scale: float,
