@@ -22,6 +22,9 @@ restart lost volunteer-hour entries that way. Four holes, and what closes each:
   away and queued it twice, which on a loaded box fed itself until the workers fell minutes behind.
   They get ten times the patience. Faust also empties the queues each time its flow resumes, several
   times in one recovery, within one generation: what was queued then is lost, and a hole again.
+  Records behind a hole must not be processed before it: the agents take each partition in order
+  (streams/ordering.py), and one that sees a record arrive ahead of its next has it read again here
+  at once, without waiting for the commit rounds.
 Seeks go through the consumer's own thread: aiokafka's fetcher runs there and breaks when its
 positions move under it from another loop. The price is an occasional duplicate around a
 rebalance, which every handler absorbs by id.
@@ -31,6 +34,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from streams.ordering import PartitionOrder, keep_in_order
 from streams.runtime import in_background
 
 log = logging.getLogger(__name__)
@@ -122,6 +126,30 @@ def deliver_every_fetch(app) -> None:
         async def seek(tp, offset: int) -> None:
             await consumer._thread.call_thread(consumer._thread.seek, tp, offset)
 
+        async def read_again_from(tp, offset: int) -> None:
+            first = (await consumer.earliest_offsets(tp)).get(tp) or 0
+            if first > offset:
+                # Retention removed them unprocessed (the workers were down longer than it keeps).
+                log.warning("%s[%d]@%d..%d are no longer in the log; going on from %d",
+                            tp.topic, tp.partition, offset, first - 1, first)
+                following[tp] = max(following.get(tp, first), first)
+                order.restart(tp, first)
+                offset = first
+            await seek(tp, offset)
+
+        def read_from(tp, offset: int) -> bool:
+            if not (app.flow_control.is_active() and tp in consumer.assignment()):
+                return False
+            in_background(read_again_from(tp, offset), "reading a partition again failed")
+            return True
+
+        def pass_over(message) -> None:
+            message.acked = True  # so Faust's ack, when its stream moves on, leaves it uncommitted
+            consumer._unacked_messages.discard(message)
+
+        order = PartitionOrder(read_from, pass_over)
+        keep_in_order(app, order)
+
         async def perform_seek() -> None:
             await seek_to_committed()
             in_flight.forget()
@@ -132,6 +160,7 @@ def deliver_every_fetch(app) -> None:
                 await seek(tp, earliest.get(tp) or 0)
             for tp in ours:
                 following[tp] = consumer._committed_offset.get(tp) or earliest.get(tp) or 0
+            order.reset({tp: following[tp] for tp in ours})
 
         def read_again(tp, start: int) -> None:
             since, rounds = holes.get(tp, (start, 0))
@@ -142,11 +171,11 @@ def deliver_every_fetch(app) -> None:
             patience = HOLE_PATIENCE * (LATE_PATIENCE if late else 1)
             waited = rounds // patience
             due = rounds % patience == 0 and waited & (waited - 1) == 0
-            if due and app.flow_control.is_active() and tp in consumer.assignment():
+            if due and read_from(tp, start):
                 log.warning("%s[%d]@%d was %s; reading it again", tp.topic, tp.partition, start,
                             f"not processed after {rounds} commit rounds" if late else "never processed")
                 in_flight.forget(tp)
-                in_background(seek(tp, start), "reading a partition again failed")
+                order.restart(tp, start)
 
         def committable(tp) -> int | None:
             start = following.get(tp)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from geo.areas import AreaError
 from handlers.common import DeadLetter, describe_validation_error
 from handlers.errors import Rejected
+from streams.ordering import in_order
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +166,10 @@ def guard_agents(app, session_timeout_s: float) -> OwnershipGuard:
 
 
 async def consume(stream, handle: Callable[[object], Awaitable[None]], dead: DeadLetters) -> None:
-    """Run `handle` on each event; failures are dead-lettered, never raised into Faust."""
+    """Run `handle` on each event of each partition in offset order; failures are dead-lettered,
+    never raised into Faust."""
     guard = _guards.get(stream.app)
+    app = stream.app
     async for event in stream.events():
         if guard is not None and guard.frozen():
             await guard.settle()
@@ -174,6 +177,8 @@ async def consume(stream, handle: Callable[[object], Awaitable[None]], dead: Dea
                 log.info("skipping %s@%d: its partition moved while this worker was frozen",
                          event.message.topic, event.message.offset)
                 continue
+        if not in_order(app, event.message):
+            continue
         try:
             await handle(event)
         except EXPECTED as exc:

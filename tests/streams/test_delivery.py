@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from faust.types import TP
 
 from streams.delivery import ForgetfulReadOffsets, deliver_every_fetch
+from streams.ordering import in_order
 
 HOURS = TP("t.volunteer-hours", 0)
 
@@ -27,6 +28,7 @@ class FakeConsumer:
         self.assigned = {HOURS}
         self.end: int | None = None
         self.cancel_hand_over = False
+        self.log_start = 0
 
     async def callback(self, message) -> None:
         if self.cancel_hand_over:
@@ -43,7 +45,7 @@ class FakeConsumer:
     async def perform_seek(self) -> None: ...
 
     async def earliest_offsets(self, *tps):
-        return {tp: 0 for tp in tps}
+        return {tp: self.log_start for tp in tps}
 
     def _new_offset(self, tp):
         acked = sorted(self._acked[tp])
@@ -311,3 +313,53 @@ def test_a_commit_that_ends_after_a_seek_to_an_older_offset_does_not_hold_the_pa
         "t.volunteer-hours[0]: a commit that outlasted a seek took it to 260; going on from there, not 199"]
     consumer._acked[HOURS] = [263]
     assert consumer._new_offset(HOURS) is None, "a hole above the commit is still a hole"
+
+
+def arriving(consumer: FakeConsumer, *offsets: int) -> list[int]:
+    """The offsets of HOURS an agent of the guarded consumer's app processes, of those arriving."""
+    async def process() -> list[int]:
+        taken = []
+        for offset in offsets:
+            message = Message(offset, 1)
+            consumer._unacked_messages.add(message)
+            if in_order(consumer.app, message):
+                taken.append(offset)
+            else:
+                assert message.acked and message not in consumer._unacked_messages, "passed over, so never committed"
+        await asyncio.sleep(0)
+        return taken
+
+    return asyncio.run(process())
+
+
+def test_records_arriving_ahead_of_the_committed_offset_are_read_again_from_it_at_once():
+    consumer = guarded(committed=241)
+    assert arriving(consumer, 243, 244) == []
+    assert consumer.seeks == [241]
+    assert arriving(consumer, 241, 242, 243) == [241, 242, 243]
+
+
+def test_a_seek_to_the_committed_offsets_resumes_processing_there():
+    consumer = guarded(committed=241)
+    assert arriving(consumer, 241, 242, 243) == [241, 242, 243]
+    asyncio.run(consumer.perform_seek())
+    assert arriving(consumer, 241, 242) == [241, 242]
+
+
+def test_a_hole_read_again_is_processed_again_from_its_start_and_nothing_behind_it_first():
+    consumer = guarded(committed=241)
+    assert arriving(consumer, 241) == [241]
+    stalled_rounds(consumer, 3)
+    assert consumer.seeks == [241]
+    assert arriving(consumer, 250, 241, 242) == [241, 242]
+
+
+def test_records_retention_removed_unprocessed_are_gone_so_processing_and_commits_go_on_after_them(caplog):
+    consumer = guarded(committed=241)
+    consumer.log_start = 300
+    assert arriving(consumer, 300, 301) == []
+    assert consumer.seeks == [300]
+    assert arriving(consumer, 300, 301) == [300, 301]
+    consumer._acked[HOURS] = [300, 301]
+    assert consumer._new_offset(HOURS) == 302
+    assert "t.volunteer-hours[0]@241..299 are no longer in the log; going on from 300" in caplog.messages
