@@ -177,15 +177,17 @@ def unmet_needs(profile: ShelterProfile, household: int, needs: Needs, free: int
 
 
 def _with_holds(shelter: Shelter, holds: dict[str, Hold], now: datetime, **changes) -> Shelter:
-    fields = {**shelter.model_dump(exclude={"holds"}), **changes}
+    """The shelter with these holds and validated `changes`, its counts derived from them. A copy,
+    not a new validation: validating every hold again made each hold cost O(holds) in pydantic,
+    and the largest shelters are the busiest."""
     held = sum(h.beds for h in holds.values() if h.status == "held")
     confirmed = sum(h.beds for h in holds.values() if h.status == "confirmed")
-    used = fields["occupancy"] + held + confirmed
-    return Shelter(
-        **{**fields, "held": held, "confirmed": confirmed, "free": max(0, fields["capacity"] - used),
-           "shortfall": max(0, used - fields["capacity"]), "updated_at": now, "version": shelter.version + 1},
-        holds=holds,
-    )
+    capacity = changes.get("capacity", shelter.capacity)
+    used = changes.get("occupancy", shelter.occupancy) + held + confirmed
+    return shelter.model_copy(update={
+        **changes, "holds": holds, "held": held, "confirmed": confirmed, "free": max(0, capacity - used),
+        "shortfall": max(0, used - capacity), "updated_at": now, "version": shelter.version + 1,
+    })
 
 
 def _expire(shelter: Shelter, now: datetime) -> tuple[Shelter, list[Reply]]:
@@ -205,7 +207,7 @@ def register(state: Shelter | None, cmd: RegisterShelter, now: datetime):
         return _with_holds(blank, {}, now), []
     if state.profile() == profile:
         return state, []
-    return _with_holds(state, dict(state.holds), now, **profile.model_dump()), []
+    return _with_holds(state, dict(state.holds), now, **dict(profile)), []
 
 
 def hold(state: Shelter | None, cmd: HoldBed, now: datetime):
