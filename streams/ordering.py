@@ -7,8 +7,8 @@ that reached the agent first were already applied, and their second copies are s
 duplicates by id: the older of two updates to an incident was applied last and won. So an agent
 takes a partition's records only in order. One that arrives ahead of the next is passed over,
 neither processed nor acked, and the partition is read again from the next; one behind it is a
-copy of a record already processed. Offsets of an agent's topic are contiguous: no compaction, no
-transactions.
+copy of a record already processed. Offsets of an agent's topic are contiguous (no compaction, no
+transactions), and no other agent reads it.
 """
 from __future__ import annotations
 

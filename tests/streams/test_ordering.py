@@ -9,8 +9,10 @@ from faust.types import TP
 
 from bus import topics
 from handlers.incidents import Incident, UpdateIncident
+from muster.settings import Settings
 from streams import incidents
 from streams.ordering import ASK_AGAIN_S, PartitionOrder, keep_in_order
+from streams.worker import build_worker
 from tests.unit.handlers.test_incidents import NOON, declaration
 
 HOURS = TP("t.volunteer-hours", 0)
@@ -111,3 +113,10 @@ async def test_an_incident_update_lost_on_the_way_and_read_again_does_not_overwr
     incident = Incident.model_validate_json(worker.table[storm.id.encode()])
     assert (incident.title, incident.severity, incident.applied_updates) == ("Newer", "extreme", ["u-1", "u-2"])
     assert asked == [1]
+
+
+def test_each_agent_reads_topics_no_other_agent_reads_so_each_partition_has_one_order(tmp_path):
+    app = build_worker(Settings(data_dir=tmp_path, topic_prefix="t."), lambda: NOON)
+    sources = [topic for agent in app.agents.values() for topic in agent.channel.topics]
+    assert len(app.agents) == 6
+    assert sorted(sources) == sorted(set(sources))
