@@ -318,12 +318,13 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
             f"Muster frames (inclusive): {_top(m.get('profile'), 'ours_inclusive_pct', 8)}. {_cpu_line(m.get('cpu'))}"
             + (" " + " ".join(m.get("notes", [])) if m.get("notes") else ""))
     if "a.scaling" in missed:
-        m2, b1, b2 = by.get(("muster", 2), {}), by.get(("bare", 1), {}), by.get(("bare", 2), {})
-        scale_bare = _ratio(b2.get("events_per_s"), b1.get("events_per_s"))
+        m2 = by.get(("muster", 2), {})
+        scale_bare, _ = _median_ratio(_round_ratios(s["throughput"]["rows"], ("bare", 2), ("bare", 1)))
         notes.append(
             f"**Two workers vs one (a).** The box has {results['machine'].get('nproc')} cores, shared with the broker, "
             f"the benchmark process and other tenants. {_cpu_line(m2.get('cpu'))} "
-            + (f"The bare pass-through scaled {_fmt(scale_bare)}× from one to two processes on the same box. "
+            + (f"The bare pass-through scaled {_fmt(scale_bare)}× from one to two processes on the same box "
+               "(median of the rounds, as in the table). "
                if scale_bare else "")
             + _two_workers_line(by.get(("muster", 1), {}), m2))
     lat = s.get("latency", {})

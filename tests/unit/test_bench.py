@@ -185,6 +185,11 @@ def test_throughput_figures_are_the_median_round_and_ratios_the_median_of_each_r
     assert "rounds 1.00×, 1.33×, 2.50×, median" in table["a.scaling"]["baseline"]
     assert table["a.scaling"]["status"] == "MISSED"
 
+    drains += [drain("bare", 2, 1, 3000.0), drain("bare", 2, 2, 1100.0), drain("bare", 2, 3, 3000.0)]
+    results = {"machine": {"nproc": 2}, "sections": {"throughput": {"rows": drains}}}
+    notes = report.explanations(results, report.rows(results))
+    assert "The bare pass-through scaled 1.50× from one to two processes" in " ".join(notes)  # rounds 3.0, 1.1, 1.5; medians 3.0
+
 
 def test_the_two_worker_note_gives_the_cost_per_event_and_the_idle_cores_beside_the_workers_use():
     one = {"cpu_ms_per_event": 1.25, "events_per_s": 1000.0}
