@@ -1,7 +1,7 @@
 """Keeps Faust's delivery at least once across rebalances: no offset is committed unprocessed.
 
 faust-streaming 0.15 can commit offsets its agents never processed, around a rebalance; a worker
-restart lost volunteer-hour entries that way. Four holes, and what closes each:
+restart lost volunteer-hour entries that way. Five holes, and what closes each:
 - It remembers the last offset read per partition and, when a fetched message lies further ahead,
   records the offsets between as a "gap" that it commits as if processed. A message fetched before
   the seek to the committed offset can arrive just after it. So read offsets are forgotten: every
@@ -9,6 +9,9 @@ restart lost volunteer-hour entries that way. Four holes, and what closes each:
 - Events fetched while a rebalance is under way are skipped, to be fetched again after the seek to
   the committed offset; a partition with nothing committed yet was not sought at all. It is sought
   to its beginning.
+- Its streams ack the messages they skip (while the flow pauses, or of an earlier generation) as if
+  processed, so a commit could pass one that is never fetched again. Only a message a stream took
+  for processing (Faust marks it tracked) counts as acked here; a skipped one is a hole.
 - It checks that what it commits starts where the last commit ended only while it knows that
   offset, and it forgets it when a rebalance begins, just before committing what is acked. So the
   next offset to process is kept here, set at every seek, and nothing is committed past a hole.
@@ -106,6 +109,7 @@ def deliver_every_fetch(app) -> None:
         seek_to_committed = consumer.perform_seek
         new_offset = consumer._new_offset
         deliver = consumer.callback
+        ack = consumer.ack
         acks_enabled_for = app.topics.acks_enabled_for
         clear_queues = app.flow_control.clear
 
@@ -117,6 +121,12 @@ def deliver_every_fetch(app) -> None:
             except BaseException:  # cancelled when the flow stops: the streams never got it
                 in_flight.discard(message.tp, message.offset)
                 raise
+
+        def ack_processed(message) -> bool:
+            if not message.tracked and acks_enabled_for(message.topic):  # skipped by its stream
+                message.acked = True
+                return False
+            return ack(message)
 
         def clear() -> None:
             """Faust empties the streams' queues whenever its flow resumes, several times a recovery."""
@@ -208,6 +218,7 @@ def deliver_every_fetch(app) -> None:
             return offset
 
         consumer.callback = callback
+        consumer.ack = ack_processed
         app.flow_control.clear = clear
         consumer.perform_seek = perform_seek
         consumer._new_offset = committable

@@ -35,6 +35,14 @@ class FakeConsumer:
             raise asyncio.CancelledError
         self.delivered.append(message)
 
+    def ack(self, message) -> bool:
+        """Faust's: every message acked once counts as processed."""
+        if message.acked:
+            return False
+        message.acked = True
+        self._acked[message.tp].append(message.offset)
+        return True
+
     def highwater(self, tp):
         assert tp in self.assigned, "Partition is not assigned"  # as aiokafka checks it
         return self.end
@@ -113,6 +121,8 @@ def stalled_rounds(consumer: FakeConsumer, n: int) -> None:
 class Message:
     def __init__(self, offset: int, generation: int) -> None:
         self.tp, self.topic, self.offset, self.generation_id, self.acked = HOURS, HOURS.topic, offset, generation, False
+        self.tracked = False
+        """Set by a stream that takes the message for processing; one it skips stays untracked."""
 
 
 def hand_over(consumer: FakeConsumer, *offsets: int, generation: int = 1) -> list[Message]:
@@ -363,3 +373,14 @@ def test_records_retention_removed_unprocessed_are_gone_so_processing_and_commit
     consumer._acked[HOURS] = [300, 301]
     assert consumer._new_offset(HOURS) == 302
     assert "t.volunteer-hours[0]@241..299 are no longer in the log; going on from 300" in caplog.messages
+
+
+def test_a_message_its_stream_skipped_is_not_counted_as_acked_so_no_commit_passes_it():
+    consumer = guarded(committed=241)
+    skipped, taken = Message(241, 1), Message(242, 1)
+    taken.tracked = True
+    assert consumer.ack(skipped) is False and skipped.acked
+    assert consumer.ack(taken) is True
+    assert consumer._new_offset(HOURS) is None
+    stalled_rounds(consumer, 3)
+    assert consumer.seeks == [241]
