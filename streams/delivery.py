@@ -137,15 +137,15 @@ def deliver_every_fetch(app) -> None:
             await consumer._thread.call_thread(consumer._thread.seek, tp, offset)
 
         async def read_again_from(tp, offset: int) -> None:
+            await seek(tp, offset)  # first: the broker may not answer what follows for a while
             first = (await consumer.earliest_offsets(tp)).get(tp) or 0
             if first > offset:
-                # Retention removed them unprocessed (the workers were down longer than it keeps).
+                # Retention removed them unprocessed (the workers were down longer than it keeps);
+                # aiokafka, finding the offset out of range, reads on from the log's start.
                 log.warning("%s[%d]@%d..%d are no longer in the log; going on from %d",
                             tp.topic, tp.partition, offset, first - 1, first)
                 following[tp] = max(following.get(tp, first), first)
                 order.restart(tp, first)
-                offset = first
-            await seek(tp, offset)
 
         def read_from(tp, offset: int) -> bool:
             if not (app.flow_control.is_active() and tp in consumer.assignment()):

@@ -368,7 +368,7 @@ def test_records_retention_removed_unprocessed_are_gone_so_processing_and_commit
     consumer = guarded(committed=241)
     consumer.log_start = 300
     assert arriving(consumer, 300, 301) == []
-    assert consumer.seeks == [300]
+    assert consumer.seeks == [241]  # aiokafka then finds 241 out of range and reads on from 300
     assert arriving(consumer, 300, 301) == [300, 301]
     consumer._acked[HOURS] = [300, 301]
     assert consumer._new_offset(HOURS) == 302
