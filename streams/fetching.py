@@ -6,7 +6,9 @@ reads it, so each of the worker's own state writes comes back in a fetch nobody 
 such records wait, aiokafka sends no fetch to that broker for up to 100 ms (its prefetch
 backoff), for every partition: referrals timed hop by hop waited 100 ms in the worker at the
 first write to each changelog partition, most of their p99. So a pause or resume of a changelog
-partition is also made in aiokafka, in the consumer's own thread.
+partition is also made in aiokafka, in the consumer's own thread. Faust's livelock check, which
+runs every few seconds, would then read each such partition as a fetcher that stopped and log an
+error for it; it skips them.
 """
 from __future__ import annotations
 
@@ -21,27 +23,35 @@ def pause_changelogs_in_aiokafka(app) -> None:
 
     def new_consumer():
         consumer = make_consumer()
-        pause, resume = consumer.pause_partitions, consumer.resume_partitions
+        pause, resume, verify = consumer.pause_partitions, consumer.resume_partitions, consumer.verify_event_path
         thread = consumer._thread
+        paused: set = set()
 
-        def mirrored(tps, method: str) -> None:
-            changelogs = [TopicPartition(tp.topic, tp.partition) for tp in tps if consumer._is_changelog_tp(tp)]
+        def mirrored(tps, method: str) -> set:
+            changelogs = {tp for tp in tps if consumer._is_changelog_tp(tp)}
             if changelogs:
-                in_background(thread.call_thread(_apply, thread, method, changelogs),
+                in_background(thread.call_thread(_apply, thread, method,
+                                                 [TopicPartition(tp.topic, tp.partition) for tp in changelogs]),
                               "could not pass a changelog pause on to aiokafka")
+            return changelogs
 
         def pause_partitions(tps) -> None:
             tps = set(tps)
             pause(tps)
-            mirrored(tps, "pause")
+            paused.update(mirrored(tps, "pause"))
 
         def resume_partitions(tps) -> None:
             tps = set(tps)
             resume(tps)
-            mirrored(tps, "resume")
+            paused.difference_update(mirrored(tps, "resume"))
+
+        def verify_event_path(now: float, tp) -> None:
+            if tp not in paused:
+                verify(now, tp)
 
         consumer.pause_partitions = pause_partitions
         consumer.resume_partitions = resume_partitions
+        consumer.verify_event_path = verify_event_path
         return consumer
 
     app._new_consumer = new_consumer

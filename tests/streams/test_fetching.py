@@ -51,12 +51,17 @@ class FakeConsumer:
     def __init__(self) -> None:
         self._thread = FakeThread()
         self.paused_in_books: set = set()
+        self.checked: list = []
 
     def pause_partitions(self, tps) -> None:
         self.paused_in_books.update(tps)
 
     def resume_partitions(self, tps) -> None:
         self.paused_in_books.difference_update(tps)
+
+    def verify_event_path(self, now: float, tp) -> None:
+        """Faust's livelock check: an error for each partition aiokafka has not fetched."""
+        self.checked.append(tp)
 
     def _is_changelog_tp(self, tp) -> bool:
         return tp.topic.endswith("-state")
@@ -100,3 +105,14 @@ async def test_stream_partitions_and_partitions_no_longer_held_are_left_to_faust
     consumer.pause_partitions([GONE, STATE])
     await settle()
     assert consumer._thread.kafka.paused == {TopicPartition(*STATE)}
+
+
+async def test_the_livelock_check_skips_changelog_partitions_paused_in_aiokafka_but_not_others():
+    consumer = mirrored()
+    consumer.pause_partitions([STATE, COMMANDS])
+    for tp in (STATE, COMMANDS):
+        consumer.verify_event_path(0.0, tp)
+    assert consumer.checked == [COMMANDS]
+    consumer.resume_partitions([STATE])
+    consumer.verify_event_path(0.0, STATE)
+    assert consumer.checked == [COMMANDS, STATE]
