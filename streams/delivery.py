@@ -122,11 +122,6 @@ def deliver_every_fetch(app) -> None:
                 in_flight.discard(message.tp, message.offset)
                 raise
 
-        def ack_processed(message) -> bool:
-            if not message.tracked and acks_enabled_for(message.topic):  # skipped by its stream
-                message.acked = True
-                return False
-            return ack(message)
 
         def clear() -> None:
             """Faust empties the streams' queues whenever its flow resumes, several times a recovery."""
@@ -156,6 +151,12 @@ def deliver_every_fetch(app) -> None:
         def pass_over(message) -> None:
             message.acked = True  # so Faust's ack, when its stream moves on, leaves it uncommitted
             consumer._unacked_messages.discard(message)
+
+        def ack_processed(message) -> bool:
+            if not message.tracked and acks_enabled_for(message.topic):  # skipped by its stream
+                pass_over(message)
+                return False
+            return ack(message)
 
         order = PartitionOrder(read_from, pass_over)
         keep_in_order(app, order)

@@ -25,28 +25,25 @@ def pause_changelogs_in_aiokafka(app) -> None:
         consumer = make_consumer()
         pause, resume, verify = consumer.pause_partitions, consumer.resume_partitions, consumer.verify_event_path
         thread = consumer._thread
-        paused: set = set()
 
-        def mirrored(tps, method: str) -> set:
-            changelogs = {tp for tp in tps if consumer._is_changelog_tp(tp)}
+        def mirrored(tps, method: str) -> None:
+            changelogs = [TopicPartition(tp.topic, tp.partition) for tp in tps if consumer._is_changelog_tp(tp)]
             if changelogs:
-                in_background(thread.call_thread(_apply, thread, method,
-                                                 [TopicPartition(tp.topic, tp.partition) for tp in changelogs]),
+                in_background(thread.call_thread(_apply, thread, method, changelogs),
                               "could not pass a changelog pause on to aiokafka")
-            return changelogs
 
         def pause_partitions(tps) -> None:
             tps = set(tps)
             pause(tps)
-            paused.update(mirrored(tps, "pause"))
+            mirrored(tps, "pause")
 
         def resume_partitions(tps) -> None:
             tps = set(tps)
             resume(tps)
-            paused.difference_update(mirrored(tps, "resume"))
+            mirrored(tps, "resume")
 
         def verify_event_path(now: float, tp) -> None:
-            if tp not in paused:
+            if not (consumer._is_changelog_tp(tp) and tp in consumer._paused_partitions):
                 verify(now, tp)
 
         consumer.pause_partitions = pause_partitions

@@ -168,8 +168,8 @@ def guard_agents(app, session_timeout_s: float) -> OwnershipGuard:
 async def consume(stream, handle: Callable[[object], Awaitable[None]], dead: DeadLetters) -> None:
     """Run `handle` on each event of each partition in offset order; failures are dead-lettered,
     never raised into Faust."""
-    guard = _guards.get(stream.app)
     app = stream.app
+    guard = _guards.get(app)
     async for event in stream.events():
         if guard is not None and guard.frozen():
             await guard.settle()

@@ -50,14 +50,14 @@ class FakeConsumer:
 
     def __init__(self) -> None:
         self._thread = FakeThread()
-        self.paused_in_books: set = set()
+        self._paused_partitions: set = set()
         self.checked: list = []
 
     def pause_partitions(self, tps) -> None:
-        self.paused_in_books.update(tps)
+        self._paused_partitions.update(tps)
 
     def resume_partitions(self, tps) -> None:
-        self.paused_in_books.difference_update(tps)
+        self._paused_partitions.difference_update(tps)
 
     def verify_event_path(self, now: float, tp) -> None:
         """Faust's livelock check: an error for each partition aiokafka has not fetched."""
@@ -83,7 +83,7 @@ async def test_pausing_a_changelog_partition_pauses_it_in_aiokafka_too():
     consumer = mirrored()
     consumer.pause_partitions([STATE, COMMANDS])
     await settle()
-    assert consumer.paused_in_books == {STATE, COMMANDS}
+    assert consumer._paused_partitions == {STATE, COMMANDS}
     assert consumer._thread.kafka.paused == {TopicPartition(*STATE)}
 
 
@@ -94,7 +94,7 @@ async def test_resuming_a_changelog_for_recovery_resumes_it_in_aiokafka():
     consumer.resume_partitions([STATE])
     await settle()
     assert consumer._thread.kafka.paused == set()
-    assert consumer.paused_in_books == set()
+    assert consumer._paused_partitions == set()
 
 
 async def test_stream_partitions_and_partitions_no_longer_held_are_left_to_faust():
