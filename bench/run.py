@@ -151,7 +151,7 @@ async def _run(plan: Plan, sections: list[str], broker: str | None, profile: boo
         # tenants stretches no run past its budget.
         deadline = 45 if plan.quick else 100
         rows = []
-        order = [("bare", 1), ("muster", 1), ("faust", 1), ("muster", 2)] + ([("bare", 2)] if plan.two_bare else [])
+        order = [("bare", 1), ("muster", 1), ("faust", 1), ("faust-batched", 1), ("muster", 2)] + ([("bare", 2)] if plan.two_bare else [])
         # The box's other tenants move a drain's rate by a third from one minute to the next: every
         # configuration runs once per round, and the report takes medians over the rounds.
         for round_ in range(1, plan.throughput_rounds + 1):

@@ -84,16 +84,18 @@ async def _wait_quiet(watch: kafka.Watch, group: str, inputs: list[str], outputs
 
 async def bare(bootstrap: str, commands: list[Command], processes: int, deadline_s: float,
                broker_pid: int | None = None, kind: str = "aiokafka") -> DrainResult:
-    """The pass-through ceiling: bare aiokafka processes, or (kind="faust") a forwarding Faust agent."""
+    """The pass-through ceiling: bare aiokafka processes, or (kind "faust", "faust-batched") a
+    forwarding Faust agent, one event at a time or in Faust's batches."""
     stack = StackEnv(bootstrap)
     source, target = stack.topic("bare-in"), stack.topic("bare-out")
     await kafka.create_topics(bootstrap, [source, target], stack.partitions)
-    if kind == "faust":
+    if kind.startswith("faust"):
         group = stack.settings().app_id
-        procs = [Proc(f"{stack.run}-faust-{i}", ["-m", "bench.faust_passthrough", source, target],
+        batched = ["batched"] if kind == "faust-batched" else []
+        procs = [Proc(f"{stack.run}-faust-{i}", ["-m", "bench.faust_passthrough", source, target, *batched],
                       {**stack.env, "MUSTER_WORKER_ID": str(i), "MUSTER_SESSION_TIMEOUT_S": "30"}).start()
                  for i in range(1, processes + 1)]
-        label = f"Faust forwarding agent ×{processes}"
+        label = f"Faust forwarding agent{', batched,' if batched else ''} ×{processes}"
     else:
         group = f"bench-bare-{stack.run}"
         procs = [passthrough(f"{stack.run}-bare-{i}", bootstrap, source, target, group).start()

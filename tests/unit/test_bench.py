@@ -191,6 +191,21 @@ def test_throughput_figures_are_the_median_round_and_ratios_the_median_of_each_r
     assert "The bare pass-through scaled 1.50× from one to two processes" in " ".join(notes)  # rounds 3.0, 1.1, 1.5; medians 3.0
 
 
+def test_the_batched_faust_reference_gets_its_own_row_and_is_named_where_the_pipeline_is_explained():
+    def drain(kind, eps, cpu_ms):
+        return {"kind": kind, "processes": 1, "round": 1, "events_per_s": eps, "processed": 10, "events": 10,
+                "steady_events_per_s": eps, "cpu_ms_per_event": cpu_ms, "cpu": {}, "notes": []}
+
+    drains = [drain("bare", 10000.0, 0.05), drain("muster", 1000.0, 0.9), drain("faust", 3000.0, 0.3),
+              drain("faust-batched", 2500.0, 0.35)]
+    results = {"machine": {"nproc": 2}, "sections": {"throughput": {"rows": drains}}}
+    table = report.rows(results)
+    batched = {r["key"]: r for r in table}["a.faust-batched1"]
+    assert batched["ratio"] == 0.25 and "take_events" in batched["measurement"]
+    note = " ".join(report.explanations(results, table))
+    assert "(`send_soon`) reached 2,500 ev/s at 0.35 CPU ms per event" in note
+
+
 def test_the_two_worker_note_gives_the_cost_per_event_and_the_idle_cores_beside_the_workers_use():
     one = {"cpu_ms_per_event": 1.25, "events_per_s": 1000.0}
     two = {"cpu_ms_per_event": 1.75, "events_per_s": 1300.0, "processed": 1000,
