@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     alert_sweep_interval_s: float = Field(
         30.0, gt=0, description="how often each worker looks for partners in reach of an incident but not alerted"
     )
+    busy_linger_ms: float = Field(
+        3.0, ge=0, le=100, description="how long a busy worker gathers its writes into one produce request; 0: never")
+    busy_records_per_s: float = Field(
+        1000.0, gt=0, description="the rate of writes above which a worker counts as busy (streams/linger.py)")
     referral_radius_km: float = Field(100.0, gt=0, le=2000)
     max_candidates: int = Field(25, ge=1, le=500)
 

@@ -11,6 +11,7 @@ from streams.app import create_app
 from streams.delivery import deliver_every_fetch
 from streams.directories import Directories
 from streams.fetching import pause_changelogs_in_aiokafka
+from streams.linger import linger_when_busy
 from streams.runtime import Clock, DeadLetters, guard_agents
 
 
@@ -19,6 +20,7 @@ def build_worker(settings: Settings, clock: Clock) -> faust.App:
     app = create_app(settings)
     deliver_every_fetch(app)
     pause_changelogs_in_aiokafka(app)
+    linger_when_busy(app, settings.busy_linger_ms, settings.busy_records_per_s)
     dead = DeadLetters(app.topic(settings.topic(topics.DEAD_LETTERS.name)), clock)
     directories = Directories(settings)
     app.add_dependency(directories)
