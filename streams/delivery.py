@@ -122,7 +122,6 @@ def deliver_every_fetch(app) -> None:
                 in_flight.discard(message.tp, message.offset)
                 raise
 
-
         def clear() -> None:
             """Faust empties the streams' queues whenever its flow resumes, several times a recovery."""
             in_flight.forget()

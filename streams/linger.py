@@ -6,11 +6,10 @@ needs exactly that. Under a backlog the same habit sends one small request after
 broker and the worker pay for each one. Draining 10,000 mixed commands with two workers, five runs
 each way in turns, a 3 ms linger gave 2,480 events/s against 2,327 (median), at 0.48 against 0.53
 CPU ms per event in the workers (the broker's: 0.15-0.16 against 0.18-0.19 in the two pairs
-where it was read); one worker, whose single
-request in flight already gathers what it writes meanwhile, drained as fast either way. So the
-producer lingers only while the worker is busy: every TICK_S the worker reads how many records
-Faust's monitor has counted as sent, and lingers `busy_linger_ms` while their rate is at or above
-`busy_records_per_s`, not at all otherwise.
+where it was read); one worker, whose single request in flight already gathers what it writes
+meanwhile, drained as fast either way. So the producer lingers only while the worker is busy:
+every TICK_S the worker reads how many records Faust's monitor has counted as sent, and lingers
+`busy_linger_ms` while their rate is at or above `busy_records_per_s`, not at all otherwise.
 """
 from __future__ import annotations
 
