@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, TypeAdapter, model_validator
 
 from handlers.common import Command, Id, Language, Message, Point, Record, ShortText, Timestamp
+from handlers.sites import Phone, Schedule, SiteStatus, StatusReason, StreetAddress, open_matches_status
 
 
 class Needs(Record):
@@ -35,19 +36,30 @@ class Needs(Record):
 
 
 class ShelterProfile(Message):
-    """What a shelter manager says about it: the body of `PUT /v1/shelters/{id}`."""
+    """What a shelter manager says about it: the body of `PUT /v1/shelters/{id}`.
+
+    `open` and `status` say the same thing two ways: `open` is false exactly when `status` is
+    closed. Give either (or both, agreeing); `status` also has `limited`, with a reason."""
 
     name: ShortText
     location: Point
     capacity: int = Field(ge=0, le=100_000)
     occupancy: int = Field(0, ge=0, le=100_000)
     open: bool = True
+    status: SiteStatus = Field("open", description="open, limited (working with less) or closed; see status_reason")
+    status_reason: StatusReason | None = Field(None, description="why the shelter is limited or closed")
     accepts_pets: bool = False
     accessible: bool = False
     families: bool = False
     languages: list[Language] = Field(default_factory=lambda: ["en"], max_length=30)
     partner_id: Id | None = None
     place: ShortText | None = None
+    address: StreetAddress | None = Field(None, description="street address, for the caller's sheet")
+    phone: Phone | None = None
+    schedules: list[Schedule] = Field(default_factory=list, max_length=20,
+                                      description="opening hours (HSDS schedules); none: around the clock")
+
+    _open_matches_status = model_validator(mode="before")(open_matches_status)
 
 
 class RegisterShelter(ShelterProfile, Command):
