@@ -117,7 +117,9 @@ class TestShelters:
         rotary = next(f for f in collection["features"] if f["id"] == "orillia-rotary-place")
         assert rotary["geometry"]["coordinates"] == [-79.4417, 44.5953]
         assert rotary["properties"]["free"] == 200 - 164 - 2
-        assert rotary["properties"]["inside_incidents"] and rotary["properties"]["available"] is False
+        # Inside the Orillia ice storm: its affected area, no danger zone, so still available.
+        assert rotary["properties"]["in_affected_areas"] and rotary["properties"]["in_danger_zones"] == []
+        assert rotary["properties"]["available"] is True
 
     def test_holds_and_referrals_never_leave(self, ontario):
         text = get(ontario, "/v1/exports/shelters.geojson").text
