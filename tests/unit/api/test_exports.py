@@ -46,7 +46,7 @@ def ontario(api):
     for record in SCENARIO["incidents"]:
         incident, _ = decide_incident(None, DeclareIncident(**record, actor={"sub": "emo-person", "role": "manager"}), NOW)
         api.record(INCIDENT_STATE, incident.id, incident)
-    ingest = read_alert((CAP / "alert-geocodes-orillia-barrie.xml").read_bytes(), api.container.geocoder)
+    ingest = read_alert((CAP / "alert-geocodes-orillia-barrie.xml").read_bytes(), api.container.geocoder, now=NOW)
     incident, _ = decide_incident(None, ingest.command(ingest.message_id, None, NOW), NOW)
     api.record(INCIDENT_STATE, incident.id, incident)
 
