@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
 from handlers.common import Record, ShortText
 
@@ -77,6 +77,9 @@ SiteStatus = Literal["open", "limited", "closed"]
 StatusReason = Literal["no_power", "no_heat", "no_water", "no_staff", "full", "damaged", "other"]
 """Why a site is limited or closed, as its operator or a manager says in one action."""
 
+_bool: TypeAdapter[bool] = TypeAdapter(bool)
+
+
 def open_matches_status(data: Any) -> Any:
     """A site profile's `open` and `status` made to agree before validation: either alone sets the
     other; both must agree (`open` is false exactly when `status` is closed), else ValueError."""
@@ -85,9 +88,15 @@ def open_matches_status(data: Any) -> Any:
     has_open, has_status = "open" in data, "status" in data
     if has_status and not has_open:
         return {**data, "open": data["status"] != "closed"}
-    if has_open and not has_status:
-        return {**data, "status": "open" if data["open"] is not False else "closed"}
-    if has_open and has_status and (data["open"] is False) != (data["status"] == "closed"):
+    if not has_open:
+        return data
+    try:  # as the field will read it: JSON's 0 or "no" is a closed site too
+        is_open = _bool.validate_python(data["open"])
+    except ValidationError:
+        return data  # the field itself refuses it, saying why
+    if not has_status:
+        return {**data, "status": "open" if is_open else "closed"}
+    if is_open == (data["status"] == "closed"):
         raise ValueError("open is false exactly when status is closed; give one of them")
     return data
 
