@@ -9,10 +9,7 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Point, shape
 
-from bus.topics import INCIDENT_STATE
 from handlers.cap import cap_id
-from handlers.incidents import decide, incident_commands
-from tests.unit.api.conftest import NOW
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cap"
 XML = {"Content-Type": "application/xml"}
@@ -21,22 +18,6 @@ ALERT_ID = cap_id("cap-pac@canada.ca", "urn:oid:2.49.0.1.124.9000000001.2025")
 
 def sample(name: str) -> bytes:
     return (DATA / name).read_bytes()
-
-
-@pytest.fixture
-def worked(api):
-    """The API with the incident rules applied to each command it sends, as a worker would."""
-    send = api.publisher.send
-
-    async def send_and_apply(spec, key, message, **how):
-        await send(spec, key, message, **how)
-        if spec.name == "incidents":
-            command = incident_commands.validate_json(message.model_dump_json())
-            state, _ = decide(api.container.views.get(INCIDENT_STATE, key), command, NOW)
-            api.record(INCIDENT_STATE, key, state)
-
-    api.publisher.send = send_and_apply
-    return api
 
 
 def post(api, name_or_body, role="manager", content_type="application/xml"):
