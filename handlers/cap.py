@@ -173,7 +173,7 @@ class CapIngest:
     @property
     def incident_id(self) -> str:
         """The id of the incident this message declares: an Alert's own, an Update's alert's (the
-        oldest message it references, as ECCC lists a chain oldest first)."""
+        oldest message it references by `sent`: ECCC references the whole chain back to its Alert)."""
         if self.msg_type == "Alert" or not self.references:
             return self.message_id
         first = min(self.references, key=lambda r: r.sent)
