@@ -6,6 +6,9 @@ longitude swapped, or zeros where a coordinate was never filled in.
 """
 from __future__ import annotations
 
+import shapely
+from shapely.geometry import box
+
 SOUTH, NORTH = 41.6, 56.9
 WEST, EAST = -95.2, -74.3
 
@@ -23,3 +26,20 @@ def why_not_in_ontario(lat: float, lon: float) -> str | None:
     if in_ontario(lat, -lon):
         return f"longitude {lon} should be negative (west of Greenwich)"
     return f"({lat}, {lon}) is outside Ontario ({SOUTH} to {NORTH}°N, {-EAST} to {-WEST}°W)"
+
+
+_BOX = box(WEST, SOUTH, EAST, NORTH)
+
+
+def area_in_ontario(geom: shapely.Geometry) -> bool:
+    """Whether an area reaches into Ontario's box at all (a zone may run over the border)."""
+    return bool(geom.intersects(_BOX))
+
+
+def why_area_not_in_ontario(geom: shapely.Geometry) -> str | None:
+    """None for an area that reaches into Ontario, else where it is instead, in words a manager can act on."""
+    if area_in_ontario(geom):
+        return None
+    west, south, east, north = geom.bounds
+    return (f"the area ({south:.2f} to {north:.2f}°N, {-east:.2f} to {-west:.2f}°W) lies wholly outside Ontario "
+            f"({SOUTH} to {NORTH}°N, {-EAST} to {-WEST}°W)")

@@ -5,6 +5,7 @@ while the decisions that must not race (beds, inventory) stay with the single wr
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from shapely.geometry import shape
 from geo.areas import distance_to_area_km
 from geo.hazards import HazardZones
 from geo.index import PointIndex
+from geo.union import union_areas
 from handlers.incidents import Incident, PartnerReach
 from handlers.referrals import Alternative, Candidate
 from handlers.shelters import Needs, Shelter, unmet_needs
@@ -20,13 +22,24 @@ from handlers.shelters import Needs, Shelter, unmet_needs
 ALTERNATIVES_SHOWN = 5
 
 
+def _each(zones: HazardZones, sites: Sequence[Any]) -> list[list[str]]:
+    inside = zones.containing_many([s.location.lat for s in sites], [s.location.lon for s in sites])
+    return [list(keys) for keys in inside]
+
+
 class IncidentDirectory:
-    """Active incident areas: where no shelter is offered, and whom a partner joining now should hear of."""
+    """Active incidents: their affected areas (whom a partner joining now should hear of; which sites
+    lie in them) and their danger zones (where no referral goes).
+
+    `sites` below are any objects with `.location.lat` and `.location.lon` (shelters, service sites)."""
 
     def __init__(self) -> None:
         self.incidents: dict[str, Incident] = {}
         self.areas: dict[str, Any] = {}
-        self.zones = HazardZones()
+        """Affected areas of active incidents, as shapes, by incident id."""
+        self.affected = HazardZones()
+        self.danger = HazardZones()
+        """Each active incident's danger zones as one shape, keyed by incident id."""
         self.statuses: dict[str, str] = {}
         """Every incident declared, active or closed: hours may be logged after a stand-down."""
 
@@ -38,24 +51,37 @@ class IncidentDirectory:
         if incident is None or incident.status != "active":
             self.incidents.pop(key, None)
             self.areas.pop(key, None)
-            self.zones.remove(key)
+            self.affected.remove(key)
+            self.danger.remove(key)
             return
         self.incidents[key] = incident
         self.areas[key] = shape(incident.area)
-        self.zones.set(key, self.areas[key])
+        self.affected.set(key, self.areas[key])
+        if incident.danger_zones:
+            self.danger.set(key, union_areas(shape(z.area) for z in incident.danger_zones))
+        else:
+            self.danger.remove(key)
 
     def area_of(self, incident: Incident) -> Any | None:
-        """The shape of this version of an active incident, if the directory has caught up with it."""
+        """The affected area of this version of an active incident, if the directory has caught up with it."""
         known = self.incidents.get(incident.id)
         return self.areas[incident.id] if known is not None and known.version == incident.version else None
 
     def hazards_at(self, lat: float, lon: float) -> list[str]:
-        return self.zones.containing(lat, lon)
+        """The active incidents with a danger zone holding the point, by id, sorted: no referral goes there."""
+        return self.danger.containing(lat, lon)
 
-    def hazards_at_each(self, shelters: list[Shelter]) -> list[list[str]]:
-        """The incidents each shelter lies in, for a whole listing at once."""
-        inside = self.zones.containing_many([s.location.lat for s in shelters], [s.location.lon for s in shelters])
-        return [list(names) for names in inside]
+    def hazards_at_each(self, sites: Sequence[Any]) -> list[list[str]]:
+        """`hazards_at` for each site of a listing, in one pass."""
+        return _each(self.danger, sites)
+
+    def affected_at(self, lat: float, lon: float) -> list[str]:
+        """The active incidents whose affected area holds the point, by id, sorted: never a reason to skip a site."""
+        return self.affected.containing(lat, lon)
+
+    def affected_at_each(self, sites: Sequence[Any]) -> list[list[str]]:
+        """`affected_at` for each site of a listing, in one pass."""
+        return _each(self.affected, sites)
 
     def reaching(self, place: PartnerPlace, reach_km: float) -> dict[str, PartnerReach]:
         """The active incidents that reach a partner, by incident id: the same test as `PartnerDirectory.in_reach`."""
@@ -127,16 +153,16 @@ class ShelterDirectory:
 
     def _reasons(self, shelters: list[Shelter], household: int, needs: Needs,
                  incidents: IncidentDirectory) -> list[list[str]]:
-        """Why each shelter cannot take the household, for a batch: hazard zones are checked for
-        all of them in one pass."""
+        """Why each shelter cannot take the household, for a batch: danger zones are checked for
+        all of them in one pass. Lying in an affected area is never a reason."""
         inside = incidents.hazards_at_each(shelters)
         return [unmet_needs(shelter, household, needs, shelter.free)
-                + [f"inside active incident {incidents.incidents[name].title!r}" for name in names]
+                + [f"inside danger zone of {incidents.incidents[name].title!r}" for name in names]
                 for shelter, names in zip(shelters, inside)]
 
     def candidates(self, lat: float, lon: float, household: int, needs: Needs, radius_km: float,
                    incidents: IncidentDirectory, limit: int) -> tuple[list[Candidate], list[Alternative]]:
-        """Open shelters with room that fit the needs, outside every active incident, nearest first;
+        """Open shelters with room that fit the needs, outside every danger zone, nearest first;
         and the nearest ones left out, with why. Shelters are read in batches nearest first, and
         exact distances are computed only as far as the search reads, so a dense city costs about
         what a sparse county does."""

@@ -48,22 +48,27 @@ def _area(geojson: dict[str, Any]) -> dict[str, Any]:
 
 
 def incident_feature(incident: Incident) -> dict[str, Any]:
-    """An incident's area with what it is, how severe, and whom it alerted; not who declared it."""
+    """An incident's affected area with what it is, how severe, whom it alerted and its danger zones
+    (each with its own oriented geometry); not who declared it or set a zone."""
     properties = incident.model_dump(mode="json", include={
         "kind", "title", "severity", "status", "area_note", "declared_at", "updated_at", "closed_at", "source",
     })
-    properties = {"id": incident.id, **properties, "alerted_partners": sorted(incident.alerts)}
+    zones = [{**zone.model_dump(mode="json", include={"id", "kind", "note", "origin", "set_at"}),
+              "geometry": _area(zone.area)} for zone in incident.danger_zones]
+    properties = {"id": incident.id, **properties, "alerted_partners": sorted(incident.alerts), "danger_zones": zones}
     return _feature(incident.id, _area(incident.area), properties)
 
 
-def shelter_feature(shelter: Shelter, inside_incidents: list[str]) -> dict[str, Any]:
-    """A shelter's location, services and free beds now; never its holds."""
+def shelter_feature(shelter: Shelter, in_danger_zones: list[str], in_affected_areas: list[str]) -> dict[str, Any]:
+    """A shelter's location, services and free beds now, and the active incidents it lies in (their
+    danger zones apart from their affected areas); never its holds."""
     properties = shelter.model_dump(mode="json", include={
         "name", "place", "capacity", "occupancy", "free", "open", "accepts_pets", "accessible", "families",
         "languages", "partner_id", "updated_at",
     })
-    available = shelter.open and shelter.free > 0 and not inside_incidents
-    properties = {"id": shelter.id, **properties, "inside_incidents": inside_incidents, "available": available}
+    available = shelter.open and shelter.free > 0 and not in_danger_zones
+    properties = {"id": shelter.id, **properties, "in_danger_zones": in_danger_zones,
+                  "in_affected_areas": in_affected_areas, "available": available}
     return _feature(shelter.id, _point(shelter.location.lat, shelter.location.lon), properties)
 
 

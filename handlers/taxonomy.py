@@ -37,7 +37,8 @@ ResourceType = Literal[
 ]
 
 IncidentKind = Literal[
-    "ice_storm", "flood", "wildfire", "tornado", "power_outage", "extreme_cold", "hazmat", "other"
+    "ice_storm", "winter_storm", "flood", "wildfire", "tornado", "power_outage", "extreme_cold", "heat",
+    "hazmat", "evacuation", "other",
 ]
 Severity = Literal["minor", "moderate", "severe", "extreme"]
 
@@ -54,6 +55,7 @@ Activity = Literal[
 ]
 
 CAPABILITIES: tuple[str, ...] = get_args(Capability)
+INCIDENT_KINDS: tuple[str, ...] = get_args(IncidentKind)
 RESOURCE_TYPES: tuple[str, ...] = get_args(ResourceType)
 
 PROVIDED_BY: dict[str, str] = {
@@ -75,12 +77,15 @@ _EVERY_KIND = {"shelter", "food_kits", "canteen_truck", "information_referral", 
 
 NEEDED_FOR: dict[str, frozenset[str]] = {
     "ice_storm": frozenset(_EVERY_KIND | {"debris_clearing", "generators", "transport"}),
+    "winter_storm": frozenset(_EVERY_KIND | {"debris_clearing", "generators", "transport"}),
     "flood": frozenset(_EVERY_KIND | {"search_and_rescue", "drone", "transport", "debris_clearing"}),
     "wildfire": frozenset(_EVERY_KIND | {"drone", "transport", "gps_units"}),
     "tornado": frozenset(_EVERY_KIND | {"search_and_rescue", "debris_clearing", "drone"}),
     "power_outage": frozenset(_EVERY_KIND | {"generators"}),
     "extreme_cold": frozenset(_EVERY_KIND | {"transport"}),
+    "heat": frozenset(_EVERY_KIND | {"transport", "generators"}),
     "hazmat": frozenset(_EVERY_KIND | {"transport", "gps_units"}),
+    "evacuation": frozenset(_EVERY_KIND | {"transport", "gps_units", "search_and_rescue"}),
     "other": frozenset(CAPABILITIES),
 }
 """Capabilities an incident of each kind calls for; a partner is alerted if it has one."""

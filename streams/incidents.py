@@ -17,7 +17,7 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
     async def handle(event) -> None:
         command = incidents.incident_commands.validate_json(event.value)
         require_key(event, command.id)
-        area = getattr(command, "area", None)
+        area = incidents.affected_area(command)
         reach = []
         if area is not None:
             geometry, _ = incidents.geometry_of(area)

@@ -39,7 +39,8 @@ def _geojson(collection: dict, filename: str) -> Response:
 @router.get("/incidents.geojson", response_class=Response, responses=_GEOJSON_OK)
 async def export_incidents(_: AnyRole, c: ContainerDep,
                            status: Literal["active", "closed"] | None = Query(None, description="only these")):
-    """Incidents as GeoJSON Features: area, kind, severity, status, alerted partners, CAP source."""
+    """Incidents as GeoJSON Features: affected area, kind, severity, status, alerted partners, danger
+    zones, CAP source."""
     incidents = sorted(c.views.all(INCIDENT_STATE).values(), key=lambda i: i.id)
     features = [incident_feature(i) for i in incidents if status is None or i.status == status]
     return _geojson(feature_collection(features), "muster-incidents.geojson")
@@ -47,9 +48,11 @@ async def export_incidents(_: AnyRole, c: ContainerDep,
 
 @router.get("/shelters.geojson", response_class=Response, responses=_GEOJSON_OK)
 async def export_shelters(_: AnyRole, c: ContainerDep):
-    """Shelters as GeoJSON Points: services, free beds now and any incident they lie in; no holds."""
+    """Shelters as GeoJSON Points: services, free beds now, and the active incidents whose danger
+    zones (`in_danger_zones`) or affected areas (`in_affected_areas`) they lie in; no holds."""
     shelters = sorted(c.views.all(SHELTER_STATE).values(), key=lambda s: s.id)
-    features = [shelter_feature(s, inside) for s, inside in zip(shelters, c.incidents.hazards_at_each(shelters))]
+    features = [shelter_feature(s, danger, affected) for s, danger, affected
+                in zip(shelters, c.incidents.hazards_at_each(shelters), c.incidents.affected_at_each(shelters))]
     return _geojson(feature_collection(features, notice=NOTICE), "muster-shelters.geojson")
 
 

@@ -8,14 +8,21 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from api.deps import AnyRole, ContainerDep, Manager
 from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, accepted, check_idempotency_key
 from bus.topics import INCIDENT_STATE, INCIDENTS
+from handlers.common import ID_PATTERN
 from handlers.hours import HoursSum
 from handlers.incidents import (
+    MAX_DANGER_ZONES,
     CloseIncident,
+    DangerZoneChange,
     DeclareIncident,
     Incident,
     IncidentChanges,
     IncidentDeclaration,
+    RemoveDangerZone,
+    SetDangerZone,
     UpdateIncident,
+    command_fields,
+    same_declaration,
 )
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"], responses=ERRORS)
@@ -37,12 +44,6 @@ def _accepted(id_: str):
     return accepted(f"/v1/incidents/{id_}", id_)
 
 
-def _same_declaration(incident: Incident, body: IncidentDeclaration) -> bool:
-    return (incident.kind, incident.title, incident.severity, incident.area_input) == (
-        body.kind, body.title, body.severity, body.area.model_dump()
-    )
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -52,15 +53,16 @@ def _same_declaration(incident: Incident, body: IncidentDeclaration) -> bool:
 )
 async def declare_incident(body: IncidentDeclaration, actor: Manager, c: ContainerDep, response: Response,
                            idempotency_key: IdempotencyKey = None):
-    """Declare an incident; the same id again returns the incident already declared."""
+    """Declare an incident: its affected area, and its danger zones (where referrals never go) or,
+    without `danger_zones`, its kind's default. The same id again returns the incident already declared."""
     check_idempotency_key(idempotency_key, body.id)
     existing = c.views.get(INCIDENT_STATE, body.id)
     if existing is not None:
-        if not _same_declaration(existing, body):
+        if not same_declaration(existing, body):
             raise HTTPException(status.HTTP_409_CONFLICT, f"incident {body.id!r} was declared with other details")
         response.status_code = status.HTTP_200_OK
         return existing
-    command = DeclareIncident(**dict(body), actor=actor, accepted_at=c.clock())
+    command = DeclareIncident(**command_fields(body), actor=actor, accepted_at=c.clock())
     await c.publisher.send(INCIDENTS, body.id, command)
     incident = await c.views.wait_for(INCIDENT_STATE, body.id, lambda _: True, c.settings.reply_timeout_s)
     return incident if incident is not None else _accepted(body.id)
@@ -99,18 +101,80 @@ async def get_incident(incident_id: IdPath, actor: AnyRole, c: ContainerDep):
     responses={202: {"model": Accepted}, 404: {"description": "no such incident"}, 409: {"description": "closed"}},
 )
 async def update_incident(incident_id: IdPath, body: IncidentChanges, actor: Manager, c: ContainerDep):
-    """Change title, severity or area; partners newly in reach are alerted once."""
+    """Change title, severity or affected area; partners newly in reach are alerted once. A danger
+    zone that is the whole area by the kind's default follows the new area; others stay as set."""
     incident = _get(c, incident_id)
     if incident.status == "closed":
         raise HTTPException(status.HTTP_409_CONFLICT, f"incident {incident_id!r} is closed")
     if body.update_id in incident.applied_updates:
         return incident
-    command = UpdateIncident(**dict(body), id=incident_id, actor=actor, accepted_at=c.clock())
-    await c.publisher.send(INCIDENTS, incident_id, command)
+    command = UpdateIncident(**command_fields(body), id=incident_id, actor=actor, accepted_at=c.clock())
+    return await _applied(c, command)
+
+
+async def _applied(c, command: UpdateIncident | SetDangerZone | RemoveDangerZone):
+    """Send a change and answer with the incident once it shows, or 202 after the reply deadline."""
+    await c.publisher.send(INCIDENTS, command.id, command)
     updated = await c.views.wait_for(
-        INCIDENT_STATE, incident_id, lambda i: body.update_id in i.applied_updates, c.settings.reply_timeout_s
+        INCIDENT_STATE, command.id, lambda i: command.update_id in i.applied_updates, c.settings.reply_timeout_s
     )
-    return updated if updated is not None else _accepted(incident_id)
+    return updated if updated is not None else _accepted(command.id)
+
+
+def _changeable(c, incident_id: str, update_id: str) -> tuple[Incident, bool]:
+    """The incident a change is for, and whether that change is applied already; 409 once closed."""
+    incident = _get(c, incident_id)
+    if update_id in incident.applied_updates:
+        return incident, True
+    if incident.status == "closed":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"incident {incident_id!r} is closed")
+    return incident, False
+
+
+@router.put(
+    "/{incident_id}/danger-zones/{zone_id}",
+    response_model=Incident,
+    responses={202: {"model": Accepted}, 404: {"description": "no such incident"},
+               409: {"description": "the incident is closed, or has the most danger zones it may have"},
+               422: {"description": "an invalid area, or one wholly outside Ontario"}},
+)
+async def set_danger_zone(incident_id: IdPath, zone_id: IdPath, body: DangerZoneChange, actor: Manager,
+                          c: ContainerDep):
+    """Add a danger zone (evacuation, inundation, fire, hazmat, other) to an active incident, or
+    replace the zone of this id: no referral goes inside it. Its area is validated and repaired as
+    an incident's is; `update_id` makes a retry apply once."""
+    incident, done = _changeable(c, incident_id, body.update_id)
+    if done:
+        return incident
+    if incident.zone(zone_id) is None and len(incident.danger_zones) >= MAX_DANGER_ZONES:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"incident {incident_id!r} has {MAX_DANGER_ZONES} danger zones, the most it may have")
+    command = SetDangerZone(**command_fields(body), id=incident_id, zone_id=zone_id, actor=actor,
+                            accepted_at=c.clock())
+    return await _applied(c, command)
+
+
+@router.delete(
+    "/{incident_id}/danger-zones/{zone_id}",
+    response_model=Incident,
+    responses={202: {"model": Accepted}, 404: {"description": "no such incident, or no such zone on it"},
+               409: {"description": "the incident is closed"}},
+)
+async def remove_danger_zone(
+    incident_id: IdPath, zone_id: IdPath, actor: Manager, c: ContainerDep,
+    update_id: str = Query(..., min_length=1, max_length=128, pattern=ID_PATTERN,
+                           description="client-chosen id of this removal; a retry with it applies once"),
+):
+    """Remove a danger zone from an active incident: referrals may go there again (unless another
+    zone holds it). The affected area stays as it is."""
+    incident, done = _changeable(c, incident_id, update_id)
+    if done:
+        return incident
+    if incident.zone(zone_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"incident {incident_id!r} has no danger zone {zone_id!r}")
+    command = RemoveDangerZone(id=incident_id, zone_id=zone_id, update_id=update_id, actor=actor,
+                               accepted_at=c.clock())
+    return await _applied(c, command)
 
 
 @router.post(
@@ -119,7 +183,7 @@ async def update_incident(incident_id: IdPath, body: IncidentChanges, actor: Man
     responses={202: {"model": Accepted}, 404: {"description": "no such incident"}},
 )
 async def close_incident(incident_id: IdPath, actor: Manager, c: ContainerDep):
-    """Stand an incident down; its area no longer excludes shelters."""
+    """Stand an incident down; its danger zones no longer exclude shelters."""
     incident = _get(c, incident_id)
     if incident.status == "closed":
         return incident

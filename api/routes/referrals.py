@@ -126,7 +126,8 @@ def _owned(c, referral_id: str, actor: Actor) -> Referral:
                422: {"description": "invalid request, or an unknown place (with suggestions)"}},
 )
 async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep, idempotency_key: IdempotencyKey = None):
-    """Hold a bed at the nearest open shelter outside every incident that fits the household."""
+    """Hold a bed at the nearest open shelter outside every danger zone that fits the household
+    (a shelter inside an incident's affected area is no less a candidate)."""
     check_idempotency_key(idempotency_key, body.id)
     existing = c.views.get(REFERRAL_STATE, body.id)
     if existing is not None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import AnyRole, ContainerDep, CurrentActor
 from api.schemas import ERRORS, IdPath, accepted
@@ -14,7 +14,8 @@ router = APIRouter(prefix="/v1/shelters", tags=["shelters"], responses=ERRORS)
 
 
 class ShelterView(BaseModel):
-    """A shelter with its free beds now, its distance from the search point, and any hazard."""
+    """A shelter with its free beds now, its distance from the search point, and the active
+    incidents it lies in: danger zones (no referrals) apart from affected areas (no reason to skip)."""
 
     id: str
     name: str
@@ -33,22 +34,26 @@ class ShelterView(BaseModel):
     languages: list[str]
     partner_id: str | None
     distance_km: float | None = None
-    inside_incidents: list[str] = []
+    in_danger_zones: list[str] = Field(
+        [], description="active incidents with a danger zone holding the shelter: it gets no referrals")
+    in_affected_areas: list[str] = Field(
+        [], description="active incidents whose affected area holds the shelter: no reason to skip it "
+        "(a warming centre inside an ice storm is there for the people in it)")
     updated_at: str
 
 
-_FROM_SNAPSHOT = frozenset(ShelterView.model_fields) - {"distance_km", "inside_incidents"}
+_FROM_SNAPSHOT = frozenset(ShelterView.model_fields) - {"distance_km", "in_danger_zones", "in_affected_areas"}
 
 
-def view_of(c, shelter: Shelter, distance_km: float | None = None,
-            inside_incidents: list[str] | None = None) -> dict:
+def view_of(c, shelter: Shelter, distance_km: float | None = None, in_danger_zones: list[str] | None = None,
+            in_affected_areas: list[str] | None = None) -> dict:
     """A ShelterView as JSON-ready data: one pydantic-core dump of the snapshot's public fields,
     so a listing of hundreds is not validated into views and then serialised again."""
-    if inside_incidents is None:
-        inside_incidents = c.incidents.hazards_at(shelter.location.lat, shelter.location.lon)
+    lat, lon = shelter.location.lat, shelter.location.lon
     view = shelter.model_dump(mode="json", include=_FROM_SNAPSHOT)
     view["distance_km"] = None if distance_km is None else round(distance_km, 3)
-    view["inside_incidents"] = inside_incidents
+    view["in_danger_zones"] = c.incidents.hazards_at(lat, lon) if in_danger_zones is None else in_danger_zones
+    view["in_affected_areas"] = c.incidents.affected_at(lat, lon) if in_affected_areas is None else in_affected_areas
     return view
 
 
@@ -85,7 +90,8 @@ async def list_shelters(
     lat: float | None = Query(None, ge=-90, le=90),
     lon: float | None = Query(None, ge=-180, le=180),
     radius_km: float = Query(50, gt=0, le=2000),
-    available: bool = Query(False, description="only open shelters with free beds outside incident areas"),
+    available: bool = Query(False, description="only open shelters with free beds outside every danger zone "
+                            "(a shelter in an affected area counts)"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000),
 ):
@@ -101,10 +107,12 @@ async def list_shelters(
         near = c.shelters.near(lat, lon, radius_km)
     else:
         near = [(s, None) for s in sorted(c.views.all(SHELTER_STATE).values(), key=lambda s: s.id)]
-    inside = c.incidents.hazards_at_each([s for s, _ in near])
-    found = [(s, km, areas) for (s, km), areas in zip(near, inside)
-             if not available or (s.open and s.free > 0 and not areas)]
-    page = [view_of(c, s, km, areas) for s, km, areas in found[offset : offset + limit]]
+    danger = c.incidents.hazards_at_each([s for s, _ in near])
+    found = [(s, km, zones) for (s, km), zones in zip(near, danger)
+             if not available or (s.open and s.free > 0 and not zones)]
+    page = found[offset : offset + limit]
+    affected = c.incidents.affected_at_each([s for s, _, _ in page])
+    page = [view_of(c, s, km, zones, areas) for (s, km, zones), areas in zip(page, affected)]
     return Response(orjson.dumps(page), media_type="application/json")
 
 

@@ -128,6 +128,31 @@ class TestManagerDeclaresAnIncident:
         expect(page.locator("#incident-detail")).not_to_contain_text("Ice jam — Moose Factory")
 
 
+    def test_a_danger_zone_set_by_circle_inside_the_sample_ice_storm_is_drawn_listed_and_removed(self, open_page, tokens):
+        watched = open_page(tokens["manager"], path="/#/manager")
+        page = watched.page
+        wait_until_live(page)
+        page.locator("#mgr-incident").select_option("ice-storm-2025-orillia")
+        detail = page.locator("#incident-detail")
+        expect(detail).to_contain_text("No danger zone")
+        page.get_by_label("Circle").check()
+        page.get_by_label("Centre latitude").fill("44.6")
+        page.get_by_label("Centre longitude").fill("-79.42")
+        page.get_by_label("Radius (km)").fill("1.5")
+        page.get_by_label("Danger", exact=True).select_option("inundation")
+        page.get_by_label("Note for navigators").fill("Sample: flooded underpass")
+        page.get_by_role("button", name="Add the area above as a danger zone").click()
+
+        zone = detail.locator("[data-zone-id]")
+        expect(zone).to_contain_text("inundation — Sample: flooded underpass")
+        expect(zone).to_contain_text("set by a manager")
+        expect(page.locator("#map path.danger-zone[data-incident-id='ice-storm-2025-orillia']")).to_be_attached()
+        watched.screenshot("manager-danger-zone")
+        zone.get_by_role("button", name="Remove").click()
+        expect(detail.locator("[data-zone-id]")).to_have_count(0)
+        expect(detail).to_contain_text("No danger zone")
+
+
 class TestNavigatorRefersACaller:
     def test_a_held_bed_lowers_the_free_count_on_another_open_dashboard_without_reload(self, open_page, tokens):
         watcher = open_page(tokens["manager"])

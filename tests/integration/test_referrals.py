@@ -60,7 +60,7 @@ def never_overbooked(env: dict) -> dict[str, Shelter]:
 
 
 def wait_for_directory(navigator: httpx.Client, location: dict, expected_hazards: set[str]) -> None:
-    """Probe with needs no shelter meets until the workers' directories show every hazard."""
+    """Probe with needs no shelter meets until the workers' directories show every danger zone."""
 
     def seen():
         found = set()
@@ -68,7 +68,7 @@ def wait_for_directory(navigator: httpx.Client, location: dict, expected_hazards
             answer = navigator.post("/v1/referrals", json=referral(f"probe-{uuid.uuid4().hex[:8]}", 0, location,
                                                                    needs={"language": "zz"})).json()
             found |= {a["shelter_id"] for a in answer.get("alternatives", [])
-                      if any("inside active incident" in r for r in a["reasons"])}
+                      if any("inside danger zone" in r for r in a["reasons"])}
         return found >= expected_hazards
 
     until(seen, deadline_s=60, what="the workers' directories to know the incident")
@@ -90,14 +90,14 @@ def test_a_duplicate_referral_id_holds_one_bed(stack, tokens, clients):
     until(lambda: navigator.get("/v1/shelters/thunder-bay-dup").json()["held"] == 1, what="one bed held")
 
 
-def test_300_callers_for_120_beds_never_overbook_and_avoid_the_hazard(stack, tokens, clients):
+def test_300_callers_for_120_beds_never_overbook_and_avoid_the_danger_zone(stack, tokens, clients):
     manager, navigator = clients
     outside = {f"orillia-{i}": (44.45 + 0.05 * i, -79.70 + 0.04 * i) for i in range(8)}
     inside = {"washago-a": (44.75, -79.33), "washago-b": (44.76, -79.32)}
     put_shelters(manager, {**outside, **inside}, capacity=12)
-    storm = {"id": "storm-washago", "kind": "ice_storm", "title": "Ice storm — Washago", "severity": "severe",
+    flood = {"id": "flood-washago", "kind": "flood", "title": "Green River flooding — Washago", "severity": "severe",
              "area": {"center": {"lat": 44.755, "lon": -79.325}, "radius_km": 3}}
-    assert manager.post("/v1/incidents", json=storm).status_code == 201
+    assert manager.post("/v1/incidents", json=flood).status_code == 201
     wait_for_directory(navigator, {"lat": 44.755, "lon": -79.325}, set(inside))
 
     answers = asyncio.run(refer_all(stack.api.base, tokens["navigator"], [referral("storm", i) for i in range(300)]))

@@ -1,14 +1,18 @@
 """The incidents agent in Faust's test context: a declaration alerts the partners its worker knows
 in reach, a partner that joins later is alerted once when it asks, the sweep asks for the
-partners both missed, and alerts lost with a killed worker are sent when the command returns."""
+partners both missed, alerts lost with a killed worker are sent when the command returns, and a
+snapshot stored under schema version 1 is read as version 2."""
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from bus import topics
-from handlers.incidents import AlertPartner, Incident, PartnerAlerted
+from handlers.incidents import AlertPartner, Incident, PartnerAlerted, RemoveDangerZone
 from handlers.partners import decide as decide_partner
 from streams import incidents
+from tests.support.incidents import V1_FLOOD
 from tests.unit.handlers.test_incidents import NOON, declaration
 from tests.unit.handlers.test_partners import responders
 
@@ -69,3 +73,16 @@ async def test_alerts_that_never_left_are_sent_when_the_declaration_comes_back(w
 
     await worker.put((storm.id, storm), done=lambda: storm.id.encode() in worker.table)
     assert alerted(worker) == [(b"ice-storm-orillia", KNOWN.id)]
+
+
+async def test_a_stored_v1_flood_is_read_as_v2_by_the_agent_and_the_directory(worker):
+    raw = json.dumps(V1_FLOOD).encode()
+    worker.table.data[b"flood-bracebridge"] = raw
+    worker.directories._on_record(worker.settings.topic(topics.INCIDENT_STATE.name), b"flood-bracebridge", raw)
+    assert worker.directories.incidents.hazards_at(45.04, -79.31) == ["flood-bracebridge"]
+    lifted = RemoveDangerZone(id="flood-bracebridge", zone_id="whole-area", update_id="r1")
+    await worker.put(("flood-bracebridge", lifted),
+                     done=lambda: b'"v":2' in (worker.table.data.get(b"flood-bracebridge") or b""))
+    stored = Incident.model_validate_json(worker.table.data[b"flood-bracebridge"])
+    assert stored.danger_zones == [] and stored.applied_updates == ["r1"]
+    assert worker.on(topics.DEAD_LETTERS) == []

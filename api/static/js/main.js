@@ -161,6 +161,7 @@ function renderLegend() {
   };
   const items = [
     [swatch("incident", { tag: "rect", x: 2, y: 4, width: 16, height: 12, rx: 2 }), "legend.incident"],
+    [swatch("danger-zone", { tag: "rect", x: 2, y: 4, width: 16, height: 12 }), "legend.dangerZone"],
     [swatch("incident-closed", { tag: "rect", x: 2, y: 4, width: 16, height: 12, rx: 2 }), "legend.closedIncident"],
     [swatch("shelter-green", { cx: 10, cy: 10, r: 6 }), "legend.shelterGreen"],
     [swatch("shelter-amber", { cx: 10, cy: 10, r: 6 }), "legend.shelterAmber"],

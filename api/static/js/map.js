@@ -2,7 +2,7 @@
 // Pan by dragging or with the arrow keys, zoom with the wheel, +/- or the buttons.
 
 import { geometryPath, KX, KY, labelPoint, project, ringPath, unproject } from "./geo.js";
-import { t } from "./i18n.js";
+import { t, term } from "./i18n.js";
 import { CITIES, ISLANDS, JAMES_BAY_LABEL, ONTARIO_OUTLINE, VIEWS, WATERS } from "./ontario.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -291,6 +291,15 @@ export class OntarioMap {
         g,
       );
       titled(path, `${incident.title} (${t(`severity.${incident.severity}`)}, ${t(`incident.status.${incident.status}`)})`);
+      if (!closed) {
+        for (const zone of incident.danger_zones || []) {
+          const zoneD = geometryPath(zone.area);
+          if (!zoneD) continue;
+          const zonePath = el("path", { d: zoneD, class: "danger-zone", "fill-rule": "evenodd", "data-kind": "danger-zone",
+                                        "data-incident-id": incident.id, "data-zone-id": zone.id }, g);
+          titled(zonePath, `${t("map.dangerZone", { kind: term("zone", zone.kind) })}: ${incident.title}`);
+        }
+      }
       const at = labelPoint(incident.area);
       if (at && !closed) {
         const [x, y] = project(...at);

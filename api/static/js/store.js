@@ -62,11 +62,15 @@ function upsert(map, record) {
   return true;
 }
 
-/** Is the point inside an active incident area? Recomputed here so live updates agree with it. */
+/**
+ * The active incidents with a danger zone holding the point: no referral goes there. An incident's
+ * affected area alone is no reason to skip a shelter. Recomputed here so live updates agree with it.
+ */
 export function hazardsAt(lat, lon) {
   const found = [];
   for (const incident of state.incidents.values()) {
-    if (incident.status === "active" && incident.area && contains(incident.area, lon, lat)) found.push(incident.id);
+    if (incident.status !== "active") continue;
+    if ((incident.danger_zones || []).some((zone) => zone.area && contains(zone.area, lon, lat))) found.push(incident.id);
   }
   return found;
 }

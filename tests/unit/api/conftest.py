@@ -12,8 +12,9 @@ from api.deps import Container
 from api.main import create_api
 from api.publisher import audited_as
 from api.views import Views
-from bus.topics import TopicSpec
+from bus.topics import INCIDENT_STATE, TopicSpec
 from geo.gazetteer import OntarioGazetteer
+from handlers.incidents import decide, incident_commands
 from muster.settings import Settings
 
 NOW = datetime(2025, 3, 30, 16, 0, tzinfo=timezone.utc)
@@ -76,3 +77,19 @@ def make_api():
 @pytest.fixture
 def api(make_api) -> InProcessApi:
     return make_api()
+
+
+@pytest.fixture
+def worked(api):
+    """The API with the incident rules applied to each command it sends, as a worker would."""
+    send = api.publisher.send
+
+    async def send_and_apply(spec, key, message, **how):
+        await send(spec, key, message, **how)
+        if spec.name == "incidents":
+            command = incident_commands.validate_json(message.model_dump_json())
+            state, _ = decide(api.container.views.get(INCIDENT_STATE, key), command, NOW)
+            api.record(INCIDENT_STATE, key, state)
+
+    api.publisher.send = send_and_apply
+    return api

@@ -3,15 +3,13 @@ and hostile or unusable XML is refused with the reason before anything reaches K
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from shapely.geometry import Point, shape
 
-from bus.topics import INCIDENT_STATE
 from handlers.cap import cap_id
-from handlers.incidents import decide, incident_commands
-from tests.unit.api.conftest import NOW
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cap"
 XML = {"Content-Type": "application/xml"}
@@ -20,22 +18,6 @@ ALERT_ID = cap_id("cap-pac@canada.ca", "urn:oid:2.49.0.1.124.9000000001.2025")
 
 def sample(name: str) -> bytes:
     return (DATA / name).read_bytes()
-
-
-@pytest.fixture
-def worked(api):
-    """The API with the incident rules applied to each command it sends, as a worker would."""
-    send = api.publisher.send
-
-    async def send_and_apply(spec, key, message, **how):
-        await send(spec, key, message, **how)
-        if spec.name == "incidents":
-            command = incident_commands.validate_json(message.model_dump_json())
-            state, _ = decide(api.container.views.get(INCIDENT_STATE, key), command, NOW)
-            api.record(INCIDENT_STATE, key, state)
-
-    api.publisher.send = send_and_apply
-    return api
 
 
 def post(api, name_or_body, role="manager", content_type="application/xml"):
@@ -95,8 +77,16 @@ class TestAnAlertsLife:
         post(worked, "cancel-freezing-rain-ottawa.xml")
         assert post(worked, "update-freezing-rain-ottawa.xml").status_code == 409
 
-    def test_an_update_for_an_alert_muster_never_saw_is_refused(self, worked):
+    def test_an_update_for_an_alert_muster_never_saw_declares_the_incident_under_the_alerts_id(self, worked):
         response = post(worked, "update-freezing-rain-ottawa.xml")
+        assert response.status_code == 201, response.text
+        assert response.json()["id"] == ALERT_ID and response.json()["severity"] == "extreme"
+        assert post(worked, "update-freezing-rain-ottawa.xml").status_code == 200
+        assert post(worked, "alert-freezing-rain-ottawa.xml").status_code == 200
+        assert commands(worked) == ["DeclareIncident"]
+
+    def test_a_cancel_for_an_alert_muster_never_saw_is_refused(self, worked):
+        response = post(worked, "cancel-freezing-rain-ottawa.xml")
         assert response.status_code == 422 and "refers to no incident" in response.json()["detail"]
         assert commands(worked) == []
 
@@ -148,5 +138,43 @@ class TestRefusals:
 
     def test_the_route_is_documented_with_its_xml_body(self, api):
         operation = api.client.get("/openapi.json").json()["paths"]["/v1/incidents/cap"]["post"]
-        assert set(operation["requestBody"]["content"]) == {"application/xml", "application/cap+xml"}
+        assert set(operation["requestBody"]["content"]) == {"application/xml", "application/cap+xml", "text/xml"}
         assert {"201", "200", "202", "400", "415", "422"} <= set(operation["responses"])
+
+
+class TestARealEnvironmentCanadaFeed:
+    """ECCC's signed messages for one severe thunderstorm warning over London, Huron and Perth."""
+
+    LONDON = Point(-81.2453, 42.9849)
+    WOODSTOCK = Point(-80.7467, 43.1306)
+
+    def test_alert_update_and_all_clear_make_an_affected_area_that_moves_then_ends_without_widening(self, worked):
+        declared = post(worked, "eccc-alert-thunderstorm-london-huron-perth.xml", content_type="text/xml")
+        assert declared.status_code == 201, declared.text
+        incident = declared.json()
+        assert incident["status"] == "active" and incident["danger_zones"] == []
+        assert shape(incident["area"]).contains(self.LONDON) and not shape(incident["area"]).contains(self.WOODSTOCK)
+
+        updated = post(worked, "eccc-update-thunderstorm-london-oxford-perth.xml").json()
+        assert updated["id"] == incident["id"] and shape(updated["area"]).contains(self.WOODSTOCK)
+
+        ended = post(worked, "eccc-ended-thunderstorm-london-oxford-perth.xml")
+        assert ended.status_code == 200 and ended.json()["status"] == "closed"
+        assert ended.json()["area"] == updated["area"]
+        assert post(worked, "eccc-ended-thunderstorm-london-oxford-perth.xml").json()["status"] == "closed"
+        assert commands(worked) == ["DeclareIncident", "UpdateIncident", "EndAlert"]
+
+    def test_an_alert_months_past_its_expiry_is_recorded_ended(self, worked):
+        worked.container.clock = lambda: datetime(2026, 12, 7, 19, 0, tzinfo=timezone.utc)
+        response = post(worked, "eccc-alert-thunderstorm-london-huron-perth.xml")
+        assert response.status_code == 201 and response.json()["status"] == "closed"
+        assert response.json()["alerts"] == {}
+        (_, _, command), = worked.publisher.sent
+        assert command.ended is True
+
+    def test_a_british_columbia_alert_is_a_422_naming_the_province_and_nothing_is_sent(self, worked):
+        response = post(worked, "eccc-update-air-quality-kootenay-bc.xml")
+        assert response.status_code == 422
+        assert "no area of the alert is in Ontario" in response.json()["detail"]
+        assert "British Columbia" in response.json()["detail"]
+        assert worked.publisher.sent == []

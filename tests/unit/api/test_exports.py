@@ -46,7 +46,7 @@ def ontario(api):
     for record in SCENARIO["incidents"]:
         incident, _ = decide_incident(None, DeclareIncident(**record, actor={"sub": "emo-person", "role": "manager"}), NOW)
         api.record(INCIDENT_STATE, incident.id, incident)
-    ingest = read_alert((CAP / "alert-geocodes-orillia-barrie.xml").read_bytes(), api.container.geocoder)
+    ingest = read_alert((CAP / "alert-geocodes-orillia-barrie.xml").read_bytes(), api.container.geocoder, now=NOW)
     incident, _ = decide_incident(None, ingest.command(ingest.message_id, None, NOW), NOW)
     api.record(INCIDENT_STATE, incident.id, incident)
 
@@ -117,7 +117,9 @@ class TestShelters:
         rotary = next(f for f in collection["features"] if f["id"] == "orillia-rotary-place")
         assert rotary["geometry"]["coordinates"] == [-79.4417, 44.5953]
         assert rotary["properties"]["free"] == 200 - 164 - 2
-        assert rotary["properties"]["inside_incidents"] and rotary["properties"]["available"] is False
+        # Inside the Orillia ice storm: its affected area, no danger zone, so still available.
+        assert rotary["properties"]["in_affected_areas"] and rotary["properties"]["in_danger_zones"] == []
+        assert rotary["properties"]["available"] is True
 
     def test_holds_and_referrals_never_leave(self, ontario):
         text = get(ontario, "/v1/exports/shelters.geojson").text

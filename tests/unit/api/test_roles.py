@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bus.topics import HOURS_LOG, REFERRAL_STATE, REQUEST_STATE, SHELTER_STATE
+from bus.topics import HOURS_LOG, INCIDENT_STATE, REFERRAL_STATE, REQUEST_STATE, SHELTER_STATE
 from handlers.hours import HoursLogged
+from handlers.incidents import SetDangerZone, decide as decide_incident
 from handlers.referrals import Referral
 from handlers.requests import Context, RaiseRequest, decide as decide_request
 from handlers.shelters import Needs, RegisterShelter, decide as decide_shelter
@@ -40,6 +41,10 @@ ROUTES = [
     ("GET", f"/v1/incidents/{INCIDENT}", None, SIGNED_IN),
     ("PATCH", f"/v1/incidents/{INCIDENT}", {"update_id": "u-1", "severity": "extreme"}, {"manager", "admin"}),
     ("POST", f"/v1/incidents/{INCIDENT}/close", None, {"manager", "admin"}),
+    ("PUT", f"/v1/incidents/{INCIDENT}/danger-zones/rama-road", {
+        "update_id": "z-1", "kind": "other", "area": {"center": {"lat": 44.63, "lon": -79.35}, "radius_km": 1}},
+     {"manager", "admin"}),
+    ("DELETE", f"/v1/incidents/{INCIDENT}/danger-zones/downed-lines?update_id=z-2", None, {"manager", "admin"}),
     ("GET", f"/v1/incidents/{INCIDENT}/volunteer-hours", None, SIGNED_IN),
     ("PUT", "/v1/shelters/orillia-arena", SHELTER, {"manager", "partner A", "admin"}),
     ("GET", "/v1/shelters", None, SIGNED_IN),
@@ -85,7 +90,11 @@ def headers_for(api, caller: str) -> dict[str, str]:
 @pytest.fixture
 def world(api):
     """The objects the table's paths name, as the views would hold them."""
-    with_incident(api)
+    incident = with_incident(api)
+    incident, _ = decide_incident(incident, SetDangerZone(
+        id=incident.id, zone_id="downed-lines", update_id="z-0", kind="other",
+        area={"center": {"lat": 44.6, "lon": -79.42}, "radius_km": 1}), NOW)
+    api.record(INCIDENT_STATE, incident.id, incident)
     with_partner(api, A)
     with_partner(api, B)
     shelter, _ = decide_shelter(None, RegisterShelter(id="orillia-arena", **SHELTER), NOW)

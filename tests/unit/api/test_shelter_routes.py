@@ -4,7 +4,8 @@ from __future__ import annotations
 from shapely.geometry import shape
 
 from api.routes.shelters import ShelterView
-from bus.topics import SHELTER_STATE
+from bus.topics import INCIDENT_STATE, SHELTER_STATE
+from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.shelters import HoldBed, RegisterShelter, decide
 from tests.unit.api.conftest import NOW
 from tests.unit.api.test_partner_routes import with_incident
@@ -48,20 +49,43 @@ def test_a_listed_shelter_reads_as_the_shelter_itself_with_its_distance_and_neve
         assert "holds" not in entry
     by_id = {s["id"]: s for s in listed}
     assert (by_id["held-one"]["held"], by_id["held-one"]["free"]) == (3, 7)
-    assert by_id["in-the-storm"]["inside_incidents"] == [incident.id]
+    assert by_id["in-the-storm"]["in_affected_areas"] == [incident.id]
+    assert by_id["in-the-storm"]["in_danger_zones"] == [] and by_id["far-one"]["in_affected_areas"] == []
+
+
+def with_flood(api, lat: float, lon: float):
+    """A flood whose whole area is, by its kind's default, one danger zone."""
+    flood, _ = decide_incident(None, DeclareIncident(id="flood-severn", kind="flood", title="Severn River flooding",
+                                                     severity="severe",
+                                                     area={"center": {"lat": lat, "lon": lon}, "radius_km": 3}), NOW)
+    api.record(INCIDENT_STATE, flood.id, flood)
+    return flood
+
+
+def test_a_shelter_in_a_danger_zone_is_listed_with_it_and_one_in_an_affected_area_only_with_that(api):
+    storm = with_incident(api)
+    flood = with_flood(api, 44.92, -79.37)
+    with_shelter(api, "in-the-flood", 44.92, -79.37)
+    listed = {s["id"]: s for s in search(api)}
+    assert listed["in-the-flood"]["in_danger_zones"] == [flood.id]
+    assert listed["in-the-flood"]["in_affected_areas"] == [flood.id]
+    assert storm.id not in listed["in-the-flood"]["in_affected_areas"]
 
 
 def test_only_available_shelters_are_listed_when_asked_and_pages_are_cut_after_that(api):
     with_incident(api)
+    with_flood(api, 44.92, -79.37)
     incident_area = shape(api.client.get("/v1/incidents", headers=api.as_("navigator")).json()[0]["area"])
     inside = incident_area.representative_point()
     with_shelter(api, "in-the-storm", inside.y, inside.x)
+    with_shelter(api, "in-the-flood", 44.92, -79.37)
     with_shelter(api, "full", ORILLIA[0], ORILLIA[1] + 0.001, capacity=10, occupancy=10)
     with_shelter(api, "closed", ORILLIA[0], ORILLIA[1] + 0.002, open_=False)
     free = [with_shelter(api, f"free-{i}", ORILLIA[0] + 0.3 + 0.05 * i, ORILLIA[1] + 0.3) for i in range(3)]
 
-    assert len(search(api)) == 6
-    available = search(api, available=True)
-    assert [s["id"] for s in available] == [s.id for s in free]
-    assert [s["id"] for s in search(api, available=True, limit=2)] == ["free-0", "free-1"]
-    assert [s["id"] for s in search(api, available=True, offset=2)] == ["free-2"]
+    assert len(search(api)) == 7
+    available = [s["id"] for s in search(api, available=True)]
+    # The ice storm's affected area is no reason to leave a shelter out; the flood's danger zone is.
+    assert sorted(available) == sorted(["in-the-storm", *(s.id for s in free)])
+    assert [s["id"] for s in search(api, available=True, limit=2)] == available[:2]
+    assert [s["id"] for s in search(api, available=True, offset=2)] == available[2:]

@@ -1,13 +1,14 @@
 """The read models' geographic lookups without Kafka: an incident and a partner reach each other the
-same way whichever of the two is looked up."""
+same way whichever of the two is looked up; sites lie in danger zones apart from affected areas."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 from shapely.geometry import shape
 
 from handlers.directories import IncidentDirectory, PartnerDirectory, PartnerPlace
-from handlers.incidents import CloseIncident, DeclareIncident, decide
+from handlers.incidents import CloseIncident, DeclareIncident, RemoveDangerZone, SetDangerZone, decide
 
 NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
 REACH_KM = 25
@@ -50,3 +51,52 @@ def test_an_active_incident_reaches_the_partners_it_would_alert_and_only_while_a
     closed, _ = decide(ORILLIA, CloseIncident(id="orillia"), NOON)
     incidents.apply(closed, "orillia")
     assert incidents.reaching(PLACES[0], REACH_KM) == {}
+
+
+def site(lat: float, lon: float):
+    """Anything with a location: a shelter, a service site."""
+    return SimpleNamespace(location=SimpleNamespace(lat=lat, lon=lon))
+
+
+def declared(incident_id: str, kind: str, lat: float, lon: float, radius_km: float, **more):
+    incident, _ = decide(None, DeclareIncident(id=incident_id, kind=kind, title=incident_id, severity="severe",
+                                               area={"center": {"lat": lat, "lon": lon}, "radius_km": radius_km},
+                                               **more), NOON)
+    return incident
+
+
+PETERBOROUGH_CENTRE = site(44.2985, -78.3235)
+BRACEBRIDGE_ARENA = site(45.04, -79.31)
+TORONTO_HALL = site(43.65, -79.38)
+
+
+class TestDangerZonesAndAffectedAreas:
+    def test_an_ice_storm_is_an_affected_area_and_a_flood_a_danger_zone(self):
+        incidents = IncidentDirectory()
+        for incident in (declared("storm", "ice_storm", 44.3, -78.32, 20), declared("flood", "flood", 45.04, -79.31, 8)):
+            incidents.apply(incident, incident.id)
+        sites = [PETERBOROUGH_CENTRE, BRACEBRIDGE_ARENA, TORONTO_HALL]
+        assert incidents.hazards_at_each(sites) == [[], ["flood"], []]
+        assert incidents.affected_at_each(sites) == [["storm"], ["flood"], []]
+        assert incidents.hazards_at(44.2985, -78.3235) == [] and incidents.affected_at(44.2985, -78.3235) == ["storm"]
+        assert incidents.hazards_at(45.04, -79.31) == ["flood"]
+
+    def test_a_zone_set_inside_a_storm_excludes_only_what_it_holds_and_its_removal_frees_it(self):
+        incidents = IncidentDirectory()
+        storm = declared("storm", "ice_storm", 44.3, -78.32, 20)
+        storm, _ = decide(storm, SetDangerZone(id="storm", zone_id="downed-lines", update_id="z1", kind="other",
+                                               area={"center": {"lat": 44.2985, "lon": -78.3235}, "radius_km": 0.5}), NOON)
+        incidents.apply(storm, storm.id)
+        assert incidents.hazards_at_each([PETERBOROUGH_CENTRE, site(44.35, -78.30)]) == [["storm"], []]
+        storm, _ = decide(storm, RemoveDangerZone(id="storm", zone_id="downed-lines", update_id="r1"), NOON)
+        incidents.apply(storm, storm.id)
+        assert incidents.hazards_at_each([PETERBOROUGH_CENTRE]) == [[]]
+        assert incidents.affected_at_each([PETERBOROUGH_CENTRE]) == [["storm"]]
+
+    def test_a_closed_incident_neither_excludes_nor_affects(self):
+        incidents = IncidentDirectory()
+        flood = declared("flood", "flood", 45.04, -79.31, 8)
+        incidents.apply(flood, flood.id)
+        closed, _ = decide(flood, CloseIncident(id="flood"), NOON)
+        incidents.apply(closed, closed.id)
+        assert incidents.hazards_at(45.04, -79.31) == [] and incidents.affected_at(45.04, -79.31) == []

@@ -169,7 +169,7 @@ def shelter(id_: str, lat: float, lon: float, capacity: int = 10, **changes):
     return decide_shelter(None, RegisterShelter(**fields), NOON)[0]
 
 
-def test_candidates_are_open_fitting_outside_incidents_and_nearest_first():
+def test_candidates_are_open_fitting_outside_danger_zones_and_nearest_first():
     directory = ShelterDirectory()
     for s in [
         shelter("orillia", 44.608, -79.42),
@@ -182,16 +182,16 @@ def test_candidates_are_open_fitting_outside_incidents_and_nearest_first():
     ]:
         directory.apply(s, s.id)
     incidents = IncidentDirectory()
-    storm, _ = decide_incident(None, DeclareIncident(id="storm", kind="ice_storm", title="Ice storm", severity="severe",
+    flood, _ = decide_incident(None, DeclareIncident(id="flood", kind="flood", title="Flood", severity="severe",
                                                      area={"center": {"lat": 44.75, "lon": -79.33}, "radius_km": 5}), NOON)
-    incidents.apply(storm, "storm")
+    incidents.apply(flood, "flood")
     candidates, excluded = directory.candidates(44.6082, -79.4197, 3, Needs(family=True), 60, incidents, limit=10)
     assert [c.shelter_id for c in candidates] == ["orillia", "barrie"]
     reasons = {a.shelter_id: a.reasons for a in excluded}
     assert reasons["closed"] == ["closed"]
     assert reasons["no-families"] == ["no families"]
     assert reasons["full"] == ["only 2 free beds"]
-    assert reasons["washago"] == ["inside active incident 'Ice storm'"]
+    assert reasons["washago"] == ["inside danger zone of 'Flood'"]
 
 
 def test_with_nothing_in_range_the_nearest_shelters_beyond_it_are_offered_as_alternatives():

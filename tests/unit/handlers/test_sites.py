@@ -1,12 +1,13 @@
 """Opening hours read in Ontario time: open now, opens at, overnight, and the daylight-saving changes."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timezone
 
 import pytest
 
 from handlers.services import ServiceProfile
-from handlers.shelters import ShelterProfile
+from handlers.shelters import RegisterShelter, ShelterProfile
 from handlers.sites import ONTARIO, SERVICE_TYPE_LABELS, SERVICE_TYPES, Schedule, StreetAddress, opening
 
 WEEKDAYS_9_TO_5 = [Schedule(byday=["MO", "TU", "WE", "TH", "FR"], opens_at=time(9), closes_at=time(17))]
@@ -90,6 +91,15 @@ def test_open_and_status_agree_whichever_is_given():
     with pytest.raises(ValueError, match="open is false exactly when status is closed"):
         ShelterProfile.model_validate_json('{"name": "s", "location": {"lat": 44.3, "lon": -78.3}, "capacity": 1,'
                                            ' "open": 0, "status": "open"}')
+
+
+def test_open_read_from_json_as_0_or_no_must_agree_with_status_as_the_field_reads_it():
+    body = {"name": "s", "location": {"lat": 44.3, "lon": -78.32}, "capacity": 1}
+    with pytest.raises(ValueError, match="open is false exactly when status is closed"):
+        ShelterProfile.model_validate_json(json.dumps({**body, "open": 0, "status": "open"}))
+    assert ShelterProfile.model_validate_json(json.dumps({**body, "open": "no"})).status == "closed"
+    profile = ShelterProfile.model_validate_json(json.dumps({**body, "open": 0, "status": "closed"}))
+    assert RegisterShelter(**dict(profile), id="s").open is False
 
 
 def test_beds_are_registered_as_shelters_not_as_listed_services():

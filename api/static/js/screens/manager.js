@@ -1,19 +1,28 @@
 // The emergency manager's screen: declare an incident (drawn, circle or pasted GeoJSON), then
-// see which partners were alerted and the incident's resource requests.
+// see which partners were alerted, its danger zones (add one from the same area controls, remove
+// one) and its resource requests.
 
-import { ApiError, describe, newId, post, untilSettled } from "../api.js";
+import { ApiError, describe, newId, post, request, untilSettled } from "../api.js";
 import { $, $$, h, isSample, replace, sampleBadge } from "../dom.js";
 import { formatDateTime, formatNumber, t, term } from "../i18n.js";
 import { circleRing } from "../map.js";
 import { remember, state } from "../store.js";
 import { sortedIncidents } from "./dashboard.js";
 
-const KINDS = ["ice_storm", "flood", "wildfire", "tornado", "power_outage", "extreme_cold", "hazmat", "other"];
+const KINDS = ["ice_storm", "winter_storm", "flood", "wildfire", "tornado", "power_outage", "extreme_cold", "heat",
+               "hazmat", "evacuation", "other"];
 const SEVERITIES = ["minor", "moderate", "severe", "extreme"];
+const ZONE_KINDS = ["evacuation", "inundation", "fire", "hazmat", "other"];
+/** Kinds whose whole area is a danger zone unless zones are given (DEFAULT_DANGER_ZONES in handlers/incidents.py). */
+const WHOLE_AREA_KINDS = new Set(["flood", "wildfire", "hazmat", "evacuation", "tornado"]);
 
 const draw = { ring: [], closed: false, active: false, picking: false };
 let busy = false;
 let message = null;
+/** The danger zone being composed; kept across re-renders of the incident detail. */
+const zoneDraft = { kind: "evacuation", note: "" };
+let zoneBusy = false;
+let zoneMessage = null;
 
 function allowed(app) {
   return app.role === "manager" || app.role === "admin";
@@ -76,6 +85,12 @@ function renderDrawButtons() {
   $("#draw-clear").disabled = !draw.ring.length;
   $("#draw-count").textContent = draw.ring.length ? t("mgr.drawCount", { n: draw.ring.length }) : "";
   $("#circle-pick").setAttribute("aria-pressed", draw.picking ? "true" : "false");
+}
+
+function renderKindHint() {
+  const kind = $("#inc-kind").value;
+  const key = WHOLE_AREA_KINDS.has(kind) ? "mgr.kindZoneDefault" : "mgr.kindNoZone";
+  $("#inc-kind-hint").textContent = t(key, { kind: term("kind", kind) });
 }
 
 function mapStatus(text) {
@@ -171,12 +186,8 @@ async function declare(app) {
     const applied = status !== 202;
     if (applied) remember("incidents", incident);
     message = { done: t(applied ? "mgr.declared" : "mgr.accepted", { title: (applied && incident.title) || title }) };
-    draw.ring = [];
-    draw.closed = false;
-    stopMapClicks(app);
+    clearArea(app);
     $("#inc-title").value = "";
-    $("#inc-geojson").value = "";
-    app.map.setDrawing(null);
     if (applied) {
       app.selectIncident(body.id);
       $("#incident-detail").scrollIntoView({ block: "nearest" });
@@ -188,6 +199,93 @@ async function declare(app) {
   }
   renderMessage();
   renderDrawButtons();
+}
+
+/** Empty the area controls after the area went to the API (as an incident's or a zone's). */
+function clearArea(app) {
+  draw.ring = [];
+  draw.closed = false;
+  stopMapClicks(app);
+  $("#inc-geojson").value = "";
+  app.map.setDrawing(null);
+}
+
+async function addZone(app, incidentId) {
+  if (zoneBusy) return;
+  const { area: geometry, error } = area();
+  if (error) {
+    zoneMessage = { error };
+    renderDetail(app);
+    return;
+  }
+  zoneBusy = true;
+  const path = `/v1/incidents/${encodeURIComponent(incidentId)}/danger-zones/${encodeURIComponent(newId("zone-"))}`;
+  const note = zoneDraft.note.trim();
+  const body = { update_id: newId("zone-set-"), kind: zoneDraft.kind, area: geometry, ...(note ? { note } : {}) };
+  try {
+    const { status, body: incident } = await request("PUT", path, body);
+    if (status !== 202) remember("incidents", incident);
+    zoneMessage = { done: t(status === 202 ? "mgr.zoneAccepted" : "mgr.zoneAdded") };
+    zoneDraft.note = "";
+    clearArea(app);
+  } catch (err) {
+    zoneMessage = { error: errorText(err) };
+  } finally {
+    zoneBusy = false;
+  }
+  renderDetail(app);
+  renderDrawButtons();
+}
+
+async function removeZone(app, incidentId, zoneId) {
+  const path = `/v1/incidents/${encodeURIComponent(incidentId)}/danger-zones/${encodeURIComponent(zoneId)}` +
+    `?update_id=${encodeURIComponent(newId("zone-remove-"))}`;
+  try {
+    const { status, body: incident } = await request("DELETE", path);
+    if (status !== 202) remember("incidents", incident);
+    zoneMessage = { done: t(status === 202 ? "mgr.zoneAccepted" : "mgr.zoneRemoved") };
+  } catch (err) {
+    zoneMessage = { error: errorText(err) };
+  }
+  renderDetail(app);
+}
+
+function zoneSection(app, incident) {
+  const zones = incident.danger_zones || [];
+  const editable = incident.status === "active" && allowed(app);
+  return [
+    h("h3", {}, t("mgr.zones")),
+    zones.length
+      ? h("ul", { class: "list zones" }, zones.map((zone) =>
+        h("li", { dataset: { zoneId: zone.id } },
+          h("span", { class: "row-main" },
+            h("span", { class: "row-title" }, term("zone", zone.kind), zone.note ? ` — ${zone.note}` : ""),
+            h("span", { class: "row-meta" }, [
+              t(`zone.origin.${zone.origin}`), t("mgr.zoneSet", { when: formatDateTime(zone.set_at) }),
+            ].join(" · "))),
+          editable
+            ? h("button", { type: "button", class: "button subtle", onclick: () => removeZone(app, incident.id, zone.id) },
+              t("mgr.removeZone"))
+            : null)))
+      : h("p", { class: "empty" }, t("mgr.noZones")),
+    editable
+      ? h("div", { class: "zone-form" },
+        h("div", { class: "field-row" },
+          h("div", { class: "field" },
+            h("label", { for: "zone-kind" }, t("mgr.zoneKind")),
+            h("select", { id: "zone-kind", onchange: (event) => { zoneDraft.kind = event.target.value; } },
+              ZONE_KINDS.map((k) => h("option", { value: k, selected: k === zoneDraft.kind }, term("zone", k))))),
+          h("div", { class: "field" },
+            h("label", { for: "zone-note" }, t("mgr.zoneNote")),
+            h("input", { id: "zone-note", type: "text", maxlength: 500, value: zoneDraft.note,
+                         oninput: (event) => { zoneDraft.note = event.target.value; } }))),
+        h("p", { class: "hint" }, t("mgr.zoneHint")),
+        h("button", { type: "button", class: "button", id: "zone-add", onclick: () => addZone(app, incident.id) },
+          t("mgr.addZone")),
+        h("p", { id: "zone-message", class: zoneMessage?.error ? "error" : "success", role: "status" },
+          zoneMessage?.error || zoneMessage?.done || ""))
+      : null,
+  ];
 }
 
 function renderMessage() {
@@ -228,6 +326,7 @@ function renderDetail(app) {
         t("incident.declared", { when: formatDateTime(incident.declared_at) }),
       ].join(" · ")),
       incident.area_note ? h("p", { class: "hint" }, `${t("mgr.areaNote")}: ${incident.area_note}`) : null),
+    zoneSection(app, incident),
     h("h3", {}, t("mgr.alerts")),
     alerts.length
       ? h("ul", { class: "list alerts" }, alerts.map((alert) => {
@@ -278,6 +377,8 @@ export function init(app) {
   fillSelect($("#inc-kind"), KINDS, "kind");
   fillSelect($("#inc-severity"), SEVERITIES, "severity");
   $("#inc-severity").value = "severe";
+  $("#inc-kind").addEventListener("change", renderKindHint);
+  renderKindHint();
   for (const radio of $$('input[name="area-mode"]')) {
     radio.addEventListener("change", () => {
       for (const panel of $$(".area-mode")) panel.hidden = panel.dataset.mode !== mode();
@@ -328,6 +429,7 @@ export function roleChanged(app) {
 export function languageChanged(app) {
   fillSelect($("#inc-kind"), KINDS, "kind");
   fillSelect($("#inc-severity"), SEVERITIES, "severity");
+  renderKindHint();
   renderDrawButtons();
   if (draw.active) mapStatus(t("mgr.drawing"));
   if (draw.picking) mapStatus(t("mgr.picking"));
@@ -344,6 +446,7 @@ export function update(app, kinds) {
 }
 
 export function incidentSelected(app) {
+  zoneMessage = null;
   renderIncidentSelect(app);
   renderDetail(app);
 }
