@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-import time
+
+import token_bucket
 
 
 class BodyLimit:
@@ -57,21 +58,16 @@ class _TooLarge(Exception):
 
 
 class RateLimiter:
-    """A token bucket per caller: `rate` requests a second sustained, `burst` at once."""
+    """A token bucket per caller (token-bucket's `Limiter`): `rate` requests a second sustained,
+    `burst` at once. Why this library: docs/adr/0006-rate-limits.md."""
 
-    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:
+    def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
-        self.burst = burst
-        self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._buckets = token_bucket.MemoryStorage()
+        self._limiter = token_bucket.Limiter(rate, burst, self._buckets)
 
     def wait_time(self, caller: str) -> float:
         """0 if the request may go ahead (and is counted), else seconds until it may."""
-        now = self.clock()
-        tokens, last = self._buckets.get(caller, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        if tokens >= 1:
-            self._buckets[caller] = (tokens - 1, now)
+        if self._limiter.consume(caller):
             return 0.0
-        self._buckets[caller] = (tokens, now)
-        return (1 - tokens) / self.rate
+        return (1 - self._buckets.get_token_count(caller)) / self.rate

@@ -219,14 +219,14 @@ async def muster(bootstrap: str, mix: Mix, setup: list[Command], commands: list[
             text = p.log_text()
             if "was frozen" in text:
                 result.notes.append(f"{p.name}: the freeze guard fired (pause too long)")
-            result.reread_warnings += text.count("; reading it again")  # lost or late: streams/delivery.py
+            result.reread_warnings += text.count("; reading it again")  # lost or late: streams/patches/delivery.py
             if "We experienced a crash" in text or "Crashed reason=" in text:
                 result.crashes += 1
                 crash = next((line for line in text.splitlines() if "Crashed reason=" in line), "")
                 result.notes.append(f"{p.name} crashed: {crash.split('Crashed reason=', 1)[-1][:160]}")
         if result.reread_warnings:
             result.notes.append(f"workers read a partition again {result.reread_warnings} times "
-                                f"(streams/delivery.py); {result.hours_written_twice} of {result.hours_entries} "
+                                f"(streams/patches/delivery.py); {result.hours_written_twice} of {result.hours_entries} "
                                 "hours entries were written more than once")
         return result
     finally:

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     busy_linger_ms: float = Field(
         3.0, ge=0, le=100, description="how long a busy worker gathers its writes into one produce request; 0: never")
     busy_records_per_s: float = Field(
-        1000.0, gt=0, description="the rate of writes above which a worker counts as busy (streams/linger.py)")
+        1000.0, gt=0, description="the rate of writes above which a worker counts as busy (streams/patches/linger.py)")
     referral_radius_km: float = Field(100.0, gt=0, le=2000)
     max_candidates: int = Field(25, ge=1, le=500)
 

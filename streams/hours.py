@@ -5,10 +5,10 @@ from bus import topics
 from handlers import hours
 from muster.settings import Settings
 from streams.directories import Directories
-from streams.runtime import Clock, DeadLetters, consume, require_key
+from streams.runtime import Clock, Processing, consume, require_key
 
 
-def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: Directories):
+def wire(app, settings: Settings, clock: Clock, processing: Processing, directories: Directories):
     commands = app.topic(settings.topic(topics.HOURS.name))
     log = app.topic(settings.topic(topics.HOURS_LOG.name))
 
@@ -21,6 +21,6 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
     @app.agent(commands, name="volunteer-hours", concurrency=1)
     async def hours_agent(stream):
         await directories.wait_ready()
-        await consume(stream, handle, dead)
+        await consume(stream, handle, processing)
 
     return hours_agent

@@ -6,10 +6,10 @@ from bus import topics
 from handlers import incidents
 from muster.settings import Settings
 from streams.directories import Directories
-from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key, state_table
+from streams.runtime import Clock, Processing, Snapshots, consume, require_key, state_table
 
 
-def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: Directories):
+def wire(app, settings: Settings, clock: Clock, processing: Processing, directories: Directories):
     commands = app.topic(settings.topic(topics.INCIDENTS.name))
     alerts = app.topic(settings.topic(topics.ALERTS.name))
     state = Snapshots(state_table(app, settings, "incidents", topics.INCIDENT_STATE), incidents.Incident)
@@ -32,7 +32,7 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
     @app.agent(commands, name="incidents", concurrency=1)
     async def incident_agent(stream):
         await directories.wait_ready()
-        await consume(stream, handle, dead)
+        await consume(stream, handle, processing)
 
     @app.timer(interval=settings.alert_sweep_interval_s)
     async def alert_missed_partners() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from bus import topics
 from handlers import incidents, partners
 from muster.settings import Settings
-from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key, state_table
+from streams.runtime import Clock, Processing, Snapshots, consume, require_key, state_table
 
 
-def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories):
+def wire(app, settings: Settings, clock: Clock, processing: Processing, directories):
     commands = app.topic(settings.topic(topics.PARTNERS.name))
     requests = app.topic(settings.topic(topics.REQUESTS.name))
     incident_commands = app.topic(settings.topic(topics.INCIDENTS.name))
@@ -32,6 +32,6 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories):
     @app.agent(commands, name="partners", concurrency=1)
     async def partner_agent(stream):
         await directories.wait_ready()
-        await consume(stream, handle, dead)
+        await consume(stream, handle, processing)
 
     return partner_agent

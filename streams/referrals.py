@@ -4,10 +4,10 @@ from __future__ import annotations
 from bus import topics
 from handlers import referrals
 from muster.settings import Settings
-from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key, state_table
+from streams.runtime import Clock, Processing, Snapshots, consume, require_key, state_table
 
 
-def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories):
+def wire(app, settings: Settings, clock: Clock, processing: Processing, directories):
     messages = app.topic(settings.topic(topics.REFERRALS.name))
     shelter_commands = app.topic(settings.topic(topics.SHELTERS.name))
     state = Snapshots(state_table(app, settings, "referrals", topics.REFERRAL_STATE), referrals.Referral)
@@ -27,7 +27,7 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories):
 
     @app.agent(messages, name="referrals", concurrency=1)
     async def referral_agent(stream):
-        await consume(stream, handle, dead)
+        await consume(stream, handle, processing)
 
     @app.timer(interval=settings.purge_interval_s)
     async def purge_old_referrals() -> None:

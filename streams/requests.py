@@ -5,10 +5,10 @@ from bus import topics
 from handlers import requests
 from muster.settings import Settings
 from streams.directories import Directories
-from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key, state_table
+from streams.runtime import Clock, Processing, Snapshots, consume, require_key, state_table
 
 
-def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: Directories):
+def wire(app, settings: Settings, clock: Clock, processing: Processing, directories: Directories):
     messages = app.topic(settings.topic(topics.REQUESTS.name))
     partner_commands = app.topic(settings.topic(topics.PARTNERS.name))
     state = Snapshots(state_table(app, settings, "requests", topics.REQUEST_STATE), requests.ResourceRequest)
@@ -35,6 +35,6 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
     @app.agent(messages, name="resource-requests", concurrency=1)
     async def request_agent(stream):
         await directories.wait_ready()
-        await consume(stream, handle, dead)
+        await consume(stream, handle, processing)
 
     return request_agent

@@ -11,20 +11,21 @@ order would leave a snapshot that says it is done beside messages nobody sent.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
-import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from geo.areas import AreaError
 from handlers.common import DeadLetter, describe_validation_error
 from handlers.errors import Rejected
-from streams.ordering import in_order
+
+if TYPE_CHECKING:  # only for the annotation: the API imports this module and needs no Faust
+    from streams.patches import Guards
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +52,6 @@ def reason_for(exc: BaseException) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return "invalid message: not UTF-8"
     return f"{type(exc).__name__}: {exc}"[:2000]
-
-
-def in_background(work: Awaitable, failure: str) -> None:
-    """Run work without waiting for it; if it fails, say so in a warning rather than lose it."""
-    def report(task: asyncio.Future) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("%s: %r", failure, task.exception())
-
-    asyncio.ensure_future(work).add_done_callback(report)
 
 
 def require_key(event, expected: str) -> None:
@@ -99,85 +91,32 @@ class DeadLetters:
             log.exception("could not send dead letter for %s[%d]@%d", message.topic, message.partition, message.offset)
 
 
-class OwnershipGuard:
-    """Stops a worker that was frozen (SIGSTOP, VM pause, long GC) from acting as a zombie.
+@dataclass(frozen=True)
+class Processing:
+    """What `consume` runs each agent's events through; built once per worker by its composition
+    root (streams/worker.py) and handed to every agent's `wire`."""
 
-    A frozen worker's partitions move to another worker after the session timeout. When it
-    thaws, its agents would go on processing the events already in their buffers with the table
-    state they had, and their changelog writes would overwrite the new owner's newer state. So a
-    watchdog notices the gap in its own ticks; before the next event the agent waits for the
-    rebalance that follows (or for the session to prove still valid) and then only processes
-    events of partitions it still owns.
-    """
-
-    TICK_S = 0.25
-
-    def __init__(self, app, session_timeout_s: float) -> None:
-        self.app = app
-        self.threshold_s = session_timeout_s * 0.9
-        """A freeze shorter than the session cannot have cost the partitions; a loaded box stalls
-        its loop for seconds without being a zombie."""
-        self.session_timeout_s = session_timeout_s
-        self.last_tick: float | None = None
-        self.thawed_after: float | None = None
-        """Set by whichever notices a freeze first, the watchdog or an agent; cleared by settle."""
-        self.pauses = 0
-
-    async def watch(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            self.frozen()
-            self.last_tick = loop.time()
-            await asyncio.sleep(self.TICK_S)
-
-    def frozen(self) -> bool:
-        if self.last_tick is not None and self.thawed_after is None:
-            gap = asyncio.get_running_loop().time() - self.last_tick
-            if gap > self.threshold_s:
-                self.thawed_after = gap
-        return self.thawed_after is not None
-
-    async def settle(self) -> None:
-        """Wait until group membership after a freeze is known: a rebalance, or none in time."""
-        self.pauses += 1
-        loop = asyncio.get_running_loop()
-        before = self.app.rebalancing_count
-        log.warning("this worker was frozen for %.1f s; checking it still owns its partitions", self.thawed_after)
-        deadline = loop.time() + self.session_timeout_s
-        while loop.time() < deadline and self.app.rebalancing_count == before and not self.app.rebalancing:
-            await asyncio.sleep(self.TICK_S)
-        while self.app.rebalancing:
-            await asyncio.sleep(self.TICK_S)
-        self.last_tick = loop.time()
-        self.thawed_after = None
-
-    def owns(self, event) -> bool:
-        return event.message.tp in self.app.consumer.assignment()
+    dead: DeadLetters
+    """Where an event that cannot be applied goes, with the reason."""
+    guards: Guards | None = None
+    """The worker's ownership guard and partition order (streams.patches.install); None where one
+    agent is driven alone, as in Faust's test context: events are then taken as they come."""
 
 
-_guards: "weakref.WeakKeyDictionary[object, OwnershipGuard]" = weakref.WeakKeyDictionary()
-
-
-def guard_agents(app, session_timeout_s: float) -> OwnershipGuard:
-    """Give every agent of `app` an OwnershipGuard, with its watchdog as an app task."""
-    guard = _guards[app] = OwnershipGuard(app, session_timeout_s)
-    app.task(guard.watch)
-    return guard
-
-
-async def consume(stream, handle: Callable[[object], Awaitable[None]], dead: DeadLetters) -> None:
-    """Run `handle` on each event of each partition in offset order; failures are dead-lettered,
-    never raised into Faust."""
-    app = stream.app
-    guard = _guards.get(app)
+async def consume(stream, handle: Callable[[object], Awaitable[None]], processing: Processing) -> None:
+    """Run `handle` on each event of each partition in offset order, skipping events of partitions a
+    frozen worker lost; failures are dead-lettered, never raised into Faust."""
+    dead, guards = processing.dead, processing.guards
+    ownership = guards.ownership if guards is not None else None
+    order = guards.order if guards is not None else None
     async for event in stream.events():
-        if guard is not None and guard.frozen():
-            await guard.settle()
-            if not guard.owns(event):
+        if ownership is not None and ownership.frozen():
+            await ownership.settle()
+            if not ownership.owns(event):
                 log.info("skipping %s@%d: its partition moved while this worker was frozen",
                          event.message.topic, event.message.offset)
                 continue
-        if not in_order(app, event.message):
+        if order is not None and not order.takes(event.message):
             continue
         try:
             await handle(event)

@@ -7,12 +7,12 @@ from bus import topics
 from handlers import shelters
 from muster.settings import Settings
 from streams.directories import Directories
-from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key, state_table
+from streams.runtime import Clock, Processing, Snapshots, consume, require_key, state_table
 
 FULL_SWEEP_EVERY = 12
 
 
-def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: Directories):
+def wire(app, settings: Settings, clock: Clock, processing: Processing, directories: Directories):
     commands = app.topic(settings.topic(topics.SHELTERS.name))
     referrals = app.topic(settings.topic(topics.REFERRALS.name))
     state = Snapshots(state_table(app, settings, "shelters", topics.SHELTER_STATE), shelters.Shelter)
@@ -37,7 +37,7 @@ def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: 
 
     @app.agent(commands, name="shelters", concurrency=1)
     async def shelter_agent(stream):
-        await consume(stream, handle, dead)
+        await consume(stream, handle, processing)
 
     @app.timer(interval=settings.hold_sweep_interval_s)
     async def sweep_expired_holds() -> None:

@@ -8,25 +8,21 @@ from muster.heap import freeze_long_lived_objects
 from muster.settings import Settings
 from streams import hours, incidents, partners, referrals, requests, shelters
 from streams.app import create_app
-from streams.delivery import deliver_every_fetch
 from streams.directories import Directories
-from streams.fetching import pause_changelogs_in_aiokafka
-from streams.linger import linger_when_busy
-from streams.runtime import Clock, DeadLetters, guard_agents
+from streams.patches import install
+from streams.runtime import Clock, DeadLetters, Processing
 
 
 def build_worker(settings: Settings, clock: Clock) -> faust.App:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(settings)
-    deliver_every_fetch(app)
-    pause_changelogs_in_aiokafka(app)
-    linger_when_busy(app, settings.busy_linger_ms, settings.busy_records_per_s)
+    guards = install(app, settings)
     dead = DeadLetters(app.topic(settings.topic(topics.DEAD_LETTERS.name)), clock)
+    processing = Processing(dead, guards)
     directories = Directories(settings)
     app.add_dependency(directories)
-    guard_agents(app, settings.session_timeout_s)
     for module in (incidents, shelters, referrals, partners, requests, hours):
-        module.wire(app, settings, clock, dead, directories)
+        module.wire(app, settings, clock, processing, directories)
 
     @app.task
     async def settle_heap() -> None:

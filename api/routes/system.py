@@ -1,11 +1,11 @@
 """Health, readiness and metrics: for load balancers and operators, no token needed."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api.deps import ContainerDep
-from api.metrics import render
+from api.metrics import CONTENT_TYPE, render
 
 router = APIRouter(tags=["operations"])
 
@@ -25,11 +25,7 @@ async def readyz(c: ContainerDep):
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-async def metrics(c: ContainerDep) -> str:
+async def metrics(c: ContainerDep) -> Response:
     """Prometheus text format: view sizes, records in and out per topic, dead letters, free beds
     (total and per shelter), open holds, and referral latency."""
-    lines = ["# TYPE muster_view_records gauge"]
-    for name, table in sorted(c.views.tables.items()):
-        lines.append(f'muster_view_records{{view="{name}"}} {len(table)}')
-    lines += render(c)
-    return "\n".join(lines) + "\n"
+    return Response(render(c), media_type=CONTENT_TYPE)

@@ -13,7 +13,10 @@ from bus import topics
 from muster.settings import Settings
 from streams.app import create_app
 from streams.directories import Directories
-from streams.runtime import Clock, DeadLetters
+from streams.patches import Guards
+from streams.patches.ordering import PartitionOrder
+from streams.patches.ownership import OwnershipGuard
+from streams.runtime import Clock, DeadLetters, Processing
 from tests.support.poll import until_async
 
 
@@ -42,7 +45,7 @@ class Harness:
     app: faust.App
     clock: Clock
     directories: Directories
-    dead: DeadLetters
+    processing: Processing
     sent: list[tuple[str, bytes, bytes]] = field(default_factory=list)
     agent: Any = None
     table: Any = None
@@ -50,7 +53,7 @@ class Harness:
 
     def wire(self, module) -> None:
         """Wire one streams module's agent and its table if it keeps one, as the worker's composition root does."""
-        self.agent = module.wire(self.app, self.settings, self.clock, self.dead, self.directories)
+        self.agent = module.wire(self.app, self.settings, self.clock, self.processing, self.directories)
         self.table = next(iter(self.app.tables.values()), None)
 
     def on(self, spec: topics.TopicSpec) -> list[tuple[bytes, bytes]]:
@@ -93,15 +96,18 @@ class Harness:
             consumer._thread.thread_loop.close()
 
 
-def harness(tmp_path, monkeypatch, clock: Clock) -> Harness:
+def harness(tmp_path, monkeypatch, clock: Clock, order: PartitionOrder | None = None) -> Harness:
+    """A harness whose agents keep `order` (and an ownership guard that never sees a freeze), or
+    take events as they come when it is None."""
     settings = Settings(data_dir=tmp_path, topic_prefix="t.")
     app = create_app(settings)
     app.finalize()
     app.flow_control.resume()
     directories = Directories(settings)
     directories._tail = LaggingTail(directories)
-    made = Harness(settings, app, clock, directories,
-                   DeadLetters(app.topic(settings.topic(topics.DEAD_LETTERS.name)), clock))
+    dead = DeadLetters(app.topic(settings.topic(topics.DEAD_LETTERS.name)), clock)
+    guards = Guards(OwnershipGuard(app, settings.session_timeout_s), order) if order is not None else None
+    made = Harness(settings, app, clock, directories, Processing(dead, guards))
 
     async def record(topic, key=None, value=None, **_):
         name = topic.get_topic_name()

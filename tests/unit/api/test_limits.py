@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from api.limits import RateLimiter
 from bus.topics import AUDIT, REFERRAL_STATE
 from handlers.audit import AuditRecord
 from handlers.referrals import Referral
@@ -86,3 +87,10 @@ def test_a_422_says_where_and_why_but_never_echoes_what_was_sent(api):
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "caller_name"]
     assert "Canary Person" not in response.text
+
+
+def test_a_token_refused_is_told_how_long_until_its_bucket_holds_the_next_request():
+    limiter = RateLimiter(rate=0.001, burst=2)
+    assert [limiter.wait_time("flood-navigator") for _ in range(2)] == [0.0, 0.0]
+    assert 990 < limiter.wait_time("flood-navigator") <= 1000  # one request per 1,000 s
+    assert limiter.wait_time("other-navigator") == 0.0

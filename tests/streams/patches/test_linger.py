@@ -7,9 +7,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from muster.settings import Settings
-from streams import linger as lingering
 from streams.app import create_app
-from streams.linger import BusyLinger, keep_adjusting
+from streams.patches import linger as lingering
+from streams.patches.linger import BusyLinger, keep_adjusting
 
 
 def test_the_first_reading_decides_nothing_and_later_ones_compare_the_rate_with_the_threshold():

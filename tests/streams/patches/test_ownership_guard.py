@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from types import SimpleNamespace
 
-from streams.runtime import OwnershipGuard
+from streams.patches.ownership import OwnershipGuard
 
 
 class FakeApp:

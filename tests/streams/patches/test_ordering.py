@@ -11,7 +11,7 @@ from bus import topics
 from handlers.incidents import Incident, UpdateIncident
 from muster.settings import Settings
 from streams import incidents
-from streams.ordering import ASK_AGAIN_S, PartitionOrder, keep_in_order
+from streams.patches.ordering import ASK_AGAIN_S, PartitionOrder
 from streams.worker import build_worker
 from tests.unit.handlers.test_incidents import NOON, declaration
 
@@ -96,14 +96,12 @@ async def test_an_incident_update_lost_on_the_way_and_read_again_does_not_overwr
     """The fault test saw an incident end with its older title: the newer update was applied, the
     lost older one arrived when its partition was read again, and the newer one's copy was skipped
     as a duplicate."""
-    worker = worker_for(incidents, lambda: NOON)
-    storm = declaration()
-    older, newer = incident_update(1, "Older", "severe"), incident_update(2, "Newer", "extreme")
-    tp = TP(worker.settings.topic(topics.INCIDENTS.name), 0)
     asked: list[int] = []
     order = PartitionOrder(lambda tp, offset: asked.append(offset) is None, lambda message: None)
-    order.reset({tp: 0})
-    keep_in_order(worker.app, order)
+    worker = worker_for(incidents, lambda: NOON, order=order)
+    storm = declaration()
+    older, newer = incident_update(1, "Older", "severe"), incident_update(2, "Newer", "extreme")
+    order.reset({TP(worker.settings.topic(topics.INCIDENTS.name), 0): 0})
 
     async with worker.agent.test_context() as test:
         for offset, command in [(0, storm), (2, newer), (1, older), (2, newer)]:  # 1 lost, then read again

@@ -5,10 +5,17 @@ import asyncio
 from collections import defaultdict
 from types import SimpleNamespace
 
-from faust.types import TP
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.consumer.subscription_state import SubscriptionState
+from faust import App
+from faust.transport.conductor import Conductor
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread, Consumer
+from faust.types import TP, Message as FaustMessage
+from mode.utils.queues import FlowControlEvent
 
-from streams.delivery import ForgetfulReadOffsets, deliver_every_fetch
-from streams.ordering import in_order
+from streams.patches.delivery import DeliveryGuard, ForgetfulReadOffsets
+from tests.support.contract import differences
 
 HOURS = TP("t.volunteer-hours", 0)
 
@@ -75,10 +82,9 @@ class FakeConsumerThread:
         """The aiokafka consumer: None until a test says where its position is."""
 
     def at_position(self, offset: int) -> None:
-        """aiokafka's position for HOURS: the next offset it will return to Faust."""
-        state = SimpleNamespace(has_valid_position=True, position=offset)
-        assignment = SimpleNamespace(state_value=lambda tp: state if tp == HOURS else None)
-        self._consumer = SimpleNamespace(_subscription=SimpleNamespace(subscription=SimpleNamespace(assignment=assignment)))
+        """aiokafka's position for HOURS: the next offset it will return to Faust, in aiokafka's own
+        subscription state."""
+        self._consumer = SimpleNamespace(_subscription=asyncio.run(subscription_at(offset)))
 
     async def call_thread(self, fun, *args):
         return fun(*args)
@@ -88,20 +94,52 @@ class FakeConsumerThread:
         self.consumer.seeks.append(offset)
 
 
+async def subscription_at(offset: int) -> SubscriptionState:
+    """aiokafka's subscription state with HOURS assigned and its position at `offset`."""
+    state = SubscriptionState()
+    state.assign_from_user({HOURS})
+    state.seek(HOURS, offset)
+    return state
+
+
+class FakeFlow:
+    """Faust's flow control: always flowing here."""
+
+    def is_active(self) -> bool:
+        return True
+
+    def clear(self) -> None: ...
+
+
+class FakeConductor:
+    """Faust's conductor: acks count on the hours topic, not on changelogs."""
+
+    def acks_enabled_for(self, topic: str) -> bool:
+        return topic.endswith("hours")
+
+
 class FakeApp:
     consumer_generation_id = 1
 
-    def __init__(self, consumer: FakeConsumer) -> None:
-        self._new_consumer = lambda: consumer
-        self.flow_control = type("Flow", (), {"is_active": staticmethod(lambda: True), "clear": lambda self: None})()
-        self.topics = type("Topics", (), {"acks_enabled_for": staticmethod(lambda topic: topic.endswith("hours"))})()
+    def __init__(self) -> None:
+        self.flow = FakeFlow()
+        self.conductor = FakeConductor()
+
+    @property
+    def flow_control(self) -> FakeFlow:
+        return self.flow
+
+    @property
+    def topics(self) -> FakeConductor:
+        return self.conductor
 
 
 def guarded(committed: int | None) -> FakeConsumer:
-    app = FakeApp(FakeConsumer(committed))
-    deliver_every_fetch(app)
-    consumer = app._new_consumer()
-    consumer.app = app
+    """A consumer with the delivery guard attached, right after its seek to `committed`."""
+    consumer = FakeConsumer(committed)
+    consumer.app = FakeApp()
+    consumer.guard = DeliveryGuard(consumer.app)
+    consumer.guard.attach(consumer)
     asyncio.run(consumer.perform_seek())
     consumer.seeks.clear()
     return consumer
@@ -332,7 +370,7 @@ def arriving(consumer: FakeConsumer, *offsets: int) -> list[int]:
         for offset in offsets:
             message = Message(offset, 1)
             consumer._unacked_messages.add(message)
-            if in_order(consumer.app, message):
+            if consumer.guard.order.takes(message):
                 taken.append(offset)
             else:
                 assert message.acked and message not in consumer._unacked_messages, "passed over, so never committed"
@@ -384,3 +422,16 @@ def test_a_message_its_stream_skipped_is_not_counted_as_acked_so_no_commit_passe
     assert consumer._new_offset(HOURS) is None
     stalled_rounds(consumer, 3)
     assert consumer.seeks == [241]
+
+
+@pytest.mark.parametrize("fake, real", [
+    (FakeConsumer(241), Consumer),
+    (FakeConsumerThread(FakeConsumer(241)), AIOKafkaConsumerThread),
+    (FakeApp(), App),
+    (FakeFlow(), FlowControlEvent),
+    (FakeConductor(), Conductor),
+    (Message(241, 1), FaustMessage),
+    (SimpleNamespace(_subscription=None), AIOKafkaConsumer),
+], ids=["consumer", "thread", "app", "flow", "conductor", "message", "aiokafka"])
+def test_each_fake_has_the_names_and_kinds_of_the_faust_or_aiokafka_class_it_stands_for(fake, real):
+    assert differences(fake, real) == []

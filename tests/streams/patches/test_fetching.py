@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import asyncio
 
-from aiokafka import TopicPartition
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread, Consumer
 from faust.types import TP
 
-from streams.fetching import pause_changelogs_in_aiokafka
+from streams.patches.fetching import ChangelogPauses
+from tests.support.contract import differences
 
 STATE = TP("t.referral-state", 3)
 COMMANDS = TP("t.referrals", 3)
@@ -69,9 +72,8 @@ class FakeConsumer:
 
 def mirrored() -> FakeConsumer:
     consumer = FakeConsumer()
-    app = type("App", (), {"_new_consumer": staticmethod(lambda: consumer)})()
-    pause_changelogs_in_aiokafka(app)
-    return app._new_consumer()
+    ChangelogPauses(consumer).attach()
+    return consumer
 
 
 async def settle() -> None:
@@ -116,3 +118,12 @@ async def test_the_livelock_check_skips_changelog_partitions_paused_in_aiokafka_
     consumer.resume_partitions([STATE])
     consumer.verify_event_path(0.0, STATE)
     assert consumer.checked == [COMMANDS, STATE]
+
+
+@pytest.mark.parametrize("fake, real", [
+    (FakeConsumer(), Consumer),
+    (FakeThread(), AIOKafkaConsumerThread),
+    (FakeKafkaConsumer(), AIOKafkaConsumer),
+], ids=["consumer", "thread", "aiokafka"])
+def test_each_fake_has_the_names_and_kinds_of_the_faust_or_aiokafka_class_it_stands_for(fake, real):
+    assert differences(fake, real) == []
