@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
 from handlers.common import Record, ShortText
 
@@ -77,6 +77,18 @@ SiteStatus = Literal["open", "limited", "closed"]
 StatusReason = Literal["no_power", "no_heat", "no_water", "no_staff", "full", "damaged", "other"]
 """Why a site is limited or closed, as its operator or a manager says in one action."""
 
+_BOOL: TypeAdapter[bool] = TypeAdapter(bool)
+
+
+def _closed(open_: Any) -> bool:
+    """Whether an `open` value says closed as pydantic will read it (0, "false", "no" as well as
+    False); a value that is no boolean at all is left for the field's own validation."""
+    try:
+        return _BOOL.validate_python(open_) is False
+    except ValidationError:
+        return False
+
+
 def open_matches_status(data: Any) -> Any:
     """A site profile's `open` and `status` made to agree before validation: either alone sets the
     other; both must agree (`open` is false exactly when `status` is closed), else ValueError."""
@@ -86,8 +98,8 @@ def open_matches_status(data: Any) -> Any:
     if has_status and not has_open:
         return {**data, "open": data["status"] != "closed"}
     if has_open and not has_status:
-        return {**data, "status": "open" if data["open"] is not False else "closed"}
-    if has_open and has_status and (data["open"] is False) != (data["status"] == "closed"):
+        return {**data, "status": "closed" if _closed(data["open"]) else "open"}
+    if has_open and has_status and _closed(data["open"]) != (data["status"] == "closed"):
         raise ValueError("open is false exactly when status is closed; give one of them")
     return data
 
