@@ -190,7 +190,10 @@ class Hold(Record):
 
 
 class Shelter(ShelterProfile):
-    """A shelter as everyone sees it, with the beds Muster has promised."""
+    """A shelter as everyone sees it, with the beds Muster has promised.
+
+    Still version 1: its holds gained callback flags and extensions with defaults that read a
+    stored snapshot as it was (see Hold)."""
 
     type: Literal["Shelter"] = "Shelter"
     id: Id

@@ -12,7 +12,16 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ContainerDep, Navigator
-from api.schemas import ERRORS, JSON_ERRORS, PROBLEM_JSON, IdempotencyKey, IdPath, Problem, check_idempotency_key
+from api.schemas import (
+    ERRORS,
+    JSON_ERRORS,
+    PROBLEM_JSON,
+    IdempotencyKey,
+    IdPath,
+    Problem,
+    accepted,
+    check_idempotency_key,
+)
 from api.sheet import render_sheet
 from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE, SHELTERS
 from handlers.common import Actor, Id, Point
@@ -314,7 +323,8 @@ def _extension_answered(c, referral: Referral) -> JSONResponse:
 
 
 @router.post("/{referral_id}/extend", response_model=ReferralAnswer,
-             responses={**PENDING, 404: {"description": "no such referral of yours"},
+             responses={202: {"description": "asked; the shelter had not answered by the reply deadline: poll `href`"},
+                        404: {"description": "no such referral of yours"},
                         409: {"model": ExtendConflict, "description": "not extended; `detail.reason` says why"}})
 async def extend_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep, body: ExtendRequest | None = None):
     """Keep the caller's bed held longer: its expiry moves MUSTER_HOLD_EXTEND_S later, never past
@@ -334,7 +344,7 @@ async def extend_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep
                                    lambda r: r.extension is not None and r.extension.id == extension_id,
                                    c.settings.reply_timeout_s)
     if after is None:
-        return _respond(c, None, referral_id)
+        return accepted(f"/v1/referrals/{referral_id}", referral_id)
     return _extension_answered(c, after)
 
 
