@@ -11,6 +11,7 @@ from api.auth import InvalidToken, verify
 from api.limits import RateLimiter
 from api.metrics import ApiMetrics
 from api.publisher import Publisher
+from api.referral_index import ReferralIndex
 from api.views import Views
 from handlers.audit import AuditTrail
 from handlers.common import Actor
@@ -34,6 +35,8 @@ class Container:
     limiter: RateLimiter | None = None
     open_referrals: dict[str, int] = field(default_factory=dict)
     """Referrals pending or holding a bed, per navigator: the cap on holds reads it."""
+    referrals: ReferralIndex = field(default_factory=ReferralIndex)
+    """Each navigator's referrals and the short codes in use: the holds list and codes read it."""
     hours: HoursTotals = field(default_factory=HoursTotals)
     """Volunteer-hour totals, folded from the hours log as it is read."""
     metrics: ApiMetrics = field(default_factory=ApiMetrics)

@@ -53,7 +53,7 @@ def follow_views(container: Container) -> None:
     views = container.views
     views.follow(topics.INCIDENT_STATE, Incident, lambda key, old, new: container.incidents.apply(new, key))
     views.follow(topics.SHELTER_STATE, Shelter, lambda key, old, new: container.shelters.apply(new, key))
-    views.follow(topics.REFERRAL_STATE, Referral, lambda key, old, new: count_open_referrals(container, old, new),
+    views.follow(topics.REFERRAL_STATE, Referral, lambda key, old, new: follow_referral(container, key, old, new),
                  broadcast=False)
     views.follow(topics.AUDIT, AuditRecord, lambda key, old, new: keep_audit(container, new), keep=False, bulk=True)
     views.follow(topics.PARTNER_STATE, Partner)
@@ -64,6 +64,11 @@ def follow_views(container: Container) -> None:
 def keep_audit(container: Container, record: AuditRecord | None) -> None:
     if record is not None:  # None: unreadable, and counted as read all the same
         container.audit.add(record)
+
+
+def follow_referral(container: Container, key: str, old: Referral | None, new: Referral | None) -> None:
+    count_open_referrals(container, old, new)
+    container.referrals.apply(key, old, new)
 
 
 def count_open_referrals(container: Container, old: Referral | None, new: Referral | None) -> None:

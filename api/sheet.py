@@ -12,6 +12,7 @@ TEXT = {
         "title": "Shelter referral", "bed": "A bed is held for you at", "address": "Location",
         "distance": "Distance", "km": "km", "until": "Please arrive before", "people": "Household",
         "needs": "Needs noted", "reference": "Referral number", "none": "none",
+        "code": "Referral code (read it to 2-1-1)",
         "pets": "pets", "wheelchair": "wheelchair access", "family": "family space", "language": "language",
         "help": "Need help or cannot get there? Call or text 2-1-1, any time, in 150+ languages.",
         "sample": "Demonstration data: this shelter record is a sample.",
@@ -20,6 +21,7 @@ TEXT = {
         "title": "Orientation vers un refuge", "bed": "Un lit vous est réservé à", "address": "Emplacement",
         "distance": "Distance", "km": "km", "until": "Veuillez arriver avant", "people": "Ménage",
         "needs": "Besoins notés", "reference": "Numéro d’orientation", "none": "aucun",
+        "code": "Code d’orientation (à lire au 2-1-1)",
         "pets": "animaux", "wheelchair": "accès en fauteuil roulant", "family": "espace familial", "language": "langue",
         "help": "Besoin d’aide ou impossible de vous y rendre? Composez ou textez le 2-1-1, en tout temps, en plus de 150 langues.",
         "sample": "Données de démonstration : cette fiche de refuge est un exemple.",
@@ -32,6 +34,11 @@ def _when(iso: str | None, lang: str) -> str:
         return ""
     local = datetime.fromisoformat(iso).astimezone(ONTARIO)
     return local.strftime("%Y-%m-%d %H:%M") + (" (heure de l’Est)" if lang == "fr" else " (Eastern time)")
+
+
+def spoken(code: str) -> str:
+    """A short code in two groups of three, as read over the phone: 'K7M-4QX'."""
+    return f"{code[:3]}-{code[3:]}"
 
 
 def render_sheet(referral, lang: str) -> str:
@@ -50,6 +57,7 @@ def render_sheet(referral, lang: str) -> str:
         (t["until"], _when(referral.hold_expires_at, lang)),
         (t["people"], str(referral.household_size)),
         (t["needs"], ", ".join(needs) or t["none"]),
+        *([(t["code"], spoken(referral.code))] if referral.code else []),
         (t["reference"], referral.id),
     ]
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)

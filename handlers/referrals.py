@@ -3,7 +3,13 @@
 Schemas (version 1) on the `referrals` topic, keyed by referral id:
   RequestReferral, ConfirmReferral, ReleaseReferral   commands from navigators (via the API)
   BedHeld, HoldRefused, HoldConfirmed, HoldEnded      replies from the shelter agents
+  HoldFlagged                                          a held bed is at risk: call the caller back
+  HoldExtended, ExtendRefused                          the answer to an ExtendHold the API asked
 State on `referral-state` (compacted): Referral.
+
+Each referral has a short code a caller can read over the phone (`short_code`): six characters
+of an alphabet without 0/O, 1/I/L or U, derived from the referral id. The API picks the first of
+a referral's codes (attempt 0, 1, ...) that none of the navigator's other referrals has.
 
 The API ranks candidate shelters from its replicated directory; the matcher never decides a bed
 itself: it asks the shelter's owner (HoldBed, keyed by shelter id) and on refusal tries the next
@@ -16,6 +22,8 @@ caller is.
 """
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal, Union
 
@@ -25,16 +33,58 @@ from handlers.common import Command, Id, Message, Record, Timestamp
 from handlers.errors import Rejected
 from handlers.shelters import (
     BedHeld,
+    CallbackFlag,
     ConfirmHold,
+    ExtendRefusal,
+    ExtendRefused,
     HoldBed,
     HoldConfirmed,
     HoldEnded,
+    HoldExtended,
+    HoldFlagged,
     HoldRefused,
     Needs,
     ReleaseHold,
 )
 
 CallerRef = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+"""Digits and capitals a caller cannot mistake for one another over the phone: no 0/O, 1/I/L, nor U (heard as V)."""
+CODE_LENGTH = 6
+ShortCode = Annotated[str, StringConstraints(pattern=rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")]
+MAX_CODE_ATTEMPTS = 64
+
+
+def short_code(referral_id: str, attempt: int = 0) -> str:
+    """The referral's code for this attempt: six characters from CODE_ALPHABET (30^6, about 729
+    million codes), the same for the same id and attempt on every machine."""
+    digest = hashlib.sha256(f"{attempt}:{referral_id}".encode()).digest()
+    number = int.from_bytes(digest[:8], "big")
+    chars = []
+    for _ in range(CODE_LENGTH):
+        number, digit = divmod(number, len(CODE_ALPHABET))
+        chars.append(CODE_ALPHABET[digit])
+    return "".join(chars)
+
+
+def unique_code(referral_id: str, taken: Callable[[str], bool]) -> str:
+    """The first of the referral's codes that `taken` says is free: a navigator's code looks up one
+    referral. Raises ValueError if MAX_CODE_ATTEMPTS codes are all taken (never, short of a bug)."""
+    for attempt in range(MAX_CODE_ATTEMPTS):
+        code = short_code(referral_id, attempt)
+        if not taken(code):
+            return code
+    raise ValueError(f"no free short code for referral {referral_id!r}")
+
+
+def read_code(text: str) -> str | None:
+    """A code as a caller or navigator writes it ("k7m-4qx", "K7M 4QX") in its stored form, or None
+    if it cannot be one."""
+    code = "".join(text.split()).replace("-", "").upper()
+    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+        return None
+    return code
 
 
 class Candidate(Record):
@@ -64,6 +114,8 @@ class RequestReferral(Command):
     alternatives: list[Alternative] = Field(default_factory=list, max_length=20)
     hold_ttl_s: float = Field(gt=0, le=7 * 24 * 3600)
     caller_ref: CallerRef | None = None
+    code: ShortCode | None = None
+    """The short code the API picked; without one the referral takes its first (`short_code`)."""
 
 
 class ConfirmReferral(Command):
@@ -86,7 +138,7 @@ class PurgeReferral(Command):
 
 ReferralMessage = Annotated[
     Union[RequestReferral, ConfirmReferral, ReleaseReferral, PurgeReferral,
-          BedHeld, HoldRefused, HoldConfirmed, HoldEnded],
+          BedHeld, HoldRefused, HoldConfirmed, HoldEnded, HoldFlagged, HoldExtended, ExtendRefused],
     Field(discriminator="type"),
 ]
 referral_messages: TypeAdapter[ReferralMessage] = TypeAdapter(ReferralMessage)
@@ -100,9 +152,25 @@ Status = Literal["pending", "held", "confirmed", "released", "expired", "no_capa
 ENDED = frozenset({"confirmed", "released", "expired", "no_capacity"})
 
 
+class Extension(Record):
+    """The last extension asked of a referral's hold and how its shelter answered."""
+
+    id: Id
+    outcome: Literal["extended", "refused"]
+    reason: ExtendRefusal | None = None
+    message: str | None = None
+
+
 class Referral(Message):
+    """A referral as its navigator sees it.
+
+    `code`, `callbacks`, `extensions`, `extension` and `hold_limit_at` were added without a new
+    version: they default to none, which is what a referral stored before them had (such a
+    referral has no short code)."""
+
     type: Literal["Referral"] = "Referral"
     id: Id
+    code: ShortCode | None = None
     status: Status
     household_size: int
     needs: Needs
@@ -117,6 +185,12 @@ class Referral(Message):
     hold_expires_at: Timestamp | None = None
     candidates: list[Candidate] = Field(default_factory=list)
     alternatives: list[Alternative] = Field(default_factory=list)
+    callbacks: list[CallbackFlag] = Field(default_factory=list)
+    """Why the navigator should call the caller back, one per cause, oldest first."""
+    extensions: int = 0
+    extension: Extension | None = None
+    hold_limit_at: Timestamp | None = None
+    """The latest the hold can be extended to, once an extension has been asked."""
     version: int = 1
 
 
@@ -154,7 +228,7 @@ def request(state, cmd: RequestReferral, now):
     if state is not None:
         return state, _ask_again(state)
     referral = Referral(
-        id=cmd.id, status="pending", household_size=cmd.household_size, needs=cmd.needs,
+        id=cmd.id, code=cmd.code or short_code(cmd.id), status="pending", household_size=cmd.household_size, needs=cmd.needs,
         hold_ttl_s=cmd.hold_ttl_s, caller_ref=cmd.caller_ref, requested_by=cmd.actor.sub if cmd.actor else None,
         created_at=now, updated_at=now, candidates=cmd.candidates, alternatives=cmd.alternatives, version=0,
     )
@@ -222,6 +296,41 @@ def ended(state: Referral | None, reply: HoldEnded, now):
     return _change(state, now, status="expired"), []
 
 
+def flagged(state: Referral | None, reply: HoldFlagged, now):
+    """A bed the referral holds is at risk: the navigator sees why, once per cause."""
+    if state is None or state.shelter_id != reply.shelter_id or state.status not in ("held", "confirmed"):
+        return state, []
+    flag = CallbackFlag(reason=reply.reason, incident_id=reply.incident_id, status_reason=reply.status_reason,
+                        at=reply.at)
+    if any(f.cause == flag.cause for f in state.callbacks):
+        return state, []
+    return _change(state, now, callbacks=[*state.callbacks, flag]), []
+
+
+def _answered(state: Referral, now: datetime, **changes) -> Referral:
+    """The referral with an extension's answer, unchanged when it says nothing new (a redelivery)."""
+    if all(getattr(state, name) == value for name, value in changes.items()):
+        return state
+    return _change(state, now, **changes)
+
+
+def extended(state: Referral | None, reply: HoldExtended, now):
+    if state is None or state.shelter_id != reply.shelter_id:
+        return state, []
+    changes: dict = {"extension": Extension(id=reply.extension_id, outcome="extended"), "hold_limit_at": reply.limit_at}
+    if state.status == "held":
+        changes.update(hold_expires_at=max(reply.expires_at, state.hold_expires_at or reply.expires_at),
+                       extensions=max(reply.extensions, state.extensions))
+    return _answered(state, now, **changes), []
+
+
+def extend_refused(state: Referral | None, reply: ExtendRefused, now):
+    if state is None or state.shelter_id != reply.shelter_id:
+        return state, []
+    refusal = Extension(id=reply.extension_id, outcome="refused", reason=reply.reason, message=reply.message)
+    return _answered(state, now, extension=refusal, hold_limit_at=reply.limit_at or state.hold_limit_at), []
+
+
 def confirm(state: Referral | None, cmd: ConfirmReferral, now):
     if state is None:
         raise Rejected(f"unknown referral {cmd.id!r}")
@@ -256,6 +365,7 @@ def purge(state: Referral | None, cmd: PurgeReferral, now):
 HANDLERS = {
     RequestReferral: request, PurgeReferral: purge, ConfirmReferral: confirm, ReleaseReferral: release,
     BedHeld: held, HoldRefused: refused, HoldConfirmed: confirmed, HoldEnded: ended,
+    HoldFlagged: flagged, HoldExtended: extended, ExtendRefused: extend_refused,
 }
 
 

@@ -2,27 +2,39 @@
 
 Schemas (version 1) on the `shelters` topic, keyed by shelter id, decided only by the agent that
 owns the shelter's partition:
-  RegisterShelter  a manager or the owning partner sets the shelter's profile (upsert)
-  HoldBed          a referral asks for beds; answered BedHeld or HoldRefused. The API asks a new
-                   referral's first candidate itself, with the navigator's request in `request`:
-                   the reply carries it back untouched, and the referral starts from it
-  ConfirmHold      the caller arrived; answered HoldConfirmed or HoldEnded
-  ReleaseHold      the referral no longer needs the beds; answered HoldEnded
-  ExpireHolds      a sweep asks the owner to release holds past their time-to-live
+  RegisterShelter   a manager or the owning partner sets the shelter's profile (upsert)
+  SetShelterStatus  its operator or a manager marks it open, limited or closed, with why; only
+                    those fields change, so a profile PUT in flight keeps its others
+  HoldBed           a referral asks for beds; answered BedHeld or HoldRefused. The API asks a new
+                    referral's first candidate itself, with the navigator's request in `request`:
+                    the reply carries it back untouched, and the referral starts from it
+  ConfirmHold       the caller arrived; answered HoldConfirmed or HoldEnded
+  ReleaseHold       the referral no longer needs the beds; answered HoldEnded
+  ExtendHold        the navigator needs more time; answered HoldExtended or ExtendRefused
+  ExpireHolds       a sweep asks the owner to release holds past their time-to-live
+  FlagHolds         a sweep asks the owner to flag the holds its directory finds in a danger zone
 State on `shelter-state` (compacted): Shelter. Replies go to `referrals`, keyed by referral id.
 
 Beds: free = capacity − occupancy − held − confirmed. A hold is granted only if it fits, so
 held + confirmed + occupancy never exceeds capacity through a hold; a capacity cut below that
 keeps the existing holds and shows the `shortfall`.
+
+Holds at risk: after every command the owner flags each held or confirmed hold at a closed
+shelter, or at one inside a danger zone, for the navigator to call the caller back
+(HoldFlagged), once per cause (`shelter_closed`, or `danger_zone` and the incident). The danger
+zones covering the shelter are the agent's finding, passed in as `danger`; no new hold and no
+extension is granted inside one.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, TypeAdapter, model_validator
 
 from handlers.common import Command, Id, Language, Message, Point, Record, ShortText, Timestamp
+from handlers.errors import Rejected
 from handlers.sites import Phone, Schedule, SiteStatus, StatusReason, StreetAddress, open_matches_status
 
 
@@ -91,27 +103,97 @@ class ReleaseHold(Command):
     referral_id: Id
 
 
+class ExtendHold(Command):
+    """Keep a held bed longer: its expiry moves `extend_s` later, but never past `max_hold_s` after
+    the hold was made. `extension_id` makes a retry one extension."""
+
+    type: Literal["ExtendHold"] = "ExtendHold"
+    shelter_id: Id
+    referral_id: Id
+    extension_id: Id
+    extend_s: float = Field(gt=0, le=7 * 24 * 3600)
+    max_hold_s: float = Field(gt=0, le=30 * 24 * 3600)
+
+
 class ExpireHolds(Command):
     type: Literal["ExpireHolds"] = "ExpireHolds"
     shelter_id: Id
 
 
+class FlagHolds(Command):
+    """The hold sweep found holds here inside a danger zone: the owner flags them with its own finding."""
+
+    type: Literal["FlagHolds"] = "FlagHolds"
+    shelter_id: Id
+
+
+class ShelterStatusChange(Record):
+    """The body of `POST /v1/shelters/{id}/status`: one action when a shelter loses power, heat or
+    staff. `limited` and `closed` need a reason; `open` takes none and clears it."""
+
+    status: SiteStatus = Field(description="open, limited (still takes referrals) or closed (takes none)")
+    reason: StatusReason | None = Field(None, description="why it is limited or closed; required for those")
+
+    @model_validator(mode="after")
+    def _reason_fits_status(self):
+        if self.status == "open" and self.reason is not None:
+            raise ValueError("an open shelter takes no reason")
+        if self.status != "open" and self.reason is None:
+            raise ValueError(f"say why the shelter is {self.status}: a reason is required")
+        return self
+
+
+class SetShelterStatus(ShelterStatusChange, Command):
+    type: Literal["SetShelterStatus"] = "SetShelterStatus"
+    shelter_id: Id
+
+
 ShelterCommand = Annotated[
-    Union[RegisterShelter, HoldBed, ConfirmHold, ReleaseHold, ExpireHolds], Field(discriminator="type")
+    Union[RegisterShelter, SetShelterStatus, HoldBed, ConfirmHold, ReleaseHold, ExtendHold, ExpireHolds, FlagHolds],
+    Field(discriminator="type"),
 ]
 shelter_commands: TypeAdapter[ShelterCommand] = TypeAdapter(ShelterCommand)
 
 
+CallbackReason = Literal["shelter_closed", "danger_zone"]
+
+
+class CallbackFlag(Record):
+    """Why the navigator who holds a bed should call the caller back: the shelter closed (with its
+    status reason), or a danger zone of `incident_id` now covers it. One per cause and hold."""
+
+    reason: CallbackReason
+    incident_id: Id | None = None
+    status_reason: StatusReason | None = None
+    at: Timestamp
+
+    @property
+    def cause(self) -> tuple[str, str | None]:
+        return self.reason, self.incident_id
+
+
 class Hold(Record):
+    """Beds held or confirmed for one referral.
+
+    `flags`, `extensions` and `last_extension` were added without a new version: they default to
+    none, which is what a hold stored before them had."""
+
     referral_id: Id
     beds: int
     status: Literal["held", "confirmed"]
     held_at: Timestamp
     expires_at: Timestamp
+    flags: list[CallbackFlag] = Field(default_factory=list)
+    extensions: int = 0
+    last_extension: Id | None = None
+    """The ExtendHold last applied, so that asking it again extends once."""
 
 
 class Shelter(ShelterProfile):
-    """A shelter as everyone sees it, with the beds Muster has promised."""
+    """A shelter as everyone sees it, with the beds Muster has promised.
+
+    Still version 1: its holds gained callback flags and extensions with defaults that read a
+    stored snapshot as it was (see Hold)."""
 
     type: Literal["Shelter"] = "Shelter"
     id: Id
@@ -167,7 +249,50 @@ class HoldEnded(Message):
     reason: Literal["released", "expired", "not_held"]
 
 
-Reply = BedHeld | HoldRefused | HoldConfirmed | HoldEnded
+class HoldFlagged(Message):
+    """A held or confirmed bed is at risk: the navigator should call the caller back. Sent once per
+    cause and hold (again only when a worker dies before recording it; the referral keeps one)."""
+
+    type: Literal["HoldFlagged"] = "HoldFlagged"
+    referral_id: Id
+    shelter_id: Id
+    reason: CallbackReason
+    incident_id: Id | None = None
+    status_reason: StatusReason | None = None
+    at: Timestamp
+
+
+class HoldExtended(Message):
+    type: Literal["HoldExtended"] = "HoldExtended"
+    referral_id: Id
+    shelter_id: Id
+    extension_id: Id
+    expires_at: Timestamp
+    extensions: int
+    limit_at: Timestamp
+    """The latest the hold can be extended to."""
+
+
+ExtendRefusal = Literal["not_held", "confirmed", "closed", "danger_zone", "at_limit"]
+
+
+class ExtendRefused(Message):
+    """An extension the owner would not grant: `reason` is the code a screen translates, `message`
+    the same in English."""
+
+    type: Literal["ExtendRefused"] = "ExtendRefused"
+    referral_id: Id
+    shelter_id: Id
+    extension_id: Id
+    reason: ExtendRefusal
+    message: str
+    limit_at: Timestamp | None = None
+
+
+Reply = BedHeld | HoldRefused | HoldConfirmed | HoldEnded | HoldFlagged | HoldExtended | ExtendRefused
+Danger = Mapping[str, str]
+"""The danger zones covering a shelter, as the agent's directory finds them: incident id -> title."""
+NO_DANGER: Danger = {}
 
 
 def unmet_needs(profile: ShelterProfile, household: int, needs: Needs, free: int) -> list[str]:
@@ -212,7 +337,7 @@ def _expire(shelter: Shelter, now: datetime) -> tuple[Shelter, list[Reply]]:
     ]
 
 
-def register(state: Shelter | None, cmd: RegisterShelter, now: datetime):
+def register(state: Shelter | None, cmd: RegisterShelter, now: datetime, danger: Danger):
     profile = ShelterProfile.model_validate(cmd.model_dump(include=set(ShelterProfile.model_fields)))
     if state is None:
         blank = Shelter(**profile.model_dump(), id=cmd.id, updated_at=now, version=0)
@@ -222,7 +347,20 @@ def register(state: Shelter | None, cmd: RegisterShelter, now: datetime):
     return _with_holds(state, dict(state.holds), now, **dict(profile)), []
 
 
-def hold(state: Shelter | None, cmd: HoldBed, now: datetime):
+def set_status(state: Shelter | None, cmd: SetShelterStatus, now: datetime, danger: Danger):
+    if state is None:
+        raise Rejected(f"unknown shelter {cmd.shelter_id!r}")
+    changes = {"status": cmd.status, "status_reason": cmd.reason, "open": cmd.status != "closed"}
+    if all(getattr(state, name) == value for name, value in changes.items()):
+        return state, []
+    return _with_holds(state, dict(state.holds), now, **changes), []
+
+
+def _danger_reasons(danger: Danger) -> list[str]:
+    return [f"inside danger zone of {title!r}" for _, title in sorted(danger.items())]
+
+
+def hold(state: Shelter | None, cmd: HoldBed, now: datetime, danger: Danger):
     if state is None:
         return None, [HoldRefused(referral_id=cmd.referral_id, shelter_id=cmd.shelter_id, reason="unknown shelter",
                                   request=cmd.request)]
@@ -230,7 +368,7 @@ def hold(state: Shelter | None, cmd: HoldBed, now: datetime):
     if existing is not None:
         return state, [BedHeld(referral_id=cmd.referral_id, shelter_id=state.id, beds=existing.beds,
                                expires_at=existing.expires_at, request=cmd.request)]
-    reasons = unmet_needs(state, cmd.beds, cmd.needs, state.free)
+    reasons = unmet_needs(state, cmd.beds, cmd.needs, state.free) + _danger_reasons(danger)
     if reasons:
         return state, [HoldRefused(referral_id=cmd.referral_id, shelter_id=state.id, reason=", ".join(reasons),
                                    request=cmd.request)]
@@ -241,7 +379,7 @@ def hold(state: Shelter | None, cmd: HoldBed, now: datetime):
                              request=cmd.request)]
 
 
-def confirm(state: Shelter | None, cmd: ConfirmHold, now: datetime):
+def confirm(state: Shelter | None, cmd: ConfirmHold, now: datetime, danger: Danger):
     existing = state.holds.get(cmd.referral_id) if state else None
     if existing is None:
         return state, [HoldEnded(referral_id=cmd.referral_id, shelter_id=cmd.shelter_id, reason="not_held")]
@@ -251,27 +389,103 @@ def confirm(state: Shelter | None, cmd: ConfirmHold, now: datetime):
     return _with_holds(state, holds, now), [HoldConfirmed(referral_id=cmd.referral_id, shelter_id=state.id)]
 
 
-def release(state: Shelter | None, cmd: ReleaseHold, now: datetime):
+def release(state: Shelter | None, cmd: ReleaseHold, now: datetime, danger: Danger):
     if state is None or cmd.referral_id not in state.holds:
         return state, [HoldEnded(referral_id=cmd.referral_id, shelter_id=cmd.shelter_id, reason="not_held")]
     holds = {k: h for k, h in state.holds.items() if k != cmd.referral_id}
     return _with_holds(state, holds, now), [HoldEnded(referral_id=cmd.referral_id, shelter_id=state.id, reason="released")]
 
 
-def expire(state: Shelter | None, cmd: ExpireHolds, now: datetime):
+def extend(state: Shelter | None, cmd: ExtendHold, now: datetime, danger: Danger):
+    """Move a held bed's expiry `extend_s` later, up to `max_hold_s` after it was held; refused with
+    a reason code when the hold has ended, is confirmed, the shelter is closed or in a danger zone,
+    or the hold is at its limit already."""
+    existing = state.holds.get(cmd.referral_id) if state else None
+    limit = existing.held_at + timedelta(seconds=cmd.max_hold_s) if existing else None
+
+    def refuse(reason: ExtendRefusal, message: str):
+        return state, [ExtendRefused(referral_id=cmd.referral_id, shelter_id=cmd.shelter_id,
+                                     extension_id=cmd.extension_id, reason=reason, message=message, limit_at=limit)]
+
+    if existing is None:
+        return refuse("not_held", "the hold has ended: released, expired or never made")
+    if existing.last_extension == cmd.extension_id:
+        return state, [HoldExtended(referral_id=cmd.referral_id, shelter_id=state.id, extension_id=cmd.extension_id,
+                                    expires_at=existing.expires_at, extensions=existing.extensions, limit_at=limit)]
+    if existing.status == "confirmed":
+        return refuse("confirmed", "the caller has arrived; a confirmed bed does not expire")
+    if not state.open:
+        return refuse("closed", "the shelter is closed")
+    if danger:
+        return refuse("danger_zone", "the shelter is " + " and ".join(_danger_reasons(danger)))
+    expires_at = min(limit, existing.expires_at + timedelta(seconds=cmd.extend_s))
+    if expires_at <= existing.expires_at:
+        return refuse("at_limit", f"the hold is at its longest, {cmd.max_hold_s / 3600:g} h after it was made")
+    extended = existing.model_copy(update={"expires_at": expires_at, "extensions": existing.extensions + 1,
+                                           "last_extension": cmd.extension_id})
+    return _with_holds(state, {**state.holds, cmd.referral_id: extended}, now), [
+        HoldExtended(referral_id=cmd.referral_id, shelter_id=state.id, extension_id=cmd.extension_id,
+                     expires_at=expires_at, extensions=extended.extensions, limit_at=limit)]
+
+
+def unchanged(state: Shelter | None, cmd: ExpireHolds | FlagHolds, now: datetime, danger: Danger):
+    """Expiring and flagging happen around every command; these two only ask for them."""
     return state, []
 
 
-HANDLERS = {RegisterShelter: register, HoldBed: hold, ConfirmHold: confirm, ReleaseHold: release, ExpireHolds: expire}
+HANDLERS = {RegisterShelter: register, SetShelterStatus: set_status, HoldBed: hold, ConfirmHold: confirm,
+            ReleaseHold: release, ExtendHold: extend, ExpireHolds: unchanged, FlagHolds: unchanged}
 
 
-def decide(state: Shelter | None, cmd: ShelterCommand, now: datetime) -> tuple[Shelter | None, list[Reply]]:
-    """Expire what is due, then apply the command; every reply goes back to its referral."""
+def _causes(shelter: Shelter, danger: Danger) -> list[tuple[CallbackReason, str | None, StatusReason | None]]:
+    """What puts every hold at this shelter at risk now: its closure, each danger zone over it."""
+    causes: list[tuple[CallbackReason, str | None, StatusReason | None]] = [
+        ("danger_zone", incident_id, None) for incident_id in sorted(danger)]
+    if shelter.status == "closed":
+        causes.append(("shelter_closed", None, shelter.status_reason))
+    return causes
+
+
+def needs_flagging(shelter: Shelter, danger_zones: list[str]) -> bool:
+    """Whether a hold here lacks the flag of one of these danger zones (incident ids): the sweep's
+    question, before it asks the owner."""
+    wanted = {("danger_zone", incident_id) for incident_id in danger_zones}
+    return bool(wanted) and any(not wanted <= {f.cause for f in h.flags} for h in shelter.holds.values())
+
+
+def _flag(shelter: Shelter, now: datetime, danger: Danger) -> tuple[Shelter, list[Reply]]:
+    causes = _causes(shelter, danger)
+    if not causes or not shelter.holds:
+        return shelter, []
+    holds = dict(shelter.holds)
+    flagged: list[Reply] = []
+    for key, held in shelter.holds.items():
+        have = {f.cause for f in held.flags}
+        new = [CallbackFlag(reason=reason, incident_id=incident_id, status_reason=status_reason, at=now)
+               for reason, incident_id, status_reason in causes if (reason, incident_id) not in have]
+        if not new:
+            continue
+        holds[key] = held.model_copy(update={"flags": [*held.flags, *new]})
+        flagged += [HoldFlagged(referral_id=held.referral_id, shelter_id=shelter.id, reason=f.reason,
+                                incident_id=f.incident_id, status_reason=f.status_reason, at=now) for f in new]
+    if not flagged:
+        return shelter, []
+    return _with_holds(shelter, holds, now), flagged
+
+
+def decide(state: Shelter | None, cmd: ShelterCommand, now: datetime,
+           danger: Danger = NO_DANGER) -> tuple[Shelter | None, list[Reply]]:
+    """Expire what is due, apply the command, then flag the holds at risk; every reply goes back to
+    its referral. `danger`: the danger zones covering the shelter (for a RegisterShelter, where it
+    says the shelter is), by incident id."""
     expired: list[Reply] = []
     if state is not None:
         state, expired = _expire(state, now)
-    state, replies = HANDLERS[type(cmd)](state, cmd, now)
-    return state, expired + replies
+    state, replies = HANDLERS[type(cmd)](state, cmd, now, danger)
+    flagged: list[Reply] = []
+    if state is not None:
+        state, flagged = _flag(state, now, danger)
+    return state, expired + replies + flagged
 
 
 def next_expiry(shelter: Shelter) -> datetime | None:

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     data_dir: Path = ROOT / ".muster" / "workers"
     session_timeout_s: float = Field(10.0, ge=3, le=300, description="how soon a dead worker's partitions move")
     hold_ttl_s: float = Field(7200.0, gt=0)
+    hold_extend_s: float = Field(
+        3600.0, gt=0, le=7 * 24 * 3600, description="how much later each extension moves a held bed's expiry")
+    hold_max_s: float = Field(
+        6 * 3600.0, gt=0, le=30 * 24 * 3600,
+        description="the longest a bed stays held, from when it was held; extensions stop there (409)")
     hold_sweep_interval_s: float = Field(5.0, gt=0)
     alert_reach_km: float = Field(25.0, ge=0, le=1000)
     alert_sweep_interval_s: float = Field(

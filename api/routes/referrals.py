@@ -1,6 +1,9 @@
-"""Caller referrals: a navigator gets a household a held bed, then confirms or releases it."""
+"""Caller referrals: a navigator gets a household a held bed, then confirms, extends or releases
+it; the navigator's own holds, with their time left and the callbacks they need."""
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -9,7 +12,16 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ContainerDep, Navigator
-from api.schemas import ERRORS, JSON_ERRORS, PROBLEM_JSON, IdempotencyKey, IdPath, check_idempotency_key
+from api.schemas import (
+    ERRORS,
+    JSON_ERRORS,
+    PROBLEM_JSON,
+    IdempotencyKey,
+    IdPath,
+    Problem,
+    accepted,
+    check_idempotency_key,
+)
 from api.sheet import render_sheet
 from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE, SHELTERS
 from handlers.common import Actor, Id, Point
@@ -20,9 +32,13 @@ from handlers.referrals import (
     Referral,
     ReleaseReferral,
     RequestReferral,
+    Status,
     first_ask,
+    read_code,
+    unique_code,
 )
-from handlers.shelters import Needs
+from handlers.shelters import CallbackFlag, ExtendHold, ExtendRefusal, Needs
+from handlers.sites import SiteStatus, StatusReason
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"], responses=ERRORS)
 PENDING = {202: {"description": "still deciding after the reply deadline; poll `href`"}}
@@ -52,20 +68,34 @@ class ShelterSummary(BaseModel):
     name: str
     place: str | None = None
     location: Point | None = None
+    status: SiteStatus | None = Field(None, description="open, limited (still takes referrals) or closed")
+    status_reason: StatusReason | None = Field(None, description="why the shelter is limited or closed")
 
 
 class ReferralAnswer(BaseModel):
     id: str
+    code: str | None = Field(None, description="the short code a caller can read over the phone: six characters "
+                                               "without 0/O, 1/I/L or U; look it up with `GET /v1/referrals?code=`")
     status: Literal["pending", "held", "confirmed", "released", "expired", "no_capacity"]
     shelter: ShelterSummary | None = None
     distance_km: float | None = None
     hold_expires_at: str | None = None
+    seconds_left: int | None = Field(None, description="seconds until the held bed is released, while it is held")
+    extensions: int = Field(0, description="how many times the hold was extended")
+    hold_limit_at: str | None = Field(None, description="the latest the hold can be extended to, once known")
+    callbacks: list[CallbackFlag] = Field(
+        [], description="why to call the caller back, oldest first: the shelter closed (`shelter_closed`, with its "
+                        "`status_reason`) or a danger zone now covers it (`danger_zone`, with its `incident_id`)")
     household_size: int
     needs: Needs
     place: str | None = Field(None, description="where the caller was geocoded to; only in the first answer")
     alternatives: list[Alternative] = []
     sheet: str | None = None
     href: str
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
 
 
 def answer(c, referral: Referral, place: str | None = None) -> ReferralAnswer:
@@ -76,12 +106,16 @@ def answer(c, referral: Referral, place: str | None = None) -> ReferralAnswer:
         shelter = ShelterSummary(
             id=referral.shelter_id, name=referral.shelter_name or referral.shelter_id,
             place=record.place if record else None, location=record.location if record else None,
+            status=record.status if record else None, status_reason=record.status_reason if record else None,
         )
     href = f"/v1/referrals/{referral.id}"
+    held = referral.status == "held" and referral.hold_expires_at is not None
     return ReferralAnswer(
-        id=referral.id, status=referral.status, shelter=shelter,
+        id=referral.id, code=referral.code, status=referral.status, shelter=shelter,
         distance_km=referral.distance_km if shelter else None,
-        hold_expires_at=referral.hold_expires_at.isoformat() if referral.hold_expires_at and shelter else None,
+        hold_expires_at=_iso(referral.hold_expires_at) if shelter else None,
+        seconds_left=max(0, int((referral.hold_expires_at - c.clock()).total_seconds())) if held else None,
+        extensions=referral.extensions, hold_limit_at=_iso(referral.hold_limit_at), callbacks=referral.callbacks,
         household_size=referral.household_size, needs=referral.needs, place=place,
         alternatives=referral.alternatives if referral.status == "no_capacity" else [],
         sheet=f"{href}/sheet" if shelter else None, href=href,
@@ -108,6 +142,15 @@ async def _locate(c, location: Point | Place) -> tuple[Point, str | None]:
             {"message": f"unknown place {location.place!r}", "suggestions": close},
         )
     return Point(lat=found.latitude, lon=found.longitude), found.address
+
+
+def _code_for(c, referral_id: str, navigator: str) -> str:
+    """The referral's first short code that none of this navigator's other referrals has."""
+    def taken(code: str) -> bool:
+        return any(getattr(c.views.get(REFERRAL_STATE, other), "requested_by", None) == navigator
+                   for other in c.referrals.with_code(code))
+
+    return unique_code(referral_id, taken)
 
 
 def _owned(c, referral_id: str, actor: Actor) -> Referral:
@@ -148,7 +191,7 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
     command = RequestReferral(
         id=body.id, household_size=body.household_size, needs=body.needs, candidates=candidates,
         alternatives=alternatives, hold_ttl_s=c.settings.hold_ttl_s, caller_ref=body.caller_ref,
-        actor=actor, accepted_at=c.clock(),
+        code=_code_for(c, body.id, actor.sub), actor=actor, accepted_at=c.clock(),
     )
     ask = first_ask(command)
     if ask is None:
@@ -157,6 +200,60 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
         await c.publisher.send(SHELTERS, ask.shelter_id, ask, audited=(command, f"{REFERRALS.name}/{body.id}"))
     referral = await c.views.wait_for(REFERRAL_STATE, body.id, lambda r: r.status != "pending", c.settings.reply_timeout_s)
     return _respond(c, referral, body.id, place)
+
+
+NEEDS_NAVIGATOR = frozenset({"pending", "held"})
+
+
+def _needs_navigator(referral: Referral) -> bool:
+    """Open referrals, and confirmed ones flagged for a call back (the caller is at a shelter that
+    closed or that a danger zone now covers)."""
+    return referral.status in NEEDS_NAVIGATOR or (referral.status == "confirmed" and bool(referral.callbacks))
+
+
+def _most_urgent_first(referral: Referral) -> tuple:
+    expiry = referral.hold_expires_at if referral.status == "held" else None
+    return (not referral.callbacks, expiry is None, expiry or referral.created_at, referral.id)
+
+
+@router.get("", response_model=list[ReferralAnswer],
+            responses={403: {"model": Problem, "description": "`navigator` is for admins only"},
+                       422: {"description": "invalid query, or `code` is not a referral code"}})
+async def list_referrals(
+    actor: Navigator,
+    c: ContainerDep,
+    code: str | None = Query(None, max_length=20, description="a short code as read over the phone ('K7M-4QX', "
+                                                               "any case): that referral, whatever its status"),
+    status_: Status | None = Query(None, alias="status", description="only referrals with this status; without "
+                                   "it, those that need their navigator: pending, held, and confirmed with a callback"),
+    navigator: str | None = Query(None, min_length=1, max_length=128,
+                                  description="admins only: one navigator's referrals (their token's subject)"),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=1_000_000),
+):
+    """Your holds: your referrals that need you, those flagged for a call back first, then the
+    soonest to expire, each with its seconds left; or one of yours by its short code. An admin
+    sees every navigator's, or one navigator's."""
+    if navigator is not None and actor.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin may list another navigator's referrals")
+    wanted = navigator or (None if actor.role == "admin" else actor.sub)
+    if code is not None:
+        found_code = read_code(code)
+        if found_code is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                "a referral code is six letters and digits (no 0, O, 1, I, L or U), e.g. K7M-4QX")
+        ids = c.referrals.with_code(found_code)
+    else:
+        ids = c.referrals.of(wanted) if wanted else set(c.views.all(REFERRAL_STATE))
+    found = [r for key in ids if (r := c.views.get(REFERRAL_STATE, key)) is not None
+             and (wanted is None or r.requested_by == wanted)]
+    if status_ is not None:
+        found = [r for r in found if r.status == status_]
+    elif code is None:
+        found = [r for r in found if _needs_navigator(r)]
+    found.sort(key=_most_urgent_first)
+    await c.publisher.audit(actor, "ListReferrals", f"referrals?code={found_code}" if code else "referrals")
+    return [answer(c, r) for r in found[offset : offset + limit]]
 
 
 @router.get("/{referral_id}", response_model=ReferralAnswer, responses={404: {"description": "no such referral of yours"}})
@@ -196,6 +293,60 @@ async def release_referral(referral_id: IdPath, actor: Navigator, c: ContainerDe
     command = ReleaseReferral(id=referral_id, actor=actor, accepted_at=c.clock())
     return await _follow_up(c, referral_id, actor, command,
                             lambda r: r.status in ("released", "expired", "no_capacity"))
+
+
+class ExtendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Id | None = Field(None, description="this extension's own id: sent again, it extends once; "
+                                            "without one, each call is another extension")
+
+
+class ExtendRefusalDetail(BaseModel):
+    reason: ExtendRefusal = Field(description="not_held (released or expired), confirmed (a confirmed bed does "
+                                              "not expire), closed, danger_zone, at_limit (MUSTER_HOLD_MAX_S reached)")
+    message: str
+    limit_at: str | None = Field(None, description="the latest the hold can be extended to")
+
+
+class ExtendConflict(BaseModel):
+    detail: ExtendRefusalDetail
+
+
+def _refused(reason: str, message: str, limit_at: datetime | None = None) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, {"reason": reason, "message": message, "limit_at": _iso(limit_at)})
+
+
+def _extension_answered(c, referral: Referral) -> JSONResponse:
+    extension = referral.extension
+    if extension.outcome == "refused":
+        raise _refused(extension.reason, extension.message or extension.reason, referral.hold_limit_at)
+    return JSONResponse(answer(c, referral).model_dump(mode="json"))
+
+
+@router.post("/{referral_id}/extend", response_model=ReferralAnswer,
+             responses={202: {"description": "asked; the shelter had not answered by the reply deadline: poll `href`"},
+                        404: {"description": "no such referral of yours"},
+                        409: {"model": ExtendConflict, "description": "not extended; `detail.reason` says why"}})
+async def extend_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep, body: ExtendRequest | None = None):
+    """Keep the caller's bed held longer: its expiry moves MUSTER_HOLD_EXTEND_S later, never past
+    MUSTER_HOLD_MAX_S after the bed was held. The shelter's owner decides."""
+    referral = _owned(c, referral_id, actor)
+    extension_id = (body.id if body else None) or uuid.uuid4().hex
+    if referral.extension is not None and referral.extension.id == extension_id:
+        return _extension_answered(c, referral)
+    if referral.status != "held" or referral.shelter_id is None:
+        reason = "confirmed" if referral.status == "confirmed" else "not_held"
+        raise _refused(reason, f"referral {referral_id!r} is {referral.status}, not held", referral.hold_limit_at)
+    command = ExtendHold(shelter_id=referral.shelter_id, referral_id=referral_id, extension_id=extension_id,
+                         extend_s=c.settings.hold_extend_s, max_hold_s=c.settings.hold_max_s,
+                         actor=actor, accepted_at=c.clock())
+    await c.publisher.send(SHELTERS, referral.shelter_id, command, audited=(command, f"{REFERRALS.name}/{referral_id}"))
+    after = await c.views.wait_for(REFERRAL_STATE, referral_id,
+                                   lambda r: r.extension is not None and r.extension.id == extension_id,
+                                   c.settings.reply_timeout_s)
+    if after is None:
+        return accepted(f"/v1/referrals/{referral_id}", referral_id)
+    return _extension_answered(c, after)
 
 
 @router.get("/{referral_id}/sheet", response_class=HTMLResponse,

@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 from api.deps import AnyRole, ContainerDep, CurrentActor
 from api.schemas import ERRORS, IdPath, accepted
 from bus.topics import SHELTER_STATE, SHELTERS
-from handlers.shelters import RegisterShelter, Shelter, ShelterProfile
+from handlers.shelters import RegisterShelter, SetShelterStatus, Shelter, ShelterProfile, ShelterStatusChange
+from handlers.sites import SiteStatus, StatusReason
 
 router = APIRouter(prefix="/v1/shelters", tags=["shelters"], responses=ERRORS)
 
@@ -28,6 +29,8 @@ class ShelterView(BaseModel):
     free: int
     shortfall: int
     open: bool
+    status: SiteStatus = Field(description="open, limited (still takes referrals) or closed (takes none)")
+    status_reason: StatusReason | None = Field(None, description="why the shelter is limited or closed")
     accepts_pets: bool
     accessible: bool
     families: bool
@@ -80,6 +83,43 @@ async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentAc
         return accepted(f"/v1/shelters/{shelter_id}", shelter_id)
     if existing is None:
         response.status_code = status.HTTP_201_CREATED
+    return view_of(c, shelter)
+
+
+def _may_run(actor, shelter: Shelter) -> bool:
+    """Managers and admins, and the partner that runs the shelter."""
+    return actor.role in ("manager", "admin") or (
+        actor.role == "partner" and shelter.partner_id is not None and actor.partner_id == shelter.partner_id)
+
+
+@router.post(
+    "/{shelter_id}/status",
+    response_model=ShelterView,
+    responses={202: {"description": "accepted, not yet visible"},
+               403: {"description": "only managers, admins and the partner that runs the shelter"},
+               404: {"description": "no such shelter"},
+               422: {"description": "invalid status, or a reason missing (limited, closed) or given (open)"}},
+)
+async def set_shelter_status(shelter_id: IdPath, body: ShelterStatusChange, actor: CurrentActor, c: ContainerDep):
+    """Mark a shelter open, limited or closed, and why (no power, no heat, no staff, ...), in one action.
+
+    Only the status and its reason change. A closed shelter gets no referrals and every bed held
+    or confirmed there is flagged for the navigator to call the caller back; a limited one still
+    takes referrals and shows its reason."""
+    existing = c.views.get(SHELTER_STATE, shelter_id)
+    if existing is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no shelter {shelter_id!r}")
+    if not _may_run(actor, existing):
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "only a manager, an admin or the partner that runs the shelter may change its status")
+    command = SetShelterStatus(shelter_id=shelter_id, status=body.status, reason=body.reason,
+                               actor=actor, accepted_at=c.clock())
+    await c.publisher.send(SHELTERS, shelter_id, command)
+    shelter = await c.views.wait_for(SHELTER_STATE, shelter_id,
+                                     lambda s: (s.status, s.status_reason) == (body.status, body.reason),
+                                     c.settings.reply_timeout_s)
+    if shelter is None:
+        return accepted(f"/v1/shelters/{shelter_id}", shelter_id)
     return view_of(c, shelter)
 
 

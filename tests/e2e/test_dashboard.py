@@ -1,5 +1,7 @@
 """The dashboard in a real browser: a manager declares an incident and sees it on the map, a
-navigator holds a bed and another screen sees the count drop live, and it all reads in French."""
+navigator holds a bed and another screen sees the count drop live, finds it in "My holds" after a
+reload, extends it and sees it flagged for a call back when the manager closes its shelter, and
+it all reads in French."""
 from __future__ import annotations
 
 import re
@@ -236,6 +238,71 @@ class TestNavigatorRefersACaller:
         expect(suggestion).to_be_visible()
         expect(page.locator("#referral-result")).to_contain_text("Did you mean")
         navigator.screenshot("navigator-unknown-place")
+
+
+class TestMyHolds:
+    def test_a_navigator_finds_the_hold_after_a_reload_extends_it_and_is_told_to_call_back_when_it_closes(
+            self, open_page, tokens, seeded):
+        navigator = open_page(tokens["navigator"], path="/#/navigator")
+        page = navigator.page
+        wait_until_live(page)
+        page.get_by_label("Where is the caller?").fill("Peterborough")
+        page.get_by_role("button", name="Hold a bed").click()
+        held = page.locator("#referral-result [data-status='held']")
+        expect(held).to_be_visible()
+        shelter_id = held.get_attribute("data-shelter-id")
+        code = held.locator(".referral-code").inner_text()
+        assert re.fullmatch(r"[2-9A-HJKMNP-TV-Z]{3}-[2-9A-HJKMNP-TV-Z]{3}", code), code
+
+        page.reload()
+        wait_until_live(page)
+        hold = page.locator("#hold-list .hold-item", has_text=code)
+        expect(hold).to_be_visible()
+        expect(hold.locator(".time-left")).to_have_text(re.compile(r"^1 h 5\d min left$"))
+        expect(hold).not_to_have_class(re.compile(r"\bexpiring\b"))
+        hold.get_by_role("button", name="Extend").click()
+        expect(hold.locator(".success")).to_contain_text("Extended until")
+        expect(hold.locator(".time-left")).to_have_text(re.compile(r"^2 h 5\d min left$"))
+        page.locator("#my-holds").screenshot(path=str(SCREENSHOTS / "navigator-my-holds-extended.png"))
+
+        manager = open_page(tokens["manager"], path="/#/manager")
+        board = manager.page
+        wait_until_live(board)
+        board.get_by_label("Shelter", exact=True).select_option(shelter_id)
+        board.get_by_label("Status", exact=True).select_option("closed")
+        board.get_by_label("Reason", exact=True).select_option("no_power")
+        board.get_by_role("button", name="Set status").click()
+        expect(board.locator("#status-message.success")).to_contain_text("closed: no power")
+        board.locator("#shelter-status").screenshot(path=str(SCREENSHOTS / "manager-shelter-closed.png"))
+
+        page.reload()
+        wait_until_live(page)
+        expect(hold).to_have_class(re.compile(r"\bflagged\b"))
+        expect(hold.locator(".callback")).to_have_text("Call the caller back: the shelter closed (no power)")
+        expect(hold.get_by_role("button", name="Extend")).to_be_visible()
+        page.locator("#my-holds").screenshot(path=str(SCREENSHOTS / "navigator-my-holds-callback.png"))
+        with httpx.Client(base_url=seeded.api.base, headers={"Authorization": f"Bearer {tokens['manager']}"}) as api:
+            assert api.post(f"/v1/shelters/{shelter_id}/status", json={"status": "open"}).status_code == 200
+
+    def test_a_hold_under_a_quarter_hour_from_expiry_is_marked_with_a_warning(self, open_page, tokens):
+        navigator = open_page(tokens["navigator"], path="/#/navigator")
+        page = navigator.page
+
+        def nearly_expired(route):
+            holds = route.fetch().json()
+            for hold in holds:
+                if hold["seconds_left"] is not None:
+                    hold["seconds_left"] = 14 * 60
+            route.fulfill(json=holds)
+
+        page.route(re.compile(r".*/v1/referrals\?limit=\d+$"), nearly_expired)
+        wait_until_live(page)
+        page.get_by_label("Where is the caller?").fill("Orillia")
+        page.get_by_role("button", name="Hold a bed").click()
+        expect(page.locator("#referral-result [data-status='held']")).to_be_visible()
+        warned = page.locator("#hold-list .hold-item.expiring").first
+        expect(warned.locator(".expiring-note")).to_have_text("Expires soon: extend the hold or call the caller.")
+        expect(warned.locator(".time-left")).to_have_text(re.compile(r"^1[34] min left$"))
 
 
 class TestFrench:

@@ -1,5 +1,6 @@
 """The referrals agent in Faust's test context: it asks the nearest shelter's owner for a hold,
-moves on to the next when refused, and records the bed held, also one the API asked for."""
+moves on to the next when refused, and records the bed held, also one the API asked for, and
+the callback a shelter asks of its navigator, once however often it is told."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,7 +9,7 @@ import pytest
 
 from bus import topics
 from handlers.referrals import Referral
-from handlers.shelters import BedHeld, HoldBed, HoldRefused, shelter_commands
+from handlers.shelters import BedHeld, HoldBed, HoldFlagged, HoldRefused, shelter_commands
 from streams import referrals
 from tests.unit.handlers.test_referrals import FAR, NEAR, NOON, request
 
@@ -41,3 +42,22 @@ async def test_a_bed_held_for_the_api_is_recorded_held_without_asking_any_shelte
     referral = Referral.model_validate_json(worker.table[b"ref-2"])
     assert (referral.status, referral.shelter_id, referral.household_size) == ("held", NEAR.shelter_id, 3)
     assert worker.on(topics.SHELTERS) == [] and worker.on(topics.DEAD_LETTERS) == []
+
+
+async def test_a_hold_flagged_at_its_shelter_is_recorded_for_the_navigator_once(worker):
+    held = BedHeld(referral_id="ref-3", shelter_id=NEAR.shelter_id, beds=3, expires_at=NOON + timedelta(hours=2),
+                   request=request(id="ref-3").model_dump(mode="json"))
+    closed = HoldFlagged(referral_id="ref-3", shelter_id=NEAR.shelter_id, reason="shelter_closed",
+                         status_reason="no_power", at=NOON)
+    flooded = HoldFlagged(referral_id="ref-3", shelter_id=NEAR.shelter_id, reason="danger_zone",
+                          incident_id="flood-severn", at=NOON)
+
+    def flagged_twice() -> bool:
+        raw = worker.table.get(b"ref-3")
+        return raw is not None and len(Referral.model_validate_json(raw).callbacks) >= 2
+
+    await worker.put(("ref-3", held), ("ref-3", closed), ("ref-3", closed), ("ref-3", flooded), done=flagged_twice)
+    referral = Referral.model_validate_json(worker.table[b"ref-3"])
+    assert [(f.reason, f.status_reason, f.incident_id) for f in referral.callbacks] == [
+        ("shelter_closed", "no_power", None), ("danger_zone", None, "flood-severn")]
+    assert referral.code is not None and worker.on(topics.DEAD_LETTERS) == []

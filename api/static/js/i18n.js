@@ -175,6 +175,50 @@ export const DICTIONARIES = {
     "nav.badCoords": "Coordinates must be latitude, longitude (for example 44.6, -79.42).",
     "nav.needsRole": "Holding beds needs a navigator token; you can look but not hold.",
     "nav.another": "New caller",
+    "nav.code": "Referral code",
+    "nav.status": "Shelter status",
+
+    "holds.title": "My holds",
+    "holds.intro": "Your callers' beds, read from the server: those to call back first, then the soonest to expire.",
+    "holds.none": "No open holds.",
+    "holds.left": "{time} left",
+    "holds.expiredNow": "hold time is up",
+    "holds.expiring": "Expires soon: extend the hold or call the caller.",
+    "holds.extend": "Extend",
+    "holds.extended": "Extended until {when}.",
+    "holds.extending": "Extending…",
+    "holds.accepted": "Asked; the shelter has not answered yet.",
+    "holds.show": "Show",
+    "holds.code": "code {code}",
+    "holds.people": "{n} people",
+    "holds.onePerson": "1 person",
+    "holds.pending": "still deciding",
+    "holds.confirmed": "caller arrived",
+    "holds.callback": "Call the caller back: {why}",
+    "holds.refresh": "Refresh",
+    "callback.shelter_closed": "the shelter closed",
+    "callback.shelter_closedBecause": "the shelter closed ({reason})",
+    "callback.danger_zone": "a danger zone now covers the shelter ({title})",
+    "extendRefused.not_held": "Not extended: the bed is no longer held.",
+    "extendRefused.confirmed": "Not extended: the caller has arrived and the bed is theirs.",
+    "extendRefused.closed": "Not extended: the shelter is closed. Call the caller back.",
+    "extendRefused.danger_zone": "Not extended: the shelter is inside a danger zone. Call the caller back.",
+    "extendRefused.at_limit": "Not extended: this hold is at its longest.",
+    "time.hm": "{h} h {m} min",
+    "time.m": "{m} min",
+    "time.s": "{s} s",
+
+    "siteStatus.open": "open",
+    "siteStatus.limited": "limited",
+    "siteStatus.closed": "closed",
+    "siteStatus.line": "{status}: {reason}",
+    "statusReason.no_power": "no power",
+    "statusReason.no_heat": "no heat",
+    "statusReason.no_water": "no water",
+    "statusReason.no_staff": "no staff",
+    "statusReason.full": "full",
+    "statusReason.damaged": "damaged",
+    "statusReason.other": "other reason",
 
     "mgr.title": "Declare an incident",
     "mgr.needsRole": "Declaring incidents needs a manager token.",
@@ -228,6 +272,18 @@ export const DICTIONARIES = {
     "mgr.zoneAdded": "Danger zone added.",
     "mgr.zoneRemoved": "Danger zone removed.",
     "mgr.zoneAccepted": "Accepted; it shows once applied.",
+    "mgr.statusTitle": "Shelter status",
+    "mgr.statusIntro": "When a shelter loses power, heat, water or staff, mark it limited or closed. Closing it sends no more callers there and flags every bed held there for a call back.",
+    "mgr.statusNeedsRole": "Changing a shelter's status needs a manager or admin token, or the token of the partner that runs it.",
+    "mgr.statusShelter": "Shelter",
+    "mgr.statusValue": "Status",
+    "mgr.statusReason": "Reason",
+    "mgr.statusSave": "Set status",
+    "mgr.statusSaving": "Setting the status…",
+    "mgr.statusSaved": "{name} is now {status}.",
+    "mgr.statusAccepted": "Accepted: {name} shows its new status once applied.",
+    "mgr.statusNeedsReason": "Say why the shelter is limited or closed.",
+    "mgr.statusNone": "No shelters you may change.",
 
     "error.generic": "Something went wrong: {detail}",
     "error.network": "The server could not be reached.",
@@ -476,6 +532,50 @@ export const DICTIONARIES = {
     "nav.badCoords": "Les coordonnées doivent être latitude, longitude (par exemple 44.6, -79.42).",
     "nav.needsRole": "Réserver des lits exige un jeton d’intervenant·e; vous pouvez consulter sans réserver.",
     "nav.another": "Nouvel appel",
+    "nav.code": "Code d’orientation",
+    "nav.status": "État du refuge",
+
+    "holds.title": "Mes réservations",
+    "holds.intro": "Les lits de vos appelants, lus sur le serveur : d’abord ceux à rappeler, puis ceux qui expirent le plus tôt.",
+    "holds.none": "Aucune réservation en cours.",
+    "holds.left": "reste {time}",
+    "holds.expiredNow": "délai écoulé",
+    "holds.expiring": "Expire bientôt : prolongez la réservation ou rappelez la personne.",
+    "holds.extend": "Prolonger",
+    "holds.extended": "Prolongée jusqu’à {when}.",
+    "holds.extending": "Prolongation…",
+    "holds.accepted": "Demande envoyée; le refuge n’a pas encore répondu.",
+    "holds.show": "Afficher",
+    "holds.code": "code {code}",
+    "holds.people": "{n} personnes",
+    "holds.onePerson": "1 personne",
+    "holds.pending": "décision en cours",
+    "holds.confirmed": "personne arrivée",
+    "holds.callback": "Rappeler la personne : {why}",
+    "holds.refresh": "Actualiser",
+    "callback.shelter_closed": "le refuge a fermé",
+    "callback.shelter_closedBecause": "le refuge a fermé ({reason})",
+    "callback.danger_zone": "une zone de danger couvre maintenant le refuge ({title})",
+    "extendRefused.not_held": "Non prolongée : le lit n’est plus réservé.",
+    "extendRefused.confirmed": "Non prolongée : la personne est arrivée et le lit est à elle.",
+    "extendRefused.closed": "Non prolongée : le refuge est fermé. Rappelez la personne.",
+    "extendRefused.danger_zone": "Non prolongée : le refuge est dans une zone de danger. Rappelez la personne.",
+    "extendRefused.at_limit": "Non prolongée : cette réservation a atteint sa durée maximale.",
+    "time.hm": "{h} h {m} min",
+    "time.m": "{m} min",
+    "time.s": "{s} s",
+
+    "siteStatus.open": "ouvert",
+    "siteStatus.limited": "service réduit",
+    "siteStatus.closed": "fermé",
+    "siteStatus.line": "{status} : {reason}",
+    "statusReason.no_power": "pas d’électricité",
+    "statusReason.no_heat": "pas de chauffage",
+    "statusReason.no_water": "pas d’eau",
+    "statusReason.no_staff": "pas de personnel",
+    "statusReason.full": "complet",
+    "statusReason.damaged": "endommagé",
+    "statusReason.other": "autre raison",
 
     "mgr.title": "Déclarer un incident",
     "mgr.needsRole": "Déclarer un incident exige un jeton de gestionnaire.",
@@ -529,6 +629,18 @@ export const DICTIONARIES = {
     "mgr.zoneAdded": "Zone de danger ajoutée.",
     "mgr.zoneRemoved": "Zone de danger retirée.",
     "mgr.zoneAccepted": "Acceptée; elle paraîtra une fois appliquée.",
+    "mgr.statusTitle": "État des refuges",
+    "mgr.statusIntro": "Quand un refuge perd l’électricité, le chauffage, l’eau ou son personnel, indiquez un service réduit ou la fermeture. Une fermeture n’y envoie plus personne et signale chaque lit réservé pour un rappel.",
+    "mgr.statusNeedsRole": "Changer l’état d’un refuge exige un jeton de gestionnaire ou d’administration, ou celui du partenaire qui l’exploite.",
+    "mgr.statusShelter": "Refuge",
+    "mgr.statusValue": "État",
+    "mgr.statusReason": "Raison",
+    "mgr.statusSave": "Changer l’état",
+    "mgr.statusSaving": "Changement de l’état…",
+    "mgr.statusSaved": "{name} est maintenant : {status}.",
+    "mgr.statusAccepted": "Accepté : {name} affichera son nouvel état une fois appliqué.",
+    "mgr.statusNeedsReason": "Indiquez pourquoi le refuge offre un service réduit ou est fermé.",
+    "mgr.statusNone": "Aucun refuge que vous pouvez modifier.",
 
     "error.generic": "Un problème est survenu : {detail}",
     "error.network": "Le serveur est injoignable.",
@@ -729,6 +841,22 @@ export function formatDay(isoDay) {
     day: "numeric",
     timeZone: "UTC",
   }).format(new Date(Date.UTC(y, m - 1, d)));
+}
+
+/** A limited or closed site's status and reason ("limited: no heat"); null when it is open. */
+export function siteStatusText(site) {
+  if (!site?.status || site.status === "open") return null;
+  const status = term("siteStatus", site.status);
+  return site.status_reason ? t("siteStatus.line", { status, reason: term("statusReason", site.status_reason) }) : status;
+}
+
+/** A duration in seconds as people read a countdown: "1 h 05 min", "12 min", "40 s". */
+export function formatDuration(seconds) {
+  const total = Math.max(0, Math.round(seconds));
+  if (total < 60) return t("time.s", { s: total });
+  const minutes = Math.floor(total / 60);
+  if (minutes < 60) return t("time.m", { m: minutes });
+  return t("time.hm", { h: Math.floor(minutes / 60), m: String(minutes % 60).padStart(2, "0") });
 }
 
 /** Server reasons ("only 2 free beds", "inside danger zone of 'X'") in the current language. */

@@ -9,6 +9,9 @@ export const state = {
   partners: new Map(),
   requests: new Map(),
   hours: new Map(),
+  /** The signed-in navigator's own referrals (GET /v1/referrals), and when they were read. */
+  holds: [],
+  holdsReadAt: 0,
   /** Which optional parts this server offers; a panel hides when its part answers 404. */
   features: { partners: true, requests: true, hours: true },
   live: "signedOut",
@@ -234,6 +237,7 @@ export function connect(role = null) {
 
 export function disconnect() {
   generation += 1;
+  state.holds = [];
   clearTimeout(retryTimer);
   clearInterval(pollTimer);
   if (source) {
@@ -250,6 +254,13 @@ export function remember(kind, record) {
     changed(kind);
     if (kind === "incidents") changed("shelters");
   }
+}
+
+/** Read the navigator's holds from the API: they are not kept only in this page, so a reload shows them. */
+export async function loadHolds() {
+  const { body } = await get("/v1/referrals?limit=200");
+  state.holds = Array.isArray(body) ? body : [];
+  state.holdsReadAt = performance.now();
 }
 
 export { loadHours };

@@ -129,6 +129,16 @@ def test_areas_are_indexed_once_per_change_not_per_query():
     assert zones.rebuilds == 2
 
 
+def test_setting_an_area_again_unchanged_keeps_the_index_and_a_changed_one_rebuilds_it():
+    zones = _zones({"orillia-storm": circle(44.6, -79.42, 10)})
+    zones.contains_any(44.6, -79.42)
+    zones.set("orillia-storm", circle(44.6, -79.42, 10))
+    zones.contains_any(44.6, -79.42)
+    assert zones.rebuilds == 1
+    zones.set("orillia-storm", circle(44.6, -79.42, 12))
+    assert zones.contains_any(44.6, -79.42 - 0.14) and zones.rebuilds == 2
+
+
 def test_removing_an_area_stops_it_matching_and_unknown_keys_are_ignored():
     zones = _zones({"barrie-fire": circle(44.39, -79.69, 10)})
     assert zones.containing(44.39, -79.69) == ["barrie-fire"]

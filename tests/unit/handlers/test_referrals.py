@@ -1,4 +1,5 @@
-"""Referral rules without Kafka: ask the nearest candidate, move on when refused, follow the hold."""
+"""Referral rules without Kafka: ask the nearest candidate, move on when refused, follow the hold,
+its callbacks and extensions; short codes a caller can read over the phone."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -9,23 +10,32 @@ from handlers.directories import IncidentDirectory, ShelterDirectory
 from handlers.errors import Rejected
 from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.referrals import (
+    CODE_ALPHABET,
     Candidate,
     ConfirmReferral,
+    Extension,
     PurgeReferral,
     ReleaseReferral,
     RequestReferral,
     decide,
+    read_code,
+    short_code,
+    unique_code,
 )
 from handlers.shelters import (
     BedHeld,
     ConfirmHold,
+    ExtendRefused,
     HoldBed,
     HoldConfirmed,
     HoldEnded,
+    HoldExtended,
+    HoldFlagged,
     HoldRefused,
     Needs,
     RegisterShelter,
     ReleaseHold,
+    SetShelterStatus,
     decide as decide_shelter,
 )
 
@@ -194,6 +204,17 @@ def test_candidates_are_open_fitting_outside_danger_zones_and_nearest_first():
     assert reasons["washago"] == ["inside danger zone of 'Flood'"]
 
 
+def test_a_shelter_marked_closed_is_never_a_candidate_and_a_limited_one_still_is():
+    directory = ShelterDirectory()
+    for shelter_id, lat, change in (("no-power", 44.608, ("closed", "no_power")), ("no-heat", 44.61, ("limited", "no_heat"))):
+        marked, _ = decide_shelter(shelter(shelter_id, lat, -79.42),
+                                   SetShelterStatus(shelter_id=shelter_id, status=change[0], reason=change[1]), NOON)
+        directory.apply(marked, shelter_id)
+    candidates, excluded = directory.candidates(44.6082, -79.4197, 1, Needs(), 60, IncidentDirectory(), limit=10)
+    assert [c.shelter_id for c in candidates] == ["no-heat"]
+    assert [(a.shelter_id, a.reasons) for a in excluded] == [("no-power", ["closed"])]
+
+
 def test_with_nothing_in_range_the_nearest_shelters_beyond_it_are_offered_as_alternatives():
     directory = ShelterDirectory()
     directory.apply(shelter("toronto", 43.65, -79.38), "toronto")
@@ -214,3 +235,74 @@ def test_a_referral_still_holding_a_bed_is_never_purged():
     referral = held_referral()
     kept, _ = decide(referral, PurgeReferral(id="ref-1", retention_s=1), NOON + timedelta(days=30))
     assert kept == referral
+
+
+class TestShortCodes:
+    def test_a_new_referral_gets_six_characters_a_caller_cannot_misread(self):
+        referral, _ = started()
+        assert referral.code == short_code("ref-1") and len(referral.code) == 6
+        assert set(referral.code) <= set(CODE_ALPHABET) and not set("0O1ILU") & set(CODE_ALPHABET)
+
+    def test_the_code_is_the_same_for_the_same_id_and_differs_between_ids(self):
+        assert short_code("call-0001") == short_code("call-0001")
+        assert len({short_code(f"call-{i:04d}") for i in range(2000)}) == 2000
+
+    def test_the_code_the_api_picked_is_kept(self):
+        referral, _ = decide(None, request(code="K7M4QX"), NOON)
+        assert referral.code == "K7M4QX"
+
+    def test_a_code_the_navigator_already_has_is_passed_over_for_the_next(self):
+        first = short_code("ref-1")
+        assert unique_code("ref-1", lambda code: False) == first
+        assert unique_code("ref-1", lambda code: code == first) == short_code("ref-1", 1)
+
+    def test_a_code_is_read_however_it_was_written_and_nothing_else_is(self):
+        assert read_code(" k7m-4qx ") == read_code("K7M 4QX") == "K7M4QX"
+        assert [read_code(text) for text in ("K7M4Q", "K7M4Q0", "K7M-4QXX", "")] == [None, None, None, None]
+
+
+def flagged(referral, reason="danger_zone", incident_id="flood-severn", shelter_id="orillia-rotary"):
+    return decide(referral, HoldFlagged(referral_id="ref-1", shelter_id=shelter_id, reason=reason,
+                                        incident_id=incident_id, at=NOON), NOON)
+
+
+class TestCallbacks:
+    def test_a_flagged_hold_asks_the_navigator_to_call_back_with_the_cause(self):
+        referral, commands = flagged(held_referral())
+        assert commands == [] and [(f.reason, f.incident_id) for f in referral.callbacks] == [("danger_zone", "flood-severn")]
+
+    def test_each_cause_is_kept_once_however_often_it_is_told(self):
+        once, _ = flagged(held_referral())
+        twice, _ = flagged(once)
+        closed, _ = flagged(twice, reason="shelter_closed", incident_id=None)
+        assert twice is once
+        assert [f.reason for f in closed.callbacks] == ["danger_zone", "shelter_closed"]
+
+    def test_a_flag_for_a_hold_the_referral_no_longer_has_is_ignored(self):
+        released, _ = decide(held_referral(), ReleaseReferral(id="ref-1"), NOON)
+        assert flagged(released)[0] is released
+        assert flagged(held_referral(), shelter_id="barrie-sadlon")[0].callbacks == []
+
+
+class TestExtensions:
+    def extended(self, referral, expires_at, extension_id="ext-1"):
+        return decide(referral, HoldExtended(referral_id="ref-1", shelter_id="orillia-rotary", extension_id=extension_id,
+                                             expires_at=expires_at, extensions=1, limit_at=NOON + timedelta(hours=6)), NOON)[0]
+
+    def test_an_extension_granted_moves_the_hold_expiry(self):
+        referral = self.extended(held_referral(), NOON + timedelta(hours=3))
+        assert (referral.hold_expires_at, referral.extensions) == (NOON + timedelta(hours=3), 1)
+        assert (referral.extension, referral.hold_limit_at) == (Extension(id="ext-1", outcome="extended"),
+                                                                NOON + timedelta(hours=6))
+
+    def test_the_same_answer_again_changes_nothing(self):
+        referral = self.extended(held_referral(), NOON + timedelta(hours=3))
+        assert self.extended(referral, NOON + timedelta(hours=3)) is referral
+
+    def test_a_refusal_is_kept_with_its_reason_for_the_navigator(self):
+        refusal = ExtendRefused(referral_id="ref-1", shelter_id="orillia-rotary", extension_id="ext-2", reason="at_limit",
+                                message="the hold is at its longest", limit_at=NOON + timedelta(hours=6))
+        referral, _ = decide(held_referral(), refusal, NOON)
+        assert referral.extension == Extension(id="ext-2", outcome="refused", reason="at_limit",
+                                               message="the hold is at its longest")
+        assert referral.hold_expires_at == NOON + timedelta(hours=2)

@@ -102,6 +102,14 @@ def test_open_read_from_json_as_0_or_no_must_agree_with_status_as_the_field_read
     assert RegisterShelter(**dict(profile), id="s").open is False
 
 
+def test_open_given_as_zero_or_no_is_read_as_closed_as_pydantic_reads_it():
+    where = {"lat": 44.3, "lon": -78.32}
+    assert ShelterProfile(name="s", location=where, capacity=1, open=0).status == "closed"
+    assert ShelterProfile(name="s", location=where, capacity=1, open="no", status="closed").open is False
+    with pytest.raises(ValueError, match="open is false exactly when status is closed"):
+        ShelterProfile(name="s", location=where, capacity=1, open=0, status="open")
+
+
 def test_beds_are_registered_as_shelters_not_as_listed_services():
     with pytest.raises(ValueError, match="overnight shelters hold beds"):
         ServiceProfile(name="s", service_type="overnight_shelter", location={"lat": 44.3, "lon": -78.32})

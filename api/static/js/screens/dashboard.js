@@ -3,7 +3,7 @@
 
 import { bars, dayColumns } from "../chart.js";
 import { $, h, isSample, replace, sampleBadge } from "../dom.js";
-import { formatDateTime, formatNumber, t, term } from "../i18n.js";
+import { formatDateTime, formatNumber, siteStatusText, t, term } from "../i18n.js";
 import { hazardsAt, state } from "../store.js";
 
 /** green / amber / red / grey, by free beds; the legend says what each means. */
@@ -222,6 +222,7 @@ function renderShelters(app) {
             s.families ? t("shelter.families") : null,
             (s.languages || []).map((l) => l.toUpperCase()).join("/"),
             s.held ? t("shelter.held", { held: s.held }) : null,
+            siteStatusText(s),
           ].filter(Boolean).join(" · ")),
           s.hazard ? h("span", { class: "hazard-note" }, t("shelter.inHazard")) : null),
         h("span", { class: "row-figure free" },

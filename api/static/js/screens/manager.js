@@ -1,6 +1,6 @@
 // The emergency manager's screen: declare an incident (drawn, circle or pasted GeoJSON), then
 // see which partners were alerted, its danger zones (add one from the same area controls, remove
-// one) and its resource requests.
+// one) and its resource requests; and mark a shelter limited or closed (screens/shelter-status.js).
 
 import { ApiError, describe, newId, post, request, untilSettled } from "../api.js";
 import { $, $$, h, isSample, replace, sampleBadge } from "../dom.js";
@@ -8,6 +8,7 @@ import { formatDateTime, formatNumber, t, term } from "../i18n.js";
 import { circleRing } from "../map.js";
 import { remember, state } from "../store.js";
 import { sortedIncidents } from "./dashboard.js";
+import * as shelterStatus from "./shelter-status.js";
 
 const KINDS = ["ice_storm", "winter_storm", "flood", "wildfire", "tornado", "power_outage", "extreme_cold", "heat",
                "hazmat", "evacuation", "other"];
@@ -407,12 +408,14 @@ export function init(app) {
   });
   $("#mgr-incident").addEventListener("change", (event) => app.selectIncident(event.target.value || null));
   renderDrawButtons();
+  shelterStatus.init(app);
 }
 
 export function enter(app) {
   preview(app);
   renderIncidentSelect(app);
   renderDetail(app);
+  shelterStatus.render(app);
 }
 
 export function leave(app) {
@@ -424,6 +427,7 @@ export function leave(app) {
 export function roleChanged(app) {
   $("#mgr-role").hidden = allowed(app);
   renderMessage();
+  shelterStatus.render(app);
 }
 
 export function languageChanged(app) {
@@ -436,6 +440,7 @@ export function languageChanged(app) {
   renderMessage();
   renderIncidentSelect(app);
   renderDetail(app);
+  shelterStatus.languageChanged(app);
 }
 
 export function update(app, kinds) {
@@ -443,6 +448,11 @@ export function update(app, kinds) {
     renderIncidentSelect(app);
     renderDetail(app);
   }
+  if (kinds.has("shelters") && app.screen === "manager") shelterStatus.render(app);
+}
+
+export function markerSelected(app, kind, id) {
+  if (kind === "shelter" && app.screen === "manager") shelterStatus.pick(app, id);
 }
 
 export function incidentSelected(app) {

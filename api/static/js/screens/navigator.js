@@ -1,17 +1,20 @@
 // The 211 navigator's screen: where, how many, what they need -> a held bed, a sheet, confirm
-// or release; or no capacity with the alternatives; or an unknown place with suggestions.
+// or release; or no capacity with the alternatives; or an unknown place with suggestions; and
+// "My holds", the navigator's own referrals (screens/holds.js).
 
 import { ApiError, describe, get, newId, post, untilSettled } from "../api.js";
 import { $, h, replace, sampleBadge } from "../dom.js";
-import { formatDateTime, formatNumber, reason, t, term } from "../i18n.js";
+import { formatDateTime, formatNumber, reason, siteStatusText, t, term } from "../i18n.js";
 import { parseCoordinates } from "../geo.js";
 import { state } from "../store.js";
+import * as holds from "./holds.js";
 
 const LANGUAGES = ["en", "fr", "es", "ar", "zh", "pa", "oj", "cr"];
 const FINAL = new Set(["held", "confirmed", "released", "expired", "no_capacity"]);
 
 let current = null; // {answer, error, suggestions, sheet: {lang, html, url}}
 let busy = false;
+let holdActions = null; // what a row of "My holds" may do to this screen
 
 function allowed(app) {
   return app.role === "navigator" || app.role === "admin";
@@ -89,6 +92,7 @@ async function submit(app) {
   app.map.setFocusShelter(current.answer?.shelter?.id || null);
   render(app);
   $("#referral-result").focus({ preventScroll: false });
+  holds.refresh(app, holdActions);
 }
 
 async function followUp(app, action) {
@@ -105,6 +109,7 @@ async function followUp(app, action) {
   }
   if (current.answer?.status === "released") app.map.setFocusShelter(null);
   render(app);
+  holds.refresh(app, holdActions);
 }
 
 /** Fetch the printable sheet with the token; show it in a frame and offer it as a new tab. */
@@ -154,11 +159,17 @@ function renderAnswer(app, answer) {
     h("dl", { class: "facts" },
       fact(t("nav.shelter"), h("span", { class: "result-shelter" }, shelter.name || ""), " ", sampleBadge(record)),
       shelter.place ? fact("", shelter.place) : null,
+      siteStatusText(shelter) ? fact(t("nav.status"), siteStatusText(shelter)) : null,
       answer.distance_km != null ? fact(t("nav.distance"), t("nav.km", { km: formatNumber(answer.distance_km, 1) })) : null,
       answer.hold_expires_at && status === "held" ? fact(t("nav.expires"), h("time", { datetime: answer.hold_expires_at }, formatDateTime(answer.hold_expires_at))) : null,
       answer.place ? fact(t("nav.place"), answer.place) : null,
+      answer.code ? fact(t("nav.code"), h("code", { class: "referral-code" }, holds.spokenCode(answer.code))) : null,
       fact(t("nav.reference"), h("code", {}, answer.id)),
     ),
+    answer.callbacks?.length
+      ? h("ul", { class: "callbacks" }, answer.callbacks.map((flag) =>
+        h("li", { class: "callback" }, t("holds.callback", { why: holds.callbackText(flag) }))))
+      : null,
     active
       ? h("div", { class: "button-row" },
         status === "held" ? h("button", { type: "button", class: "button primary", id: "ref-confirm", onclick: () => followUp(app, "confirm") }, t("nav.confirm")) : null,
@@ -225,7 +236,17 @@ function reset(app) {
   $("#ref-where").focus();
 }
 
+/** Open one of "My holds" in the result card, with its sheet and actions. */
+function showHold(app, hold) {
+  if (current?.sheet?.url) URL.revokeObjectURL(current.sheet.url);
+  current = { answer: hold };
+  app.map.setFocusShelter(hold.shelter?.id || null);
+  render(app);
+  $("#referral-result").focus({ preventScroll: false });
+}
+
 export function init(app) {
+  holdActions = { show: (hold) => showHold(app, hold) };
   renderLanguages();
   $("#referral-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -233,12 +254,28 @@ export function init(app) {
   });
 }
 
+export function enter(app) {
+  if (allowed(app)) holds.start(app, holdActions);
+}
+
+export function leave() {
+  holds.stop();
+}
+
 export function roleChanged(app) {
   $("#nav-role").hidden = allowed(app);
+  $("#my-holds").hidden = !allowed(app);
+  if (!allowed(app)) holds.stop();
   render(app);
 }
 
 export function languageChanged(app) {
   renderLanguages();
   render(app);
+  holds.render(app, holdActions);
+}
+
+export function update(app, kinds) {
+  // Callback reasons name incidents; shelter names and statuses come from the live directory.
+  if (app.screen === "navigator" && (kinds.has("incidents") || kinds.has("shelters"))) holds.render(app, holdActions);
 }
