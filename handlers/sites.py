@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
 from handlers.common import Record, ShortText
 
@@ -97,17 +97,26 @@ class StatusChange(Record):
 
 def open_matches_status(data: Any) -> Any:
     """A site profile's `open` and `status` made to agree before validation: either alone sets the
-    other; both must agree (`open` is false exactly when `status` is closed), else ValueError."""
+    other; both must agree (`open` is false exactly when `status` is closed), else ValueError.
+    `open` is read as the field will read it (0, "no", "false" are false), so that what passes
+    here is what the profile holds."""
     if not isinstance(data, dict):
         return data
     has_open, has_status = "open" in data, "status" in data
-    if has_status and not has_open:
-        return {**data, "open": data["status"] != "closed"}
-    if has_open and not has_status:
-        return {**data, "status": "open" if data["open"] is not False else "closed"}
-    if has_open and has_status and (data["open"] is False) != (data["status"] == "closed"):
+    if not has_open:
+        return {**data, "open": data["status"] != "closed"} if has_status else data
+    try:
+        is_open = _BOOL.validate_python(data["open"])
+    except ValidationError:
+        return data  # the field itself says what is wrong with it
+    if not has_status:
+        return {**data, "status": "open" if is_open else "closed"}
+    if (not is_open) != (data["status"] == "closed"):
         raise ValueError("open is false exactly when status is closed; give one of them")
     return data
+
+
+_BOOL: TypeAdapter[bool] = TypeAdapter(bool)
 
 
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]

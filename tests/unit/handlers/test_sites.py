@@ -113,3 +113,11 @@ def test_hours_compiled_once_answer_as_the_days_go_by_and_agree_with_opening():
     assert [hours.at(moment) for moment in moments] == [opening(WEEKDAYS_9_TO_5 + NIGHTS, m) for m in moments]
     assert hours.at(toronto("2026-12-05 12:00")).opens_at == toronto("2026-12-05 20:00")  # Saturday: nights only
     assert hours.at(toronto("2026-12-07 12:00")).closes_at == toronto("2026-12-07 17:00")
+
+
+@pytest.mark.parametrize("given, status", [({"open": 0}, "closed"), ({"open": "yes"}, "open"), ({"open": "false"}, "closed")])
+def test_open_written_as_a_number_or_a_word_sets_the_status_as_the_field_reads_it(given, status):
+    where = {"lat": 44.3, "lon": -78.32}
+    assert ServiceProfile(name="s", service_type="meals", location=where, **given).status == status
+    with pytest.raises(ValueError, match="open is false exactly when status is closed"):
+        ShelterProfile(name="s", location=where, capacity=1, open=0, status="open")
