@@ -9,6 +9,7 @@ time (America/Toronto), across the daylight-saving changes.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -217,6 +218,53 @@ ALWAYS_OPEN = Opening(open=True)
 NEVER_AGAIN = Opening(open=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A moment read once for many sites: its date in Ontario, its POSIX timestamp, and its hour
+    of the week on Ontario's clocks (Monday 00:00-00:59 is 0), which is None on the two days a
+    year the clocks change: an hour that day may be missing or repeated."""
+
+    day: date
+    timestamp: float
+    hour_of_week: int | None
+
+    @classmethod
+    def of(cls, now: datetime) -> Moment:
+        local = now.astimezone(ONTARIO)
+        day = local.date()
+        changes = ONTARIO.utcoffset(datetime.combine(day, time(0))) != ONTARIO.utcoffset(
+            datetime.combine(day + timedelta(days=1), time(0)))
+        return cls(day, now.timestamp(), None if changes else local.weekday() * 24 + local.hour)
+
+
+HOURS_A_WEEK = 7 * 24
+
+
+def closed_hours(schedules: Sequence[Schedule]) -> list[bool]:
+    """For each hour of the week on Ontario's clocks (Monday 00:00-00:59 first), whether these
+    schedules surely keep a site closed all that hour: no schedule opens it at any minute of it
+    on that weekday. Valid dates are not read (they only ever close a site more), so this holds
+    on any day but the two the clocks change (see Moment): a directory may skip a site surely
+    closed now without reading its hours."""
+    if not schedules:
+        return [False] * HOURS_A_WEEK
+    open_hours = [False] * HOURS_A_WEEK
+    for schedule in schedules:
+        days = [WEEKDAYS.index(day) for day in schedule.byday] or range(7)
+        if schedule.opens_at is None or schedule.closes_at is None:
+            stretches = [(0, 0, 24 * 60)]
+        else:
+            opens = schedule.opens_at.hour * 60 + schedule.opens_at.minute
+            closes = schedule.closes_at.hour * 60 + schedule.closes_at.minute + (
+                1 if schedule.closes_at.second or schedule.closes_at.microsecond else 0)
+            stretches = [(0, opens, closes)] if closes > opens else [(0, opens, 24 * 60), (1, 0, closes)]
+        for day in days:
+            for later, start, end in stretches:
+                for hour in range(start // 60, -(-end // 60)):
+                    open_hours[((day + later) % 7) * 24 + hour] = True
+    return [not is_open for is_open in open_hours]
+
+
 class OpeningHours:
     """A site's schedules, compiled to answer `at(now)` many times over: the stretches they open
     it are worked out once per Ontario day, then each question is one bisection. A directory
@@ -224,34 +272,52 @@ class OpeningHours:
 
     Not thread-safe: the compiled day is replaced in place when the date in Ontario changes."""
 
-    __slots__ = ("schedules", "_day", "_starts", "_while_open", "_until_open")
+    __slots__ = ("schedules", "_day", "_starts", "_ends", "_while_open", "_until_open", "_last", "_last_from",
+                 "_last_until")
 
     def __init__(self, schedules: Sequence[Schedule]) -> None:
         self.schedules: tuple[Schedule, ...] = tuple(schedules)
         self._day: date | None = None
         self._starts: list[float] = []
+        self._ends: list[float] = []
         self._while_open: list[Opening] = []
         self._until_open: list[Opening] = []
+        self._last: Opening = NEVER_AGAIN
+        self._last_from = self._last_until = 0.0
+        """The last answer and the stretch of timestamps it holds for, within the compiled day."""
 
     def at(self, now: datetime) -> Opening:
         """Whether the site is open at `now` (any aware time) and when that changes, as `opening`."""
+        return self.at_moment(Moment.of(now))
+
+    def at_moment(self, moment: Moment) -> Opening:
+        """`at` for a moment already read, as a search asks of every site it reads."""
         if not self.schedules:
             return ALWAYS_OPEN
-        day = now.astimezone(ONTARIO).date()
-        if day != self._day:
-            self._compile(day)
-        moment = now.timestamp()
-        i = bisect.bisect_right(self._starts, moment) - 1
-        if i >= 0 and moment < self._while_open[i].closes_at.timestamp():  # type: ignore[union-attr]
-            return self._while_open[i]
-        return self._until_open[i + 1] if i + 1 < len(self._starts) else NEVER_AGAIN
+        moment_ts = moment.timestamp
+        if moment.day == self._day and self._last_from <= moment_ts < self._last_until:
+            return self._last
+        if moment.day != self._day:
+            self._compile(moment.day)
+        starts = self._starts
+        i = bisect.bisect_right(starts, moment_ts) - 1
+        if i >= 0 and moment_ts < self._ends[i]:
+            found, since, until = self._while_open[i], starts[i], self._ends[i]
+        else:
+            found = self._until_open[i + 1] if i + 1 < len(starts) else NEVER_AGAIN
+            since = self._ends[i] if i >= 0 else -math.inf
+            until = starts[i + 1] if i + 1 < len(starts) else math.inf
+        self._last, self._last_from, self._last_until = found, since, until
+        return found
 
     def _compile(self, day: date) -> None:
         merged = _merged(self.schedules, day)
         self._starts = [start.timestamp() for start, _ in merged]
+        self._ends = [end.timestamp() for _, end in merged]
         self._while_open = [Opening(open=True, closes_at=end.astimezone(ONTARIO)) for _, end in merged]
         self._until_open = [Opening(open=False, opens_at=start.astimezone(ONTARIO)) for start, _ in merged]
         self._day = day
+        self._last_from = self._last_until = 0.0
 
 
 def opening(schedules: Sequence[Schedule], now: datetime) -> Opening:

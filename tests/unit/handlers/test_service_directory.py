@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
+from geo.distance import geodesic_km
 from handlers.common import Point
 from handlers.directories import IncidentDirectory
 from handlers.incidents import DeclareIncident, decide as decide_incident
-from handlers.service_directory import ServiceDirectory, ServiceQuery, look_at, search
+from handlers.service_directory import LANGUAGE_BITS, ServiceDirectory, ServiceQuery, exclusions, look_at, search
 from handlers.services import RegisterService, SetServiceStatus, decide
 from handlers.shelters import HoldBed, Needs, RegisterShelter, decide as decide_shelter
 from handlers.sites import ONTARIO
@@ -228,6 +230,25 @@ class TestWhatASearchReads:
         assert ids == [f"centre-{i:04d}" for i in range(5)]
         assert zones.checked <= 10
 
+    @pytest.mark.parametrize("unlistable, query", [
+        ({"status": "closed", "status_reason": "no_heat"}, ServiceQuery(limit=3, excluded_limit=0, open_now=True)),
+        ({"schedules": WEEKDAYS_9_TO_5}, ServiceQuery(limit=3, excluded_limit=0, open_now=True)),
+        ({"accepts_pets": False}, ServiceQuery(limit=3, excluded_limit=0, needs=Needs(pets=True))),
+        ({"languages": ["en"]}, ServiceQuery(limit=3, excluded_limit=0, needs=Needs(language="fr"))),
+    ], ids=["closed", "closed-for-the-night", "no-pets", "no-french"])
+    def test_sites_that_cannot_be_listed_cost_no_reading(self, directory, unlistable, query):
+        can = {"accepts_pets": True, "languages": ["en", "fr"]}
+        for i in range(300):
+            add_site(directory, f"unlistable-{i:03d}", km=0.5 + i * 0.01, **{**can, **unlistable})
+        for i in range(3):
+            add_site(directory, f"listable-{i}", km=10 + i, **can)
+        zones = FakeZones()
+
+        ids = find(directory, query, now=datetime(2025, 3, 31, 23, 0, tzinfo=ONTARIO), zones=zones)[0]
+
+        assert ids == ["listable-0", "listable-1", "listable-2"]
+        assert zones.checked <= 3
+
     def test_a_site_that_changes_type_moves_or_goes_is_found_as_it_is_now(self, directory):
         site = add_site(directory, "hall", "meals", km=1)
         directory.apply_service(site.model_copy(update={"service_type": "warming_centre"}), "hall")
@@ -244,3 +265,73 @@ class TestWhatASearchReads:
         add_shelter(directory, "full-shelter", capacity=1, held=1)
         found = look_at(directory.get("full-shelter"), NOON, IncidentDirectory())
         assert (found.distance_km, [r.code for r in found.reasons]) == (None, ["full"])
+
+
+class TestLanguages:
+    def test_a_language_no_site_offers_lists_no_site_and_the_nearest_left_out_for_it(self, directory):
+        add_site(directory, "english", km=1)
+        add_site(directory, "french", km=2, languages=["fr"])
+
+        assert find(directory, ServiceQuery(needs=Needs(language="cr")))[:2] == (
+            [], {"english": ["no_language"], "french": ["no_language"]})
+
+    def test_languages_beyond_the_tag_bits_are_still_checked_as_sites_are_read(self, directory):
+        many = [f"x{a}{b}" for a in "abcdefgh" for b in "abcdefgh"][:LANGUAGE_BITS + 3]
+        for i, language in enumerate(many):
+            add_site(directory, f"site-{i:02d}", km=1 + i * 0.1, languages=[language])
+        late = many[-1]
+
+        assert find(directory, ServiceQuery(needs=Needs(language=late), excluded_limit=1))[:2] == (
+            [f"site-{len(many) - 1:02d}"], {"site-00": ["no_language"]})
+
+
+def reference(directory: ServiceDirectory, lat: float, lon: float, query: ServiceQuery, now: datetime, zones):
+    """The search written as a scan: every site of the types in the radius, sorted, each judged."""
+    entries = [e for e in [*directory.services.values(), *directory.shelters.values()]
+               if e.service_type in query.wanted_types()]
+    judged = sorted((geodesic_km(lat, lon, e.location.lat, e.location.lon), e.id, e) for e in entries)
+    results, excluded = [], []
+    for km, _, entry in judged:
+        if km > query.radius_km or len(results) == query.limit:
+            break
+        reasons = exclusions(entry, entry.hours.at(now), zones.hazards_at_each([entry])[0], query, zones)
+        if not reasons:
+            results.append((entry.id, round(km, 9)))
+        elif len(excluded) < query.excluded_limit:
+            excluded.append((entry.id, round(km, 9), tuple(r.code for r in reasons)))
+    return results, excluded
+
+
+HOURS = [[], WEEKDAYS_9_TO_5, [{"opens_at": "20:00", "closes_at": "08:00"}], [{"opens_at": "11:30", "closes_at": "13:30"}],
+         [{"byday": ["SA", "SU"], "opens_at": "10:00", "closes_at": "16:00"}]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.randoms(use_true_random=False), st.sampled_from([
+    datetime(2025, 3, 31, 3, 30, tzinfo=ONTARIO), datetime(2025, 3, 31, 13, 20, tzinfo=ONTARIO),
+    datetime(2025, 3, 9, 2, 30, tzinfo=ONTARIO), datetime(2025, 4, 5, 20, 0, tzinfo=ONTARIO)]))
+def test_a_search_lists_what_a_scan_of_every_site_would(rng, now):
+    directory = ServiceDirectory()
+    types = ["warming_centre", "meals", "charging_station", "overnight_shelter"]
+    for i in range(120):
+        km, service_type = rng.uniform(0, 40), rng.choice(types)
+        profile = dict(schedules=rng.choice(HOURS), accepts_pets=rng.random() < 0.3, accessible=rng.random() < 0.6,
+                       families=rng.random() < 0.7, languages=rng.choice([["en"], ["en", "fr"], ["fr"], ["oj"]]))
+        if rng.random() < 0.15:
+            profile.update(status="closed", status_reason="no_power")
+        if service_type == "overnight_shelter":
+            add_shelter(directory, f"site-{i:03d}", km=km, capacity=2, held=rng.choice([0, 2]), **profile)
+        else:
+            add_site(directory, f"site-{i:03d}", service_type, km=km, **profile)
+    zones = FakeZones(danger={f"site-{i:03d}": ["flood"] for i in range(0, 120, 17)})
+    for _ in range(6):
+        query = ServiceQuery(types=tuple(rng.sample(types, rng.randint(1, 3))), open_now=rng.random() < 0.6,
+                             needs=Needs(pets=rng.random() < 0.3, wheelchair=rng.random() < 0.3,
+                                         language=rng.choice([None, None, "fr", "oj", "cr"])),
+                             radius_km=rng.choice([5.0, 25.0, 60.0]), limit=rng.randint(1, 8),
+                             excluded_limit=rng.randint(0, 4))
+        where = north(rng.uniform(0, 40))
+        results, excluded = search(directory, *where, query, now, zones)
+        assert ([(f.entry.id, round(f.distance_km, 9)) for f in results],
+                [(f.entry.id, round(f.distance_km, 9), tuple(r.code for r in f.reasons)) for f in excluded]
+                ) == reference(directory, *where, query, now, zones)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, time, timezone
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from handlers.services import ServiceProfile
 from handlers.shelters import ShelterProfile
@@ -11,9 +12,11 @@ from handlers.sites import (
     ONTARIO,
     SERVICE_TYPE_LABELS,
     SERVICE_TYPES,
+    Moment,
     OpeningHours,
     Schedule,
     StreetAddress,
+    closed_hours,
     opening,
 )
 
@@ -121,3 +124,35 @@ def test_open_written_as_a_number_or_a_word_sets_the_status_as_the_field_reads_i
     assert ServiceProfile(name="s", service_type="meals", location=where, **given).status == status
     with pytest.raises(ValueError, match="open is false exactly when status is closed"):
         ShelterProfile(name="s", location=where, capacity=1, open=0, status="open")
+
+
+SCHEDULES = st.lists(st.builds(
+    Schedule,
+    byday=st.lists(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), max_size=3, unique=True),
+    opens_at=st.sampled_from([time(0), time(2, 30), time(8), time(9), time(20)]),
+    closes_at=st.sampled_from([time(0), time(3), time(8), time(17), time(23, 59)]),
+), max_size=3)
+MOMENTS = st.lists(st.datetimes(min_value=datetime(2026, 3, 5), max_value=datetime(2026, 3, 12),
+                                timezones=st.just(timezone.utc)), min_size=1, max_size=12)
+
+
+@given(SCHEDULES, MOMENTS)
+@settings(max_examples=150, deadline=None)
+def test_hours_compiled_once_answer_any_moments_in_any_order_as_opening_does(schedules, moments):
+    hours = OpeningHours(schedules)
+    assert [hours.at(moment) for moment in moments] == [opening(schedules, moment) for moment in moments]
+
+
+def test_an_hour_a_site_opens_for_a_minute_of_is_not_surely_closed_and_nights_carry_into_the_next_day():
+    weekday_lunch = closed_hours([Schedule(byday=["MO"], opens_at=time(11, 30), closes_at=time(13, 30))])
+    assert [hour for hour in range(24) if not weekday_lunch[hour]] == [11, 12, 13]
+    assert all(weekday_lunch[24:])
+    sunday_night = closed_hours([Schedule(byday=["SU"], opens_at=time(20), closes_at=time(8))])
+    assert [hour for hour, closed in enumerate(sunday_night) if not closed] == [*range(0, 8), *range(164, 168)]
+    assert not any(closed_hours([]))
+
+
+@pytest.mark.parametrize("moment, hour", [("2026-03-08 12:00", None), ("2026-11-01 12:00", None),
+                                          ("2026-03-09 09:30", 9), ("2026-03-07 23:59", 5 * 24 + 23)])
+def test_the_hour_of_the_week_is_not_read_on_the_days_the_clocks_change(moment, hour):
+    assert Moment.of(toronto(moment)).hour_of_week == hour
