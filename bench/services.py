@@ -159,6 +159,54 @@ class BruteForce:
         return [found(r) for r in results], [found(r) for r in excluded]
 
 
+class _Counting:
+    """The zones, counting the sites a search reads (it checks each one's danger zones once)."""
+
+    def __init__(self, zones: IncidentDirectory) -> None:
+        self.zones, self.incidents, self.read = zones, zones.incidents, 0
+
+    def hazards_at_each(self, sites):
+        self.read += len(sites)
+        return self.zones.hazards_at_each(sites)
+
+    def affected_at_each(self, sites):
+        return self.zones.affected_at_each(sites)
+
+
+def where_the_time_goes(found: ServiceDirectory, qs, zones: IncidentDirectory) -> dict:
+    """Untimed evidence: sites read and index readings per query, and the share of a search's
+    CPU spent getting the next site from the indexes (ordering by exact distance) rather than in
+    judging, listing and describing the sites."""
+    counting, in_indexes, readings = _Counting(zones), [0.0], [0]
+    nearest = found.nearest
+
+    def timed_nearest(*args, **kwargs):
+        readings[0] += 1
+        stream = nearest(*args, **kwargs)
+
+        def timed():
+            while True:
+                t = clock()
+                item = next(stream, None)
+                in_indexes[0] += clock() - t
+                if item is None:
+                    return
+                yield item
+
+        return timed()
+
+    found.nearest = timed_nearest  # type: ignore[method-assign]
+    try:
+        t = clock()
+        for lat, lon, q, now in qs:
+            search(found, lat, lon, q, now, counting)
+        total = clock() - t
+    finally:
+        del found.nearest
+    return {"mean_sites_read": round(counting.read / len(qs), 1), "mean_index_readings": round(readings[0] / len(qs), 2),
+            "index_share": round(in_indexes[0] / total, 2) if total else None}
+
+
 def same(a: tuple[list[Found], list[Found]], b: tuple[list[Found], list[Found]]) -> bool:
     def key(found: Found):
         return (found.entry.id, found.opening, found.danger_zones, found.affected_areas, found.reasons)
@@ -195,10 +243,11 @@ def _measure(sites: int, n_queries: int, seed: int) -> dict:
     (got, ref), (muster_s, ref_s) = in_turns([muster, reference], [qs[i:i + BLOCK] for i in range(0, len(qs), BLOCK)])
     in_radius = [int(np.count_nonzero((geodesic_km_many(lat, lon, brute.lats, brute.lons) <= q.radius_km)
                                       & np.isin(brute.types, q.wanted_types()))) for lat, lon, q, _ in qs]
-    row = {
+    row = {**where_the_time_goes(found, qs, zones), 
         "sites": sites, "queries": n_queries, "radius_km": qs[0][2].radius_km, "limit": qs[0][2].limit,
         "excluded_limit": qs[0][2].excluded_limit, "build_s": round(build_s, 2),
         "shelters": len(found.shelters), "open_now_share": sum(q.open_now for _, _, q, _ in qs) / n_queries,
+        "needs_share": sum(q.needs != Needs() for _, _, q, _ in qs) / n_queries,
         "mean_sites_of_the_types_in_radius": round(float(np.mean(in_radius)), 1),
         "mean_results": round(float(np.mean([len(r) for r, _ in got])), 1),
         "mean_excluded": round(float(np.mean([len(e) for _, e in got])), 1),
