@@ -410,8 +410,9 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
     if f and "f.ratio" in missed:
         notes.append(
             f"**Service search (f).** A search cost {1e3 / f['muster_qps']:.2f} ms: it read "
-            f"{_fmt(f['mean_sites_read'])} sites a query through {_fmt(f['mean_index_readings'])} index readings "
-            f"(the results' and the left-out sites', one per type asked), and spent {f['index_share']:.0%} of its CPU "
+            f"{_fmt(f['mean_sites_read'])} sites a query in {_fmt(f['mean_index_readings'])} readings of the indexes "
+            "(one for the results, and one for the sites left out when the index filtered what the first read; each "
+            f"reads every type asked), and spent {f['index_share']:.0%} of its CPU "
             "getting the next site from the indexes: the box's candidates gathered and tag-filtered in numpy, then "
             "ordered by exact WGS84 geodesics, each a separate call into PROJ for the first few dozen; the rest "
             "judges each site read (opening hours, danger zones, needs) and writes what it lists. The scan's "

@@ -7,7 +7,8 @@ service type, overnight shelters among them (some full); opening hours of every 
 clock, daily, weekdays only, overnight, two stretches a day); some limited or closed; needs flags
 and languages as a 211 directory has them. Queries: callers near towns (weighted by population),
 one to three types each, most asking for sites open now, some with needs, at moments across one
-Ontario day (a storm's calls).
+Ontario day (a storm's calls), with incidents active: the sample scenario's two ice storms and
+three floods.
 
 Muster: `handlers.service_directory.search`, what `GET /v1/services` calls (one PointIndex per
 type, read nearest first, filtered as read). Reference: the geodesic (pyproj, Karney, WGS84) from
@@ -29,10 +30,12 @@ from bench.timing import clock, collector_paused, in_turns
 from geo.distance import geodesic_km_many
 from geo.gazetteer import _places
 from handlers.directories import IncidentDirectory
+from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.service_directory import Found, ServiceDirectory, ServiceQuery, SiteEntry, exclusions, search
 from handlers.services import RegisterService, decide as decide_service
 from handlers.shelters import Needs, RegisterShelter, decide as decide_shelter
 from handlers.sites import BED_SERVICE, ONTARIO
+from muster.seed import sample
 
 SOUTH = (42.0, 46.5, -83.0, -74.4)
 NORTH = (46.5, 51.5, -94.5, -79.5)
@@ -102,6 +105,23 @@ def directory(n: int, seed: int) -> ServiceDirectory:
             site, _ = decide_service(None, RegisterService(id=id_, service_type=service_type, **profile), DAY)
             found.apply_service(site, id_)
     return found
+
+
+FLOODS = [("flood-bracebridge", 45.04, -79.31, 8), ("flood-ottawa-river", 45.47, -75.52, 6),
+          ("flood-grand-river", 43.14, -80.26, 10)]
+
+
+def incidents() -> IncidentDirectory:
+    """The sample scenario's ice storms and three floods, active."""
+    zones = IncidentDirectory()
+    declared = [DeclareIncident(**incident) for incident in sample("scenario_ice_storm.json")["incidents"]]
+    declared += [DeclareIncident(id=id_, kind="flood", title=id_, severity="severe",
+                                 area={"center": {"lat": lat, "lon": lon}, "radius_km": km})
+                 for id_, lat, lon, km in FLOODS]
+    for declaration in declared:
+        incident, _ = decide_incident(None, declaration, DAY)
+        zones.apply(incident, incident.id)
+    return zones
 
 
 def queries(n: int, seed: int) -> list[tuple[float, float, ServiceQuery, datetime]]:
@@ -225,7 +245,7 @@ def _measure(sites: int, n_queries: int, seed: int) -> dict:
     t = clock()
     found = directory(sites, seed)
     build_s = clock() - t
-    zones = IncidentDirectory()
+    zones = incidents()
     brute = BruteForce(found)
     qs = queries(n_queries, seed + 1)
     for entry in brute.entries:  # the day's hours compiled once, as a running API's are
