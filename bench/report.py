@@ -212,6 +212,19 @@ def rows(results: dict) -> list[dict]:
         out.append(_row("d hazards", "identical area lists", f"{h['identical_share']:.0%} of {h['queries']}",
                         "naive loop" + (" and prepared loop" if "prepared_qps" in h else ""), None, "100%",
                         h["identical_share"] == 1.0, "d.identical"))
+    if "services" in s:
+        r = s["services"]
+        out.append(_row(
+            "f services", f"{r['sites']:,} sites: nearest {r['limit']} of 1–3 types within {r['radius_km']:g} km, "
+            f"{r['open_now_share']:.0%} open now only, {r['needs_share']:.0%} with needs (a navigator's search) q/s",
+            f"{_fmt(r['muster_qps'])} q/s ({_fmt(r['mean_results'])} results and {_fmt(r['mean_excluded'])} left out a "
+            f"query; {_fmt(r['mean_sites_read'])} sites read of {_fmt(r['mean_sites_of_the_types_in_radius'])} of "
+            "those types in the radius)",
+            f"brute-force filter + geodesic scan {_fmt(r['brute_force_qps'])} q/s", r["ratio"], "≥ 100×",
+            r["ratio"] >= 100, "f.ratio"))
+        out.append(_row("f services", "identical results and left-out sites, with distances, opening and reasons",
+                        f"{r['identical_share']:.0%} of {r['queries']}", "brute-force filter + exact geodesic scan",
+                        None, "100%", r["identical_share"] == 1.0, "f.identical"))
     if "api" in s:
         api_rows = s["api"]["rows"]
         for r in api_rows:
@@ -393,6 +406,22 @@ def explanations(results: dict, table: list[dict]) -> list[str]:
                 "algorithm in PROJ, about 1.2 µs each, one pyproj call each) and the box query are the floor.")
         if f"c.identical.{n}" in missed:
             notes.append(f"**Candidate search at {n:,} shelters (c) returned different candidates**: see RESULTS.json.")
+    f = s.get("services")
+    if f and "f.ratio" in missed:
+        notes.append(
+            f"**Service search (f).** A search cost {1e3 / f['muster_qps']:.2f} ms: it read "
+            f"{_fmt(f['mean_sites_read'])} sites a query in {_fmt(f['mean_index_readings'])} readings of the indexes "
+            "(one for the results, and one for the sites left out when the index filtered what the first read; each "
+            f"reads every type asked), and spent {f['index_share']:.0%} of its CPU "
+            "getting the next site from the indexes: the box's candidates gathered and tag-filtered in numpy, then "
+            "ordered by exact WGS84 geodesics, each a separate call into PROJ for the first few dozen; the rest "
+            "judges each site read (opening hours, danger zones, needs) and writes what it lists. The scan's "
+            f"{1e3 / f['brute_force_qps']:.0f} ms is one vectorised PROJ call over every site (about "
+            f"{1e6 / f['brute_force_qps'] / f['sites']:.2f} µs each), whatever the query. A search's cost is a few "
+            "dozen fixed numpy and PROJ calls plus a few µs of Python per site read, so the ratio grows with the "
+            "directory: at 60,000 sites those fixed calls, on caches the scan has just emptied, are the floor.")
+        if f["identical_share"] < 1:
+            notes.append("**Service search (f) returned different sites**: see RESULTS.json.")
     h = s.get("hazards")
     if h and "d.ratio" in missed:
         notes.append(
@@ -504,7 +533,46 @@ MEASURED = """\
   caller). The load generator shares the box with the API: httpx spends several CPU ms per request at this
   concurrency, more than the API on light endpoints, so the raw client's rows are the ones that measure the API.
   "CPU ms/req" is each process's CPU over the window divided by the requests answered.
+- **(f) service search.** {service_sites} generated sites (seeded) across Ontario: most around the gazetteer's
+  towns, more around bigger ones, the rest anywhere in the south or north; every service type (overnight shelters
+  among them, a fifth of those full), hours of every kind (around the clock, daily, weekdays only, overnight, two
+  stretches a day), one in twenty closed and one in twenty limited, needs flags and languages as a 211 directory
+  has them. {service_queries} searches from callers near towns (weighted by population) at moments across one
+  Ontario day: one to three types each, most for sites open now, some with needs; 50 km, 20 results and 5
+  left-out sites each. Muster: `handlers.service_directory.search`, what `GET /v1/services` calls (a tagged
+  PointIndex per type, read nearest first). Reference: the geodesic from the caller to every site in one
+  vectorised pyproj call, then the type, radius and every other filter (the same rule, `exclusions`) on each
+  site, then a sort by (distance, id). Identical = the same results and left-out sites in the same order, each
+  with the same distance to 1e-9 km, opening and reasons. Both read the sites' compiled opening hours, warmed for
+  the day first (as a running API's are after its first searches of the day). In turns, blocks of 25 queries,
+  CPU seconds of the benchmark's thread, the collector paused.
 """
+
+
+def carry_over(results: dict, earlier: dict) -> dict:
+    """`results` with the sections it did not run taken from an `earlier` run of the same mode,
+    each named with the run it comes from (`carried_over`), so that running one section leaves
+    the figures of the others in RESULTS.md; a quick run's figures never stand beside a full one's."""
+    if earlier.get("mode") != results["mode"]:
+        return results
+    carried = {name: figures for name, figures in earlier.get("sections", {}).items()
+               if name not in results["sections"]}
+    if not carried:
+        return results
+    source = {"commit": earlier.get("commit"), "started_at": earlier.get("started_at")}
+    before = earlier.get("carried_over", {})
+    return {**results, "sections": {**results["sections"], **carried},
+            "plan": {**earlier.get("plan", {}), **results.get("plan", {})},
+            "carried_over": {name: before.get(name, source) for name in carried}}
+
+
+def _carried_line(carried: dict) -> str:
+    """" Figures of throughput, latency from the run at commit X (when).", grouped by run."""
+    runs: dict[tuple, list[str]] = {}
+    for name, source in carried.items():
+        runs.setdefault((source.get("commit"), source.get("started_at")), []).append(name)
+    return "".join(f" Figures of {', '.join(names)} from the run at commit {commit} ({when})."
+                   for (commit, when), names in runs.items())
 
 
 def write(results: dict, folder: Path) -> None:
@@ -519,7 +587,8 @@ def write(results: dict, folder: Path) -> None:
         f"`{'muster bench --quick' if results['mode'] == 'quick' else 'muster bench'}` — **{results['mode']} run**, "
         f"{results['started_at']}, commit {results['commit']}, {results['duration_s']:.0f} s. Sections: "
         f"{', '.join(results['sections_run'])}."
-        + (" **Interrupted.**" if results.get("interrupted") else ""),
+        + (" **Interrupted.**" if results.get("interrupted") else "")
+        + _carried_line(results.get("carried_over", {})),
         "",
         f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['ram_gb']} GB RAM, {m['os']}; load average "
         f"{m.get('loadavg_at_start')} at start, {m.get('loadavg_at_end')} at end (a shared box: other tenants' "
@@ -568,6 +637,7 @@ def write(results: dict, folder: Path) -> None:
         sizes=(t or {}).get("mean_payload_bytes", "–"), shelters=plan.get("shelters"), idle=plan.get("idle_s"),
         concurrency=plan.get("concurrency"), warm_up=WARM_UP_CALLS, warm=plan.get("warm_s", 0),
         block=SEARCH_BLOCK, rate_s=plan.get("rate_s", 0), turn=TURN_S, rounds=plan.get("throughput_rounds", 1),
+        service_sites=f"{plan.get('service_sites', 60000):,}", service_queries=plan.get("service_queries"),
         BATCH=BATCH, WITHIN_MS=WITHIN_S * 1000)]
     lines += ["Raw numbers, CPU use per process and profile summaries: `bench/RESULTS.json`; py-spy profiles: "
               "`.muster/bench/profiles/` (collapsed stacks).", ""]

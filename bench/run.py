@@ -1,14 +1,16 @@
 """`muster bench`: every section on one broker, fresh uuid-prefixed topics, one report.
 
-Sections: (a) throughput, (b) latency, (c) candidate search, (d) hazard membership, (e) API load.
+Sections: (a) throughput, (b) latency, (c) candidate search, (d) hazard membership, (e) API load,
+(f) service search.
 Order: the latency stack starts first; after (b)'s fixed-rate runs it sits idle while the
-sections that do not use it run ((c), (d), and in the full run (a)), then the first referral
+sections that do not use it run ((c), (d), (f), and in the full run (a)), then the first referral
 after the idle is timed, then the highest sustained rate and the API load; (a) runs last in
 quick mode. Each figure is a ratio to a baseline measured in the same run.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
@@ -24,7 +26,7 @@ from bench.procs import stop_all
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
-SECTIONS = {"a": "throughput", "b": "latency", "c": "search", "d": "hazards", "e": "api"}
+SECTIONS = {"a": "throughput", "b": "latency", "c": "search", "d": "hazards", "e": "api", "f": "services"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Plan:
     two_bare: bool
     baseline_repeat: int  # the bare pass-through gets the mix this many times over
     throughput_rounds: int  # (a) every configuration in turn, this many times: figures are medians
+    service_sites: int  # (f) generated service sites across Ontario
+    service_queries: int  # (f) navigators' searches, each answered by both sides
 
     @staticmethod
     def make(quick: bool, idle_s: float | None) -> "Plan":
@@ -56,12 +60,12 @@ class Plan:
                         idle_s=30 if idle_s is None else idle_s, steps=(10, 20, 35, 50, 75, 100, 150, 200), step_s=3,
                         api_s=2, concurrency=32, search_sizes=(1000, 10000, 100000), search_queries=25,
                         geopy_queries={1000: 2, 10000: 1}, hazard_areas=300, hazard_queries=3000, two_bare=False,
-                        baseline_repeat=5, throughput_rounds=1)
+                        baseline_repeat=5, throughput_rounds=1, service_sites=60000, service_queries=100)
         return Plan(quick=False, events=10000, shelters=400, rate_s=30, warm_s=40, rates=(10, 50),
                     idle_s=600 if idle_s is None else idle_s, steps=(10, 20, 35, 50, 75, 100, 150, 200, 300), step_s=5,
                     api_s=6, concurrency=32, search_sizes=(1000, 10000, 100000), search_queries=150,
                     geopy_queries={1000: 5, 10000: 3, 100000: 1}, hazard_areas=300, hazard_queries=20000,
-                    two_bare=True, baseline_repeat=4, throughput_rounds=3)
+                    two_bare=True, baseline_repeat=4, throughput_rounds=3, service_sites=60000, service_queries=400)
 
 
 def parse_only(only: str | None) -> list[str]:
@@ -117,9 +121,13 @@ def main(quick: bool = False, only: str | None = None, bootstrap: str | None = N
     results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     from bench import report
 
+    out = None if output is False else Path(output) if output else HERE
+    earlier = out / "RESULTS.json" if out is not None and only else None
+    if earlier is not None and earlier.exists():
+        # A run of some sections keeps the figures the others last had, saying which run they are from.
+        results = report.carry_over(results, json.loads(earlier.read_text()))
     report.show(results, console)
-    if output is not False:
-        out = Path(output) if output else HERE
+    if out is not None:
         report.write(results, out)
         console.print(f"wrote {out / 'RESULTS.md'} and {out / 'RESULTS.json'} ({results['duration_s']:.0f} s)")
     return results
@@ -131,7 +139,7 @@ def _step(console: Console, what: str) -> None:
 
 async def _run(plan: Plan, sections: list[str], broker: str | None, profile: bool, results: dict,
                console: Console) -> None:
-    from bench import evidence, hazards, latency, search, throughput
+    from bench import evidence, hazards, latency, search, services, throughput
     from bench.cpu import CpuMeter
     from bench.mix import Mix
 
@@ -184,6 +192,12 @@ async def _run(plan: Plan, sections: list[str], broker: str | None, profile: boo
         _step(console, f"(d) hazard membership over {plan.hazard_areas} areas")
         out["hazards"] = hazards.run(plan.hazard_areas, plan.hazard_queries)
 
+    def section_f() -> None:
+        _step(console, f"(f) service search over {plan.service_sites:,} sites, {plan.service_queries} queries")
+        out["services"] = services.run(plan.service_sites, plan.service_queries)
+
+    in_process = {"c": section_c, "d": section_d, "f": section_f}
+
     stack = bare_rt = None
     try:
         if "b" in sections or "e" in sections:
@@ -192,7 +206,7 @@ async def _run(plan: Plan, sections: list[str], broker: str | None, profile: boo
             await bare_rt.start()
             stack = latency.MusterStack(broker, Mix(shelters=plan.shelters))
             await stack.start()
-        fillers = [s for s in ("c", "d") if s in sections]
+        fillers = [s for s in in_process if s in sections]
         a_in_idle = "a" in sections and plan.idle_s >= 300 and "b" in sections
         if "b" in sections:
             _step(console, f"(b) warm-up: both sides at {max(plan.rates):g}/s for {plan.warm_s:g} s, untimed")
@@ -205,7 +219,7 @@ async def _run(plan: Plan, sections: list[str], broker: str | None, profile: boo
             meter = CpuMeter({"api": stack.api.pid, "worker": stack.workers[0].pid, "echo": bare_rt.echo.pid,
                               "bench (running the other sections)": os.getpid()}).start()
             for f in fillers:
-                await asyncio.to_thread(section_c if f == "c" else section_d)
+                await asyncio.to_thread(in_process[f])
             if a_in_idle:
                 await section_a()
             out["evidence"] = await asyncio.to_thread(evidence.run, plan.quick)
@@ -220,7 +234,7 @@ async def _run(plan: Plan, sections: list[str], broker: str | None, profile: boo
                                                                  broker_pid=broker_pid)
         else:
             for f in fillers:
-                (section_c if f == "c" else section_d)()
+                in_process[f]()
         if "e" in sections:
             _step(console, f"(e) API under {plan.concurrency} concurrent clients")
             out["api"] = {"rows": await latency.api_load(stack, plan.concurrency, plan.api_s, broker_pid)}

@@ -6,6 +6,7 @@ import bisect
 import math
 from array import array
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,6 +28,21 @@ _ROUNDING_KM = 1e-3
 # Columns of the point table: unit vector, position, and the row's own number (as a float, exact
 # below 2**53), so that a search reads everything it needs about a point from one slice.
 _X, _Y, _Z, _LAT, _LON, _ID = range(6)
+_WORD = (1 << 64) - 1
+
+
+@dataclass(frozen=True)
+class TagFilter:
+    """Which points a search reads, by their tags (bit sets): those with at least one bit of
+    `any_of` (when it is not 0), every bit of `all_of` and no bit of `none_of`."""
+
+    any_of: int = 0
+    all_of: int = 0
+    none_of: int = 0
+
+    def passes(self, tag: int) -> bool:
+        return (tag & self.all_of == self.all_of and not tag & self.none_of
+                and (not self.any_of or bool(tag & self.any_of)))
 
 # The table is cut into bands of latitude this many degrees high, each sorted by longitude, so
 # that the points in a search's box are one slice per band: a 100 km search reads ~5 slices
@@ -55,14 +71,24 @@ class PointIndex:
     once. ``rebuilds`` counts those rebuilds.
 
     Distances are WGS84 geodesics computed only for candidates in boxes guaranteed to hold the
-    radius (``enclosing_boxes``), so results equal a brute-force scan of every point. A search
+    radius (``enclosing_boxes``), so results equal a brute-force scan of every point.
+
+    Each point may carry a `tag`: a bit set of up to `tag_bits` bits its owner gives meaning to
+    (a service directory: the site's type, what it offers, the hours of the week it is surely
+    closed). A search may read only the points whose tags pass a `TagFilter`, tested in the same
+    numpy pass that gathers the candidates: one index then serves any combination of kinds at the
+    cost of one, and points left out cost no geodesic. A search
     makes a handful of numpy calls whatever the table's size: between other work each one meets
     cold caches, and costs more than its arithmetic over a few hundred points.
     """
 
-    def __init__(self, points: Iterable[tuple[str, float, float]] = ()) -> None:
+    def __init__(self, points: Iterable[tuple[str, float, float]] = (), tag_bits: int = 64) -> None:
         self.rebuilds = 0
+        self.tag_bits = tag_bits
+        self._words = max(1, -(-tag_bits // 64))
         self._table = np.empty((0, 6))
+        self._tags = [np.empty(0, dtype=np.uint64) for _ in range(self._words)]
+        """The tags' 64-bit words, lowest first, each a column in table order."""
         self._table_lons = array("d")
         self._bands: dict[int, tuple[int, int]] = {}
         self._keys: list[str] = []
@@ -70,7 +96,7 @@ class PointIndex:
         self._pos: dict[str, int] = {}
         self._dead = 0  # tombstoned rows, moved or removed
         self._removed = 0  # tombstoned keys not back in the delta
-        self._delta: dict[str, tuple[float, float]] = {}
+        self._delta: dict[str, tuple[float, float, int]] = {}
         self._delta_cells: dict[tuple[int, int], set[str]] = {}
         for key, lat, lon in points:
             self.upsert(key, lat, lon)
@@ -86,20 +112,23 @@ class PointIndex:
         pos = self._pos.get(key)  # type: ignore[arg-type]
         return pos is not None and bool(self._live[pos])
 
-    def upsert(self, key: str, lat: float, lon: float) -> None:
-        """Add a point or move it; cheap, never rebuilds the table."""
+    def upsert(self, key: str, lat: float, lon: float, tag: int = 0) -> None:
+        """Add a point, move it or change its tag; cheap, never rebuilds the table."""
         lat, lon = _checked(lat, lon)
+        if not 0 <= tag < 1 << self.tag_bits:
+            raise ValueError(f"a tag is a bit set of at most {self.tag_bits} bits, got {tag!r}")
         pos = self._pos.get(key)
         if pos is not None:
             if self._live[pos]:
-                if self._table[pos, _LAT] == lat and self._table[pos, _LON] == lon:
+                row = self._table[pos]
+                if row[_LAT] == lat and row[_LON] == lon and self._tag_at(pos) == tag:
                     return
                 self._live[pos] = False
                 self._dead += 1
             elif key not in self._delta:
                 self._removed -= 1
         self._delta_discard(key)
-        self._delta[key] = (lat, lon)
+        self._delta[key] = (lat, lon, tag)
         self._delta_cells.setdefault(_cell(lat, lon), set()).add(key)
 
     def remove(self, key: str) -> None:
@@ -132,8 +161,9 @@ class PointIndex:
         inside = np.flatnonzero(distances <= radius_km)
         return _ranked(np.array(keys_of(rows[inside, _ID].tolist()), dtype=object), distances[inside])
 
-    def nearest_batches(self, lat: float, lon: float, radius_km: float,
-                        first: int = 32) -> Iterator[list[tuple[str, float]]]:
+    def nearest_batches(self, lat: float, lon: float, radius_km: float, first: int = 32,
+                        where: TagFilter | None = None,
+                        expect: int | None = None) -> Iterator[list[tuple[str, float]]]:
         """(key, km) for points within radius_km in the order of `within`, in lists computed as
         they are read: the first holds at least `first` points (or all there are), each next one
         more, as exact geodesics are computed in doubling batches.
@@ -143,14 +173,49 @@ class PointIndex:
         that might be nearer than the furthest of them; once computed, a point is listed as soon
         as no point not yet computed can be as near. A caller that stops after the nearest few
         pays for few geodesics, however many points lie in the radius.
+
+        With `where`, only the points whose tags pass it are read.
+
+        With `expect` (how many points the caller likely reads), a radius whose search boxes
+        hold far more points than that is read in two steps, the same lists in the same order:
+        first within the smaller radius whose boxes likely hold about `expect` (counted from the
+        table, as if the points were spread evenly), then the rest. Where points are dense, a
+        search that stops after the nearest few never gathers the whole radius's.
         """
-        rows, away, keys_of = self._candidates(lat, lon, radius_km)
-        order = _smallest_first(away, first * 4)
-        further = away[order].tolist()
+        if expect is not None and radius_km > 0:
+            held = self._held(lat, lon, radius_km)
+            if held > expect:
+                inner_km = radius_km * math.sqrt(expect / held)
+                return self._in_two(lat, lon, radius_km, first, where, inner_km)
+        return self._nearest_batches(lat, lon, radius_km, first, where)
+
+    def _held(self, lat: float, lon: float, radius_km: float) -> int:
+        """Points in the table rows a search of this radius would gather, without gathering them."""
+        return sum(b - a for a, b in self._spans(enclosing_boxes(*_checked(lat, lon), radius_km))) + len(self._delta)
+
+    def _in_two(self, lat: float, lon: float, radius_km: float, first: int, where: TagFilter | None,
+                inner_km: float) -> Iterator[list[tuple[str, float]]]:
+        yield from self._nearest_batches(lat, lon, inner_km, first, where)
+        for batch in self._nearest_batches(lat, lon, radius_km, first, where, inner_km):
+            batch = [(key, km) for key, km in batch if km > inner_km]  # read within the first radius
+            if batch:
+                yield batch
+
+    def _nearest_batches(self, lat: float, lon: float, radius_km: float, first: int, where: TagFilter | None,
+                         inner_km: float = -1.0) -> Iterator[list[tuple[str, float]]]:
+        """As `nearest_batches`, leaving out before any geodesic the points surely within
+        `inner_km` (read already, by `_growing`); those it cannot be sure of are still listed."""
+        rows, away, keys_of = self._candidates(lat, lon, radius_km, where)
+        if inner_km > 0:
+            outside = away > -math.cos(max(inner_km - _ROUNDING_KM, 0.0) / _GEODESIC_PER_SPHERE_MAX / _SPHERE_KM)
+            rows, away = rows[outside], away[outside]
+        order, further = _more_by(away, 0, first * 4)
         beyond_radius = -_dot_floor(radius_km)
         ready: list[tuple[float, str]] = []
         done, batch = 0, first
         while True:
+            if done == len(order) < len(away):
+                order, further = _more_by(away, len(order), done + 1)
             bound = _lower_km(-further[done]) if done < len(order) else math.inf
             cut = bisect.bisect_left(ready, (bound,))
             if cut:
@@ -160,37 +225,49 @@ class PointIndex:
                 return
             end = min(done + batch, len(away))
             if end > len(order):
-                order, further = _all_by(away)
+                order, further = _more_by(away, len(order), end)
             reach = min(-_dot_floor(_upper_km(-further[end - 1])), beyond_radius)
-            if len(order) < len(away) and reach >= further[-1]:
-                order, further = _all_by(away)
+            while len(order) < len(away) and reach >= further[-1]:
+                order, further = _more_by(away, len(order), len(order) + 1)
             take = order[done:max(done + 1, bisect.bisect_right(further, reach))]
             done, batch = done + len(take), batch * 2
-            _, _, _, lats, lons, ids = rows[take].T.tolist()
+            lats, lons, ids = rows[take, _LAT:_ID + 1].T.tolist()
             ready += [(distance, key) for distance, key
                       in zip(geodesic_km_each(lat, lon, lats, lons), keys_of(ids))
                       if distance <= radius_km]
             ready.sort()
 
-    def _candidates(self, lat: float, lon: float, radius_km: float):
-        """Table rows of the points that may lie within radius_km (the delta's appended, with
-        ids from len(table) on); minus the dot product of each one's unit vector with the
-        query's, which grows with the spherical distance; and a function from rows' ids to
-        their keys."""
+    def _candidates(self, lat: float, lon: float, radius_km: float, where: TagFilter | None = None):
+        """Table rows of the points that may lie within radius_km and whose tags pass `where` (the
+        delta's appended, with ids from len(table) on); minus the dot product of each one's unit
+        vector with the query's, which grows with the spherical distance; and a function from
+        rows' ids to their keys."""
         lat, lon = _checked(lat, lon)
         if math.isnan(radius_km) or radius_km < 0:
             raise ValueError(f"radius_km must be >= 0, got {radius_km!r}")
         self._rebuild_if_due()
         boxes = enclosing_boxes(lat, lon, radius_km)
         table, keys = self._table, self._keys
-        rows = self._in_boxes(boxes)
+        spans = self._spans(boxes)
+
+        def gather(column: np.ndarray) -> np.ndarray:
+            if len(spans) == 1:
+                return column[spans[0][0]:spans[0][1]]
+            return np.concatenate([column[a:b] for a, b in spans]) if spans else column[:0]
+
+        rows = gather(table)
+        wanted = gather(self._live) if self._dead else None
+        passed = None if where is None else self._passing(gather, where)
+        if passed is not None:
+            wanted = passed if wanted is None else wanted & passed
+        if wanted is not None:
+            rows = rows[wanted]
         delta_keys = self._delta_near(boxes) if self._delta else []
+        if delta_keys and where is not None:
+            delta_keys = [key for key in delta_keys if where.passes(self._delta[key][2])]
         if delta_keys:
-            coords = np.array([self._delta[key] for key in delta_keys], dtype=np.float64)
+            coords = np.array([self._delta[key][:2] for key in delta_keys], dtype=np.float64)
             rows = np.concatenate((rows, _table(coords[:, 0], coords[:, 1], len(table))))
-        if self._dead:
-            ids = rows[:, _ID].astype(np.intp)
-            rows = rows[(ids >= len(table)) | self._live[np.minimum(ids, len(table) - 1)]]
         phi, lam = math.radians(lat), math.radians(lon)
         toward = (-math.cos(phi) * math.cos(lam), -math.cos(phi) * math.sin(lam), -math.sin(phi),
                   0.0, 0.0, 0.0)
@@ -217,10 +294,41 @@ class PointIndex:
                 return found
             radius = min(radius * 4.0, max_km)
 
-    def _in_boxes(self, boxes: list[Box]) -> np.ndarray:
-        """Table rows in the bands the boxes cross, within the boxes' longitudes."""
-        lons, bands, table = self._table_lons, self._bands, self._table
-        slices = []
+    def _split(self, tag: int) -> list[int]:
+        """A tag as its 64-bit words, lowest first."""
+        return [(tag >> (64 * word)) & _WORD for word in range(self._words)]
+
+    def _tag_at(self, pos: int) -> int:
+        return sum(int(words[pos]) << (64 * word) for word, words in enumerate(self._tags))
+
+    def _passing(self, gather, where: TagFilter) -> np.ndarray | None:
+        """Which candidates pass `where` (None: all of them): `gather` takes a column in table
+        order to the candidates'. Only the words `where` names are read."""
+        passed: np.ndarray | None = None
+        anything: np.ndarray | None = None
+        for word, (any_of, all_of, none_of) in enumerate(zip(*(self._split(bits) for bits in (
+                where.any_of, where.all_of, where.none_of)))):
+            if not (any_of or all_of or none_of):
+                continue
+            column = gather(self._tags[word])
+            tests = []
+            if all_of:
+                tests.append((column & np.uint64(all_of)) == np.uint64(all_of))
+            if none_of:
+                tests.append((column & np.uint64(none_of)) == 0)
+            for test in tests:
+                passed = test if passed is None else passed & test
+            if any_of:
+                hit = (column & np.uint64(any_of)) != 0
+                anything = hit if anything is None else anything | hit
+        if anything is not None:
+            passed = anything if passed is None else passed & anything
+        return passed
+
+    def _spans(self, boxes: list[Box]) -> list[tuple[int, int]]:
+        """(start, end) of the table rows in the bands the boxes cross, within the boxes' longitudes."""
+        lons, bands = self._table_lons, self._bands
+        spans = []
         for band in range(_band_of(min(box[1] for box in boxes)), _band_of(max(box[3] for box in boxes)) + 1):
             span = bands.get(band)
             if span is not None:
@@ -228,10 +336,8 @@ class PointIndex:
                     start = bisect.bisect_left(lons, min_lon, *span)
                     end = bisect.bisect_right(lons, max_lon, start, span[1])
                     if start < end:
-                        slices.append(table[start:end])
-        if len(slices) == 1:
-            return slices[0]
-        return np.concatenate(slices) if slices else table[:0]
+                        spans.append((start, end))
+        return spans
 
     def _delta_near(self, boxes: list[Box]) -> list[str]:
         cells: set[tuple[int, int]] = set()
@@ -253,7 +359,7 @@ class PointIndex:
         old = self._delta.pop(key, None)
         if old is None:
             return False
-        cell = _cell(*old)
+        cell = _cell(old[0], old[1])
         members = self._delta_cells[cell]
         members.discard(key)
         if not members:
@@ -268,13 +374,16 @@ class PointIndex:
     def _rebuild(self) -> None:
         live = self._live
         keys = [key for key, alive in zip(self._keys, live.tolist()) if alive] + list(self._delta)
-        delta = np.array(list(self._delta.values()), dtype=np.float64).reshape(-1, 2)
+        delta = np.array(list(self._delta.values()), dtype=np.float64).reshape(-1, 3)
         lats = np.concatenate((self._table[live, _LAT], delta[:, 0]))
         lons = np.concatenate((self._table[live, _LON], delta[:, 1]))
+        pending = np.array([self._split(tag) for _, _, tag in self._delta.values()],
+                           dtype=np.uint64).reshape(-1, self._words)
         bands = np.floor(lats / _BAND_DEG).astype(np.int64)
         order = np.lexsort((lons, bands))
         lats, lons, bands = lats[order], lons[order], bands[order]
         self._table = _table(lats, lons, 0)
+        self._tags = [np.concatenate((words[live], pending[:, word]))[order] for word, words in enumerate(self._tags)]
         self._table_lons = array("d", lons.tobytes())
         starts = np.flatnonzero(np.diff(bands, prepend=bands[:1] - 1)).tolist()
         self._bands = {int(bands[a]): (a, b) for a, b in zip(starts, starts[1:] + [len(bands)])}
@@ -315,6 +424,7 @@ def _table(lats: np.ndarray, lons: np.ndarray, first_id: int) -> np.ndarray:
     return np.column_stack((_unit_vectors(lats, lons), lats, lons, ids))
 
 
+
 def _unit_vectors(lats, lons) -> np.ndarray:
     """Rows x, y, z on the unit sphere, treating geodetic lat/lon as spherical (for the bounds)."""
     phi, lam = np.radians(lats), np.radians(lons)
@@ -340,17 +450,17 @@ def _dot_floor(km: float) -> float:
     return math.cos(min(angle, math.pi)) - 1e-15
 
 
-def _smallest_first(values: np.ndarray, count: int) -> np.ndarray:
-    """Positions of the `count` smallest values, in order: most searches read no further."""
+def _more_by(values: np.ndarray, have: int, need: int) -> tuple[np.ndarray, list[float]]:
+    """Positions of at least the `need` smallest values (four times `have`, as a search that
+    read past the ones it had reads on), smallest first, ties by position, and the values in
+    that order. Most searches read no further than the first few, so only those are sorted: a
+    dense place's radius holds tens of thousands of candidates."""
+    count = max(need, have * 4)
     if len(values) <= count * 8:  # sorting a few hundred costs less than one more numpy call
-        return values.argsort()
-    picked = values.argpartition(count - 1)[:count]
-    return picked[values[picked].argsort()]
-
-
-def _all_by(values: np.ndarray) -> tuple[np.ndarray, list[float]]:
-    """Every position, smallest value first, and the values in that order."""
-    order = np.argsort(values, kind="stable")
+        order = np.argsort(values, kind="stable")
+    else:
+        picked = np.sort(values.argpartition(count - 1)[:count])
+        order = picked[np.argsort(values[picked], kind="stable")]
     return order, values[order].tolist()
 
 

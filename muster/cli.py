@@ -152,7 +152,7 @@ def _api_base(url: Optional[str]) -> str:
 
 @cli.command()
 def seed(url: str = typer.Option(None, help="API base URL (default from settings)")) -> None:
-    """Load the Ontario sample data (partners, shelters, ice-storm scenario) through the API."""
+    """Load the Ontario sample data (partners, shelters, service sites, ice-storm scenario) through the API."""
     from muster.seed import load_sample
 
     base = _api_base(url)
@@ -294,7 +294,7 @@ def _interrupt(signum, frame) -> None:
 def bench(
     quick: bool = typer.Option(False, "--quick", help="smaller sizes and a 30 s idle: about 4 minutes"),
     only: Optional[str] = typer.Option(
-        None, "--only", help="sections to run, comma-separated: a/throughput, b/latency, c/search, d/hazards, e/api"
+        None, "--only", help="sections to run, comma-separated: a/throughput, b/latency, c/search, d/hazards, e/api, f/services; the others keep their last figures"
     ),
     bootstrap: Optional[str] = typer.Option(
         None, "--bootstrap", help="Kafka bootstrap (default MUSTER_KAFKA_BOOTSTRAP; the local broker is started if none answers)"

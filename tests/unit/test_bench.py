@@ -236,3 +236,59 @@ def test_a_cpu_window_can_end_at_the_first_reading_after_a_moment_known_later():
     assert (drain["wall_s"], drain["cores"], drain["box_busy_cores"]) == (1.0, {"worker": 0.9}, 1.8)
     assert meter.stop()["wall_s"] > 1000  # without `until`, the window ends at the reading stop takes
 
+
+
+def test_the_service_search_lists_what_a_brute_force_filter_and_geodesic_scan_lists():
+    from bench import services
+
+    row = services.run(sites=1500, n_queries=24, seed=7)
+
+    assert row["identical_share"] == 1.0, row
+    assert row["mean_results"] > 0 and row["mean_excluded"] > 0, row
+    assert 0 < row["open_now_share"] < 1 and 0 < row["needs_share"] < 1, row
+    assert row["muster_qps"] > 0 and row["brute_force_qps"] > 0 and row["mean_sites_read"] > 0, row
+    table = {r["key"]: r for r in report.rows({"sections": {"services": row}})}
+    assert table["f.identical"]["status"] == "met" and table["f.ratio"]["ratio"] == row["ratio"]
+
+
+def test_the_brute_force_reference_notices_a_search_that_drops_a_site():
+    from bench import services
+    from handlers.directories import IncidentDirectory
+
+    directory = services.directory(400, seed=2)
+    lat, lon, query, now = services.queries(1, seed=3)[0]
+    zones = IncidentDirectory()
+    right = services.BruteForce(directory).search(lat, lon, query, now, zones)
+    results, excluded = right
+    assert results, "a query with results"
+    assert services.same(right, right)
+    assert not services.same((results[1:], excluded), right)
+    assert not services.same((results, excluded[:-1] if excluded else [results[0]]), right)
+
+
+def test_running_one_section_keeps_the_others_figures_naming_the_run_they_come_from(tmp_path):
+    earlier = json.loads((Path(report.__file__).parent / "RESULTS.json").read_text())
+    earlier.pop("carried_over", None)
+    earlier["sections"].pop("services", None)
+    now = {**earlier, "sections_run": ["services"], "commit": "abc1234", "started_at": "2026-12-08T10:00:00+00:00",
+           "sections": {"services": services_row()}}
+
+    merged = report.carry_over(now, earlier)
+    report.write(merged, tmp_path)
+
+    assert set(merged["sections"]) == set(earlier["sections"]) | {"services"}
+    assert merged["carried_over"]["search"] == {"commit": earlier["commit"], "started_at": earlier["started_at"]}
+    written = (tmp_path / "RESULTS.md").read_text()
+    assert f"from the run at commit {earlier['commit']}" in written and "| f services |" in written
+    assert "| c search |" in written
+    assert report.carry_over({**now, "mode": "quick"}, earlier)["sections"] == now["sections"]
+    later = {**now, "commit": "def5678", "sections": {"hazards": earlier["sections"]["hazards"]}}
+    assert report.carry_over(later, merged)["carried_over"]["search"]["commit"] == earlier["commit"]
+
+
+def services_row() -> dict:
+    return {"sites": 60000, "queries": 4, "radius_km": 50.0, "limit": 20, "excluded_limit": 5, "build_s": 1.0,
+            "shelters": 10, "open_now_share": 0.5, "needs_share": 0.25, "mean_sites_of_the_types_in_radius": 900.0,
+            "mean_results": 19.0, "mean_excluded": 4.0, "muster_qps": 900.0, "brute_force_qps": 12.0,
+            "identical_share": 1.0, "ratio": 75.0, "mean_sites_read": 40.0, "mean_index_readings": 1.9,
+            "index_share": 0.6}

@@ -116,5 +116,5 @@ async def test_an_incident_update_lost_on_the_way_and_read_again_does_not_overwr
 def test_each_agent_reads_topics_no_other_agent_reads_so_each_partition_has_one_order(tmp_path):
     app = build_worker(Settings(data_dir=tmp_path, topic_prefix="t."), lambda: NOON)
     sources = [topic for agent in app.agents.values() for topic in agent.channel.topics]
-    assert len(app.agents) == 6
+    assert len(app.agents) == 7
     assert sorted(sources) == sorted(set(sources))

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from geo import PointIndex, brute_force_within, geodesic_km
+from geo.index import TagFilter
 
 ONTARIO = dict(lat=(41.7, 56.9), lon=(-95.2, -74.3))
 
@@ -245,3 +246,71 @@ def test_the_first_batch_computes_few_geodesics_when_read_for_a_few(monkeypatch)
     first = next(index.nearest_batches(45.0, -80.0, 100.0, first=25))
     assert len(first) >= 25
     assert 25 <= sum(computed) < within_radius / 2, (sum(computed), within_radius)
+
+
+BITS = [0, 1, 2, 5, 63, 64, 65, 127, 128, 150, 199]
+"""Tag bits in each 64-bit word of a 200-bit tag, at the edges of words too."""
+
+
+def _random_tag(rng) -> int:
+    return sum(1 << bit for bit in BITS if rng.random() < 0.5)
+
+
+def _random_filter(rng) -> TagFilter:
+    def some() -> int:
+        return sum(1 << bit for bit in BITS if rng.random() < 0.15)
+
+    return TagFilter(any_of=some(), all_of=some(), none_of=some())
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33])
+def test_a_tag_filter_reads_exactly_the_points_it_passes_in_the_brute_force_order(seed):
+    rng = np.random.default_rng(seed)
+    points = {f"s{i:05d}": _random_point(rng, lat=(43.0, 46.0), lon=(-81.0, -76.0)) for i in range(3000)}
+    tags = {key: _random_tag(rng) for key in points}
+    index = PointIndex(((key, *where) for key, where in points.items()), tag_bits=200)
+    for key in points:
+        index.upsert(key, *points[key], tags[key])
+    index.within(44.0, -79.0, 1.0)  # rebuilt with the tags
+    for i in range(80):  # moved or retagged since the last rebuild: read from the delta
+        key = f"s{i:05d}"
+        tags[key] = _random_tag(rng)
+        if i % 2:
+            points[key] = _random_point(rng, lat=(43.0, 46.0), lon=(-81.0, -76.0))
+        index.upsert(key, *points[key], tags[key])
+    for _ in range(40):
+        lat, lon = _random_point(rng, lat=(43.0, 46.0), lon=(-81.0, -76.0))
+        radius = float(rng.choice([10.0, 60.0, 200.0]))
+        where = _random_filter(rng)
+        expected = brute_force_within({k: p for k, p in points.items() if where.passes(tags[k])}, lat, lon, radius)
+        for expect in (None, 5, 50):
+            batches = index.nearest_batches(lat, lon, radius, first=int(rng.integers(1, 30)), where=where,
+                                            expect=expect)
+            assert [pair for batch in batches for pair in batch] == expected, (where, expect)
+
+
+def test_a_tag_filter_passes_a_point_with_any_of_all_of_and_none_of_its_bits():
+    where = TagFilter(any_of=0b0011, all_of=0b0100, none_of=1 << 70)
+    assert where.passes(0b0101) and where.passes(0b0110)
+    assert not where.passes(0b0100)  # none of any_of
+    assert not where.passes(0b0001)  # not all of all_of
+    assert not where.passes(0b0101 | 1 << 70)  # one of none_of
+    assert TagFilter().passes(0) and TagFilter(none_of=1).passes(2)
+
+
+def test_a_tag_wider_than_the_index_was_made_for_is_refused():
+    with pytest.raises(ValueError, match="at most 64 bits"):
+        PointIndex().upsert("s", 44.0, -79.0, 1 << 64)
+
+
+@pytest.mark.parametrize("expect", [1, 10, 200])
+def test_reading_a_dense_city_in_two_steps_lists_what_one_reading_does(expect):
+    rng = np.random.default_rng(5)
+    points = {f"s{i:05d}": _random_point(rng, lat=(43.6, 43.8), lon=(-79.5, -79.2)) for i in range(5000)}
+    points.update({f"far{i}": _random_point(rng) for i in range(500)})
+    index = PointIndex((key, *where) for key, where in points.items())
+    for lat, lon, radius in [(43.7, -79.4, 30.0), (43.7, -79.4, 0.5), (45.0, -80.0, 300.0), (43.65, -79.38, 5000.0)]:
+        expected = brute_force_within(points, lat, lon, radius)
+        batches = list(index.nearest_batches(lat, lon, radius, first=20, expect=expect))
+        assert [pair for batch in batches for pair in batch] == expected
+        assert all(batches)

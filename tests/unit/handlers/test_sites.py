@@ -5,10 +5,21 @@ import json
 from datetime import datetime, time, timezone
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from handlers.services import ServiceProfile
 from handlers.shelters import RegisterShelter, ShelterProfile
-from handlers.sites import ONTARIO, SERVICE_TYPE_LABELS, SERVICE_TYPES, Schedule, StreetAddress, opening
+from handlers.sites import (
+    ONTARIO,
+    SERVICE_TYPE_LABELS,
+    SERVICE_TYPES,
+    Moment,
+    OpeningHours,
+    Schedule,
+    StreetAddress,
+    closed_hours,
+    opening,
+)
 
 WEEKDAYS_9_TO_5 = [Schedule(byday=["MO", "TU", "WE", "TH", "FR"], opens_at=time(9), closes_at=time(17))]
 NIGHTS = [Schedule(opens_at=time(20), closes_at=time(8))]
@@ -118,3 +129,51 @@ def test_beds_are_registered_as_shelters_not_as_listed_services():
 def test_a_street_address_prints_on_one_line():
     address = StreetAddress(address_1="151 Lansdowne St W", city="Peterborough", postal_code="K9J 1Y4")
     assert address.line() == "151 Lansdowne St W, Peterborough, ON K9J 1Y4"
+
+
+def test_hours_compiled_once_answer_as_the_days_go_by_and_agree_with_opening():
+    hours = OpeningHours(WEEKDAYS_9_TO_5 + NIGHTS)
+    moments = [toronto(f"2026-12-{day:02d} {hour:02d}:30") for day in (4, 5, 6, 7, 8) for hour in range(0, 24, 3)]
+    assert [hours.at(moment) for moment in moments] == [opening(WEEKDAYS_9_TO_5 + NIGHTS, m) for m in moments]
+    assert hours.at(toronto("2026-12-05 12:00")).opens_at == toronto("2026-12-05 20:00")  # Saturday: nights only
+    assert hours.at(toronto("2026-12-07 12:00")).closes_at == toronto("2026-12-07 17:00")
+
+
+@pytest.mark.parametrize("given, status", [({"open": 0}, "closed"), ({"open": "yes"}, "open"), ({"open": "false"}, "closed")])
+def test_open_written_as_a_number_or_a_word_sets_the_status_as_the_field_reads_it(given, status):
+    where = {"lat": 44.3, "lon": -78.32}
+    assert ServiceProfile(name="s", service_type="meals", location=where, **given).status == status
+    with pytest.raises(ValueError, match="open is false exactly when status is closed"):
+        ShelterProfile(name="s", location=where, capacity=1, open=0, status="open")
+
+
+SCHEDULES = st.lists(st.builds(
+    Schedule,
+    byday=st.lists(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), max_size=3, unique=True),
+    opens_at=st.sampled_from([time(0), time(2, 30), time(8), time(9), time(20)]),
+    closes_at=st.sampled_from([time(0), time(3), time(8), time(17), time(23, 59)]),
+), max_size=3)
+MOMENTS = st.lists(st.datetimes(min_value=datetime(2026, 3, 5), max_value=datetime(2026, 3, 12),
+                                timezones=st.just(timezone.utc)), min_size=1, max_size=12)
+
+
+@given(SCHEDULES, MOMENTS)
+@settings(max_examples=150, deadline=None)
+def test_hours_compiled_once_answer_any_moments_in_any_order_as_opening_does(schedules, moments):
+    hours = OpeningHours(schedules)
+    assert [hours.at(moment) for moment in moments] == [opening(schedules, moment) for moment in moments]
+
+
+def test_an_hour_a_site_opens_for_a_minute_of_is_not_surely_closed_and_nights_carry_into_the_next_day():
+    weekday_lunch = closed_hours([Schedule(byday=["MO"], opens_at=time(11, 30), closes_at=time(13, 30))])
+    assert [hour for hour in range(24) if not weekday_lunch[hour]] == [11, 12, 13]
+    assert all(weekday_lunch[24:])
+    sunday_night = closed_hours([Schedule(byday=["SU"], opens_at=time(20), closes_at=time(8))])
+    assert [hour for hour, closed in enumerate(sunday_night) if not closed] == [*range(0, 8), *range(164, 168)]
+    assert not any(closed_hours([]))
+
+
+@pytest.mark.parametrize("moment, hour", [("2026-03-08 12:00", None), ("2026-11-01 12:00", None),
+                                          ("2026-03-09 09:30", 9), ("2026-03-07 23:59", 5 * 24 + 23)])
+def test_the_hour_of_the_week_is_not_read_on_the_days_the_clocks_change(moment, hour):
+    assert Moment.of(toronto(moment)).hour_of_week == hour
