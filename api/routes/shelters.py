@@ -9,6 +9,7 @@ from api.deps import AnyRole, ContainerDep, CurrentActor
 from api.schemas import ERRORS, IdPath, accepted
 from bus.topics import SHELTER_STATE, SHELTERS
 from handlers.shelters import RegisterShelter, Shelter, ShelterProfile
+from handlers.sites import Schedule, SiteStatus, StatusReason, StreetAddress
 
 router = APIRouter(prefix="/v1/shelters", tags=["shelters"], responses=ERRORS)
 
@@ -27,11 +28,16 @@ class ShelterView(BaseModel):
     free: int
     shortfall: int
     open: bool
+    status: SiteStatus
+    status_reason: StatusReason | None = None
     accepts_pets: bool
     accessible: bool
     families: bool
     languages: list[str]
     partner_id: str | None
+    address: StreetAddress | None = None
+    phone: str | None = None
+    schedules: list[Schedule] = []
     distance_km: float | None = None
     inside_incidents: list[str] = []
     updated_at: str
