@@ -27,8 +27,11 @@ from muster.seed import BY_KEY, Call, Kind, Tally
 
 REQUIRED = ("service", "location", "service_at_location")
 """Tables an HSDS package must have for Muster to find sites in it."""
-SERVICES = Kind("services", "services", "PUT", "/v1/services/{id}")
+SERVICES = Kind("services", "service sites", "PUT", "/v1/services/{id}")
 """How a site that holds no beds enters the directory."""
+SERVICES_LISTING = "/v1/exports/services.geojson"
+"""Every service site: a GeoJSON FeatureCollection whose features carry the site's id, a Point
+and its profile's fields as properties."""
 PAGE = 1000
 NOTICE = ("Exported from Muster's directory of shelters and services. Records named \"Sample:\" are illustrative "
           "samples; x_muster_capacity.csv (beds and household needs) and x_muster_service.csv (type, needs and "
@@ -141,11 +144,11 @@ def show(summary: dict[str, Any], console: Console) -> None:
 def export(client: httpx.Client, folder: Path) -> tuple[int, int]:
     """Write the API's directory as an HSDS 3.0 CSV package; returns how many shelters and services.
 
-    Services are read from GET /v1/services (every site that holds no beds); an entry there for
-    a shelter (an overnight_shelter, or an id among the shelters) is written once, as a shelter."""
+    Shelters are read from GET /v1/shelters, the other sites from SERVICES_LISTING (the navigator's
+    search needs a place; this lists every site); a shelter listed there too is written once."""
     shelters = [(view["id"], shelter_profile(view)) for view in _all(client, "/v1/shelters")]
     beds = {sid for sid, _ in shelters}
-    services = [(view["id"], service_profile(view)) for view in _all(client, "/v1/services")
+    services = [(view["id"], service_profile(view)) for view in _service_sites(client)
                 if view["id"] not in beds and view.get("service_type") != BED_SERVICE]
     partner_names = {p["id"]: p["name"] for p in _all(client, "/v1/partners")}
     tables = package_from(shelters, services, partner_names)
@@ -158,6 +161,15 @@ def export(client: httpx.Client, folder: Path) -> tuple[int, int]:
     (folder / "datapackage.json").write_text(json.dumps(datapackage(NOTICE), indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
     return len(shelters), len(services)
+
+
+def _service_sites(client: httpx.Client) -> list[dict[str, Any]]:
+    """Every service site as its profile fields and id, from the GeoJSON export's features."""
+    response = client.get(SERVICES_LISTING)
+    response.raise_for_status()
+    return [{**feature["properties"], "id": feature["id"],
+             "location": dict(zip(("lon", "lat"), feature["geometry"]["coordinates"]))}
+            for feature in response.json()["features"]]
 
 
 def _all(client: httpx.Client, path: str) -> list[dict[str, Any]]:

@@ -130,14 +130,23 @@ def views(found) -> tuple[list[dict], list[dict]]:
     return shelters, services
 
 
+def features(sites: list[dict]) -> dict:
+    """The services export: each site a Point with its profile's fields as properties."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": s["id"], "properties": {k: v for k, v in s.items() if k not in ("id", "location")},
+         "geometry": {"type": "Point", "coordinates": [s["location"]["lon"], s["location"]["lat"]]}} for s in sites]}
+
+
 def test_an_export_reads_back_as_the_same_directory_across_pages(tmp_path, monkeypatch):
     monkeypatch.setattr(hsds, "PAGE", 4)
     shelters, services = views(hsds.load(SAMPLE))
     listed_twice = {**shelters[0], "service_type": "overnight_shelter"}  # a listing of every site, beds too
 
     def serve(request: httpx.Request) -> httpx.Response:
+        if request.url.path == hsds.SERVICES_LISTING:
+            return httpx.Response(200, json=features([listed_twice, *services]))
         limit, offset = int(request.url.params["limit"]), int(request.url.params["offset"])
-        records = {"/v1/shelters": shelters, "/v1/services": [listed_twice, *services],
+        records = {"/v1/shelters": shelters,
                    "/v1/partners": [{"id": "salvation-army-on", "name": "The Salvation Army Ontario"}]}
         return httpx.Response(200, json=records[request.url.path][offset:offset + limit])
 
@@ -209,7 +218,7 @@ class TestTheImportCommand:
         found = hsds.load(SAMPLE)
         calls = hsds.calls(found)
         tally = Tally()
-        tally.accepted["shelters"], tally.accepted["services"] = 9, 6
+        tally.accepted["shelters"], tally.accepted["service sites"] = 9, 6
         tally.refused.append(Refusal(calls[-1], 403, "only a manager or an admin may import services"))
         summary = hsds.report(SAMPLE, found, tally)
         assert len(summary["accepted"]) == 15 and found.services[-1].id not in {s["id"] for s in summary["accepted"]}
