@@ -16,6 +16,7 @@ from handlers.audit import AuditTrail
 from handlers.common import Actor
 from handlers.directories import IncidentDirectory, ShelterDirectory
 from handlers.hours import HoursTotals
+from handlers.service_directory import ServiceDirectory
 from muster.settings import Settings
 from streams.runtime import Clock
 
@@ -31,6 +32,8 @@ class Container:
     geocoder: Any = None
     shelters: ShelterDirectory = field(default_factory=ShelterDirectory)
     incidents: IncidentDirectory = field(default_factory=IncidentDirectory)
+    services: ServiceDirectory = field(default_factory=ServiceDirectory)
+    """Service sites and overnight shelters by type and place, for the navigator's search."""
     limiter: RateLimiter | None = None
     open_referrals: dict[str, int] = field(default_factory=dict)
     """Referrals pending or holding a bed, per navigator: the cap on holds reads it."""

@@ -25,6 +25,7 @@ from api.routes import (
     partners,
     referrals,
     resource_requests,
+    services,
     shelters,
     system,
 )
@@ -35,6 +36,7 @@ from handlers.incidents import Incident
 from handlers.partners import Partner
 from handlers.referrals import Referral
 from handlers.requests import ResourceRequest
+from handlers.services import ServiceSite
 from handlers.shelters import Shelter
 from muster.heap import freeze_long_lived_objects
 
@@ -52,13 +54,20 @@ ROLE [--partner ID]` prints one."""
 def follow_views(container: Container) -> None:
     views = container.views
     views.follow(topics.INCIDENT_STATE, Incident, lambda key, old, new: container.incidents.apply(new, key))
-    views.follow(topics.SHELTER_STATE, Shelter, lambda key, old, new: container.shelters.apply(new, key))
+    views.follow(topics.SHELTER_STATE, Shelter, lambda key, old, new: apply_shelter(container, key, new))
+    views.follow(topics.SERVICE_STATE, ServiceSite, lambda key, old, new: container.services.apply_service(new, key))
     views.follow(topics.REFERRAL_STATE, Referral, lambda key, old, new: count_open_referrals(container, old, new),
                  broadcast=False)
     views.follow(topics.AUDIT, AuditRecord, lambda key, old, new: keep_audit(container, new), keep=False, bulk=True)
     views.follow(topics.PARTNER_STATE, Partner)
     views.follow(topics.REQUEST_STATE, ResourceRequest)
     views.follow(topics.HOURS_LOG, HoursLogged, container.hours.apply)
+
+
+def apply_shelter(container: Container, key: str, shelter: Shelter | None) -> None:
+    """A shelter is a bed for referrals and a site for the navigator's service search."""
+    container.shelters.apply(shelter, key)
+    container.services.apply_shelter(shelter, key)
 
 
 def keep_audit(container: Container, record: AuditRecord | None) -> None:
@@ -118,6 +127,7 @@ def create_api(container: Container) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(shelters.router)
     app.include_router(referrals.router)
+    app.include_router(services.router)
     app.include_router(partners.router)
     app.include_router(resource_requests.router)
     app.include_router(hours.router)

@@ -58,6 +58,8 @@ PARTNERS = TopicSpec("partners", "partner commands (upsert, claim, release), key
 PARTNER_STATE = TopicSpec("partner-state", "Partner snapshots, keyed by partner id", True)
 REQUESTS = TopicSpec("resource-requests", "resource request commands and claim replies, keyed by request id")
 REQUEST_STATE = TopicSpec("request-state", "ResourceRequest snapshots, keyed by request id", True)
+SERVICES = TopicSpec("services", "service site commands (upsert, status), keyed by service site id")
+SERVICE_STATE = TopicSpec("service-state", "ServiceSite snapshots, keyed by service site id", True)
 HOURS = TopicSpec("volunteer-hours", "LogHours commands, keyed by entry id")
 HOURS_LOG = TopicSpec("hours-log", "accepted HoursLogged entries, keyed by entry id", True)
 DEAD_LETTERS = TopicSpec("dead-letters", "DeadLetter records: what failed, why, and its source offset")
@@ -65,7 +67,8 @@ AUDIT = TopicSpec("audit", "AuditRecord entries: who did or read what, when; app
 
 ALL: tuple[TopicSpec, ...] = (
     INCIDENTS, INCIDENT_STATE, ALERTS, SHELTERS, SHELTER_STATE, REFERRALS, REFERRAL_STATE,
-    PARTNERS, PARTNER_STATE, REQUESTS, REQUEST_STATE, HOURS, HOURS_LOG, DEAD_LETTERS, AUDIT,
+    PARTNERS, PARTNER_STATE, REQUESTS, REQUEST_STATE, SERVICES, SERVICE_STATE, HOURS, HOURS_LOG, DEAD_LETTERS,
+    AUDIT,
 )
 
 

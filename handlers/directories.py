@@ -57,6 +57,15 @@ class IncidentDirectory:
         inside = self.zones.containing_many([s.location.lat for s in shelters], [s.location.lon for s in shelters])
         return [list(names) for names in inside]
 
+    # --- Stand-in until branch `zones` merges: it splits an incident into its affected area and its
+    # danger zones, makes `hazards_at_each` mean danger zones only and brings its own version of
+    # this method. Until then an incident's whole area is both, so this answers what
+    # `hazards_at_each` does. Delete this block when that branch lands.
+    def affected_at_each(self, sites: list[Any]) -> list[list[str]]:
+        """The active incidents whose area holds each site (anything with `.location.lat/.lon`)."""
+        return self.hazards_at_each(sites)
+    # --- end of stand-in
+
     def reaching(self, place: PartnerPlace, reach_km: float) -> dict[str, PartnerReach]:
         """The active incidents that reach a partner, by incident id: the same test as `PartnerDirectory.in_reach`."""
         found = {}

@@ -8,12 +8,14 @@ time (America/Toronto), across the daylight-saving changes.
 """
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
 from handlers.common import Record, ShortText
 
@@ -77,19 +79,44 @@ SiteStatus = Literal["open", "limited", "closed"]
 StatusReason = Literal["no_power", "no_heat", "no_water", "no_staff", "full", "damaged", "other"]
 """Why a site is limited or closed, as its operator or a manager says in one action."""
 
+class StatusChange(Record):
+    """Open, limited or closed, and why, set in one action by a site's operator or a manager (the
+    body of `POST /v1/services/{id}/status`). Limited and closed need a reason; open has none."""
+
+    status: SiteStatus
+    reason: StatusReason | None = Field(None, description="why the site is limited or closed")
+
+    @model_validator(mode="after")
+    def _reason_fits_status(self) -> StatusChange:
+        if self.status == "open" and self.reason is not None:
+            raise ValueError("an open site has no reason; leave reason out")
+        if self.status != "open" and self.reason is None:
+            raise ValueError(f"say why the site is {self.status}: reason is one of {', '.join(get_args(StatusReason))}")
+        return self
+
+
 def open_matches_status(data: Any) -> Any:
     """A site profile's `open` and `status` made to agree before validation: either alone sets the
-    other; both must agree (`open` is false exactly when `status` is closed), else ValueError."""
+    other; both must agree (`open` is false exactly when `status` is closed), else ValueError.
+    `open` is read as the field will read it (0, "no", "false" are false), so that what passes
+    here is what the profile holds."""
     if not isinstance(data, dict):
         return data
     has_open, has_status = "open" in data, "status" in data
-    if has_status and not has_open:
-        return {**data, "open": data["status"] != "closed"}
-    if has_open and not has_status:
-        return {**data, "status": "open" if data["open"] is not False else "closed"}
-    if has_open and has_status and (data["open"] is False) != (data["status"] == "closed"):
+    if not has_open:
+        return {**data, "open": data["status"] != "closed"} if has_status else data
+    try:
+        is_open = _BOOL.validate_python(data["open"])
+    except ValidationError:
+        return data  # the field itself says what is wrong with it
+    if not has_status:
+        return {**data, "status": "open" if is_open else "closed"}
+    if (not is_open) != (data["status"] == "closed"):
         raise ValueError("open is false exactly when status is closed; give one of them")
     return data
+
+
+_BOOL: TypeAdapter[bool] = TypeAdapter(bool)
 
 
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
@@ -168,16 +195,9 @@ def _periods(schedule: Schedule, day: date) -> list[tuple[datetime, datetime]]:
              datetime.combine(end_day, closes, ONTARIO).astimezone(UTC))]
 
 
-def opening(schedules: list[Schedule], now: datetime) -> Opening:
-    """Whether a site with these schedules is open at `now` (any aware time), and when that changes.
-
-    No schedules means no hours are set: open around the clock. Wall-clock times are read in
-    America/Toronto, so 09:00 stays 09:00 across the daylight-saving changes; a time that does
-    not exist on the spring-forward day is read as the moment after the gap (zoneinfo's rule)."""
-    if not schedules:
-        return Opening(open=True)
-    today = now.astimezone(ONTARIO).date()
-    now = now.astimezone(UTC)
+def _merged(schedules: Sequence[Schedule], today: date) -> list[tuple[datetime, datetime]]:
+    """Every stretch the schedules open a site from the day before `today` to LOOK_AHEAD_DAYS
+    after it, overlapping and touching stretches joined, in UTC, earliest first."""
     periods = sorted(
         period
         for offset in range(-1, LOOK_AHEAD_DAYS)
@@ -190,9 +210,57 @@ def opening(schedules: list[Schedule], now: datetime) -> Opening:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
-    for start, end in merged:
-        if start <= now < end:
-            return Opening(open=True, closes_at=end.astimezone(ONTARIO))
-        if start > now:
-            return Opening(open=False, opens_at=start.astimezone(ONTARIO))
-    return Opening(open=False)
+    return merged
+
+
+ALWAYS_OPEN = Opening(open=True)
+NEVER_AGAIN = Opening(open=False)
+
+
+class OpeningHours:
+    """A site's schedules, compiled to answer `at(now)` many times over: the stretches they open
+    it are worked out once per Ontario day, then each question is one bisection. A directory
+    keeps one per site, so a search that reads a site costs about a microsecond for its hours.
+
+    Not thread-safe: the compiled day is replaced in place when the date in Ontario changes."""
+
+    __slots__ = ("schedules", "_day", "_starts", "_while_open", "_until_open")
+
+    def __init__(self, schedules: Sequence[Schedule]) -> None:
+        self.schedules: tuple[Schedule, ...] = tuple(schedules)
+        self._day: date | None = None
+        self._starts: list[float] = []
+        self._while_open: list[Opening] = []
+        self._until_open: list[Opening] = []
+
+    def at(self, now: datetime) -> Opening:
+        """Whether the site is open at `now` (any aware time) and when that changes, as `opening`."""
+        if not self.schedules:
+            return ALWAYS_OPEN
+        day = now.astimezone(ONTARIO).date()
+        if day != self._day:
+            self._compile(day)
+        moment = now.timestamp()
+        i = bisect.bisect_right(self._starts, moment) - 1
+        if i >= 0 and moment < self._while_open[i].closes_at.timestamp():  # type: ignore[union-attr]
+            return self._while_open[i]
+        return self._until_open[i + 1] if i + 1 < len(self._starts) else NEVER_AGAIN
+
+    def _compile(self, day: date) -> None:
+        merged = _merged(self.schedules, day)
+        self._starts = [start.timestamp() for start, _ in merged]
+        self._while_open = [Opening(open=True, closes_at=end.astimezone(ONTARIO)) for _, end in merged]
+        self._until_open = [Opening(open=False, opens_at=start.astimezone(ONTARIO)) for start, _ in merged]
+        self._day = day
+
+
+def opening(schedules: Sequence[Schedule], now: datetime) -> Opening:
+    """Whether a site with these schedules is open at `now` (any aware time), and when that changes.
+
+    No schedules means no hours are set: open around the clock. Wall-clock times are read in
+    America/Toronto, so 09:00 stays 09:00 across the daylight-saving changes; a time that does
+    not exist on the spring-forward day is read as the moment after the gap (zoneinfo's rule).
+    Stretches that touch or overlap are one (a night shelter open every night from 20:00 to 08:00
+    closes at 08:00; one open all day every day says it closes at the end of the days looked at).
+    To ask about one site many times, keep its `OpeningHours`."""
+    return OpeningHours(schedules).at(now)

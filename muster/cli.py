@@ -152,7 +152,7 @@ def _api_base(url: Optional[str]) -> str:
 
 @cli.command()
 def seed(url: str = typer.Option(None, help="API base URL (default from settings)")) -> None:
-    """Load the Ontario sample data (partners, shelters, ice-storm scenario) through the API."""
+    """Load the Ontario sample data (partners, shelters, service sites, ice-storm scenario) through the API."""
     from muster.seed import load_sample
 
     base = _api_base(url)

@@ -56,12 +56,13 @@ class Kind:
 KINDS = (
     Kind("partners", "partners", "PUT", "/v1/partners/{id}"),
     Kind("shelters", "shelters", "PUT", "/v1/shelters/{id}"),
+    Kind("services", "service sites", "PUT", "/v1/services/{id}"),
     Kind("incidents", "incidents", "POST", "/v1/incidents"),
     Kind("volunteer_hours", "volunteer hours", "POST", "/v1/volunteer-hours"),
     Kind("resource_requests", "resource requests", "POST", "/v1/resource-requests"),
 )
-"""In the order they are sent: partners and shelters before the incidents, hours and requests
-that name them. A PUT takes the record's id into its path."""
+"""In the order they are sent: partners, shelters and service sites before the incidents, hours
+and requests that name them. A PUT takes the record's id into its path."""
 BY_KEY = {kind.key: kind for kind in KINDS}
 
 
@@ -185,8 +186,9 @@ def _reason(response: httpx.Response) -> str:
 
 
 def load_sample(base: str, settings: Settings, console, progress: Progress | None = None) -> dict[str, int]:
-    """PUT partners and shelters, declare the scenario's incidents, log hours, raise requests."""
-    document = {**sample("partners.json"), **sample("shelters.json"), **sample("scenario_ice_storm.json")}
+    """PUT partners, shelters and service sites, declare the scenario's incidents, log hours, raise requests."""
+    document = {**sample("partners.json"), **sample("shelters.json"), **sample("services.json"),
+                **sample("scenario_ice_storm.json")}
     with admin_client(base, settings, "sample-loader") as client:
         tally = send(client, calls_from(document, "sample"), progress=progress)
     for refusal in tally.refused:

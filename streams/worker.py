@@ -6,7 +6,7 @@ import faust
 from bus import topics
 from muster.heap import freeze_long_lived_objects
 from muster.settings import Settings
-from streams import hours, incidents, partners, referrals, requests, shelters
+from streams import hours, incidents, partners, referrals, requests, services, shelters
 from streams.app import create_app
 from streams.delivery import deliver_every_fetch
 from streams.directories import Directories
@@ -25,7 +25,7 @@ def build_worker(settings: Settings, clock: Clock) -> faust.App:
     directories = Directories(settings)
     app.add_dependency(directories)
     guard_agents(app, settings.session_timeout_s)
-    for module in (incidents, shelters, referrals, partners, requests, hours):
+    for module in (incidents, shelters, referrals, partners, requests, services, hours):
         module.wire(app, settings, clock, dead, directories)
 
     @app.task

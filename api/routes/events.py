@@ -15,7 +15,7 @@ from api.schemas import ERRORS
 
 router = APIRouter(tags=["events"], responses=ERRORS)
 
-EVERYONE_SEES = {"incident-state", "shelter-state"}
+EVERYONE_SEES = {"incident-state", "shelter-state", "service-state"}
 COORDINATORS_SEE = EVERYONE_SEES | {"partner-state", "request-state", "hours-log"}
 """Commitments and hours go only to managers and admins, as over REST; referrals, which describe a
 caller's household, are never broadcast."""
@@ -34,7 +34,7 @@ async def events(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     token: Annotated[str | None, Query(max_length=4096, description="for EventSource, which cannot send headers")] = None,
 ):
-    """Changes to incidents, shelters, partners, requests and hours, as server-sent events."""
+    """Changes to incidents, shelters, service sites, partners, requests and hours, as server-sent events."""
     raw = credentials.credentials if credentials else token
     if raw is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})

@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ContainerDep, Navigator
+from api.places import Place, locate
 from api.schemas import ERRORS, JSON_ERRORS, PROBLEM_JSON, IdempotencyKey, IdPath, check_idempotency_key
 from api.sheet import render_sheet
 from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE, SHELTERS
@@ -26,13 +26,6 @@ from handlers.shelters import Needs
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"], responses=ERRORS)
 PENDING = {202: {"description": "still deciding after the reply deadline; poll `href`"}}
-
-
-class Place(BaseModel):
-    """A place name or address, geocoded offline ("Wellesley, ON", "Orillia")."""
-
-    model_config = ConfigDict(extra="forbid")
-    place: str = Field(min_length=1, max_length=200)
 
 
 class ReferralRequest(BaseModel):
@@ -96,20 +89,6 @@ def _respond(c, referral: Referral | None, referral_id: str, place: str | None =
     return JSONResponse(answer(c, referral, place).model_dump(mode="json"), status_code=code)
 
 
-async def _locate(c, location: Point | Place) -> tuple[Point, str | None]:
-    if isinstance(location, Point):
-        return location, None
-    found = await run_in_threadpool(c.geocoder.geocode, location.place)
-    if found is None:
-        suggest = getattr(c.geocoder, "suggest", None)
-        close = suggest(location.place) if suggest else []
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            {"message": f"unknown place {location.place!r}", "suggestions": close},
-        )
-    return Point(lat=found.latitude, lon=found.longitude), found.address
-
-
 def _owned(c, referral_id: str, actor: Actor) -> Referral:
     referral = c.views.get(REFERRAL_STATE, referral_id)
     if referral is None or (actor.role != "admin" and referral.requested_by != actor.sub):
@@ -139,7 +118,7 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
             f"you have {open_now} open referrals; confirm or release some before holding more beds",
             headers={"Retry-After": "30"},
         )
-    point, place = await _locate(c, body.location)
+    point, place = await locate(c, body.location)
     candidates, alternatives = c.shelters.candidates(
         point.lat, point.lon, body.household_size, body.needs, body.radius_km or c.settings.referral_radius_km,
         c.incidents, c.settings.max_candidates,

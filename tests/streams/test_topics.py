@@ -26,7 +26,7 @@ def test_quiet_topics_never_get_more_partitions_than_busy_ones():
 
 STATE_OF = {topics.INCIDENTS: topics.INCIDENT_STATE, topics.SHELTERS: topics.SHELTER_STATE,
             topics.REFERRALS: topics.REFERRAL_STATE, topics.PARTNERS: topics.PARTNER_STATE,
-            topics.REQUESTS: topics.REQUEST_STATE}
+            topics.REQUESTS: topics.REQUEST_STATE, topics.SERVICES: topics.SERVICE_STATE}
 """Each agent that keeps a table, and the state topic that is the table's changelog."""
 
 

@@ -62,6 +62,14 @@ class TestWhatAScenarioBecomes:
         (call,) = calls_from({"shelters": [{"id": "rama-hall", "name": "Sample: Rama hall"}]}, "s.json")
         assert (call.method, call.path, call.body) == ("PUT", "/v1/shelters/rama-hall", {"name": "Sample: Rama hall"})
 
+    def test_service_sites_are_put_after_shelters_and_before_the_incidents(self):
+        document = {"incidents": SCENARIO["incidents"][:1], "services": [{"id": "orillia-library", "name": "Sample: x"}],
+                    "shelters": [{"id": "rama-hall", "name": "Sample: Rama hall"}]}
+        calls = calls_from(document, "s.json")
+        assert [(c.kind, c.method, c.path) for c in calls] == [
+            ("shelters", "PUT", "/v1/shelters/rama-hall"), ("service sites", "PUT", "/v1/services/orillia-library"),
+            ("incidents", "POST", "/v1/incidents")]
+
     @pytest.mark.parametrize(("document", "says"), [
         ([], "is not a JSON object"),
         ({"incident": []}, "sections Muster does not know: incident"),
@@ -149,7 +157,8 @@ def test_seeding_loads_the_sample_through_the_same_path(monkeypatch):
     monkeypatch.setattr(seed, "admin_client", lambda base, settings, sub: client)
     out = io.StringIO()
     counts = seed.load_sample("http://muster.test", None, Console(file=out))
-    assert counts == {"partners": 14, "shelters": len(seed.sample("shelters.json")["shelters"]), "incidents": 2,
+    assert counts == {"partners": 14, "shelters": len(seed.sample("shelters.json")["shelters"]),
+                      "service sites": len(seed.sample("services.json")["services"]), "incidents": 2,
                       "volunteer hours": 30, "resource requests": 0}
     assert [path for _, _, path, _ in seen][:2] == ["/v1/partners/211-ontario", "/v1/partners/salvation-army-on"]
     assert "POST /v1/resource-requests: 422 no [b]such[/b] incident" in out.getvalue() and "loaded 0 resource requests" in out.getvalue()

@@ -117,7 +117,7 @@ def _inside(area: dict, lat: float, lon: float) -> bool:
 # ---------------------------------------------------------------- files
 
 
-@pytest.mark.parametrize("name", ["partners.json", "shelters.json", "scenario_ice_storm.json"])
+@pytest.mark.parametrize("name", ["partners.json", "shelters.json", "services.json", "scenario_ice_storm.json"])
 def test_files_are_utf8_json_with_a_sample_notice(name):
     raw = (DATA / name).read_bytes()
     doc = json.loads(raw.decode("utf-8"))
@@ -287,3 +287,73 @@ def test_each_incident_has_shelters_inside_and_most_outside(scenario, shelters):
         if _inside(inc["area"], s["location"]["lat"], s["location"]["lon"])
     }
     assert len(union_inside) < len(shelters) // 4
+
+
+# ---------------------------------------------------------------- service sites and how to reach a site
+
+FICTIONAL_PHONE = re.compile(r"^(416|519|613|705|807|905)-555-01[0-9]{2}$")
+STORM_TYPES = {"warming_centre", "charging_station", "meals", "drinking_water", "pharmacy", "transport", "pet_shelter"}
+NEAR_THE_STORM_KM = 60
+
+
+@pytest.fixture(scope="module")
+def services() -> list[dict]:
+    return _load("services.json")["services"]
+
+
+def test_service_sites_are_samples_the_api_takes_with_unique_ids(services):
+    from handlers.services import ServiceProfile
+
+    ids = [s["id"] for s in services]
+    assert len(ids) == len(set(ids)) and all(SLUG.match(i) for i in ids), ids
+    for site in services:
+        assert site["name"].startswith("Sample: "), site["name"]
+        ServiceProfile.model_validate({k: v for k, v in site.items() if k != "id"})
+
+
+def test_every_storm_service_is_offered_and_every_partner_named_exists(services, partners):
+    assert STORM_TYPES <= {s["service_type"] for s in services}
+    partner_ids = {p["id"] for p in partners}
+    assert {s["partner_id"] for s in services if s.get("partner_id")} <= partner_ids
+
+
+def test_service_sites_are_in_real_ontario_towns_near_the_storm(services, scenario):
+    from geo.areas import area_geometry, distance_to_area_km
+    from geo.gazetteer import OntarioGazetteer
+
+    gazetteer = OntarioGazetteer()
+    storms = [area_geometry(incident["area"])[0] for incident in scenario["incidents"]]
+    for site in services:
+        lat, lon = site["location"]["lat"], site["location"]["lon"]
+        town = gazetteer.geocode(site["place"])
+        assert town is not None, f"{site['id']}: {site['place']} is not an Ontario town the gazetteer knows"
+        assert site["address"]["city"] == site["place"].removesuffix(", ON"), site["id"]
+        _, _, metres = GEOD.inv(town.longitude, town.latitude, lon, lat)
+        assert metres < 8000, f"{site['id']} is {metres / 1000:.1f} km from {site['place']}"
+        assert min(distance_to_area_km(storm, lat, lon) for storm in storms) < NEAR_THE_STORM_KM, site["id"]
+    towns = {s["place"] for s in services}
+    assert {"Peterborough, ON", "Lindsay, ON", "Orillia, ON"} <= towns
+
+
+def test_service_hours_include_overnight_and_weekday_only_sites_and_sites_open_around_the_clock(services):
+    schedules = [s["schedules"] for s in services]
+    assert any(any(h["closes_at"] <= h["opens_at"] for h in hours) for hours in schedules)
+    assert any(hours and all(h.get("byday") and not {"SA", "SU"} & set(h["byday"]) for h in hours) for hours in schedules)
+    assert any(hours == [] for hours in schedules)
+    assert {s["status"] for s in services if "status" in s} == {"closed", "limited"}
+
+
+def test_every_shelter_has_a_street_address_a_phone_and_hours_the_api_takes(shelters):
+    from handlers.shelters import ShelterProfile
+
+    for shelter in shelters:
+        ShelterProfile.model_validate({k: v for k, v in shelter.items() if k != "id"})
+        assert shelter["address"]["city"] == shelter["place"].removesuffix(", ON"), shelter["id"]
+        assert shelter["address"]["address_1"][0].isdigit(), shelter["id"]
+    assert any(shelter["schedules"] for shelter in shelters) and any(not shelter["schedules"] for shelter in shelters)
+
+
+def test_phone_numbers_are_fictional_and_each_site_has_its_own(shelters, services):
+    phones = [site["phone"] for site in shelters + services]
+    assert all(FICTIONAL_PHONE.match(phone) for phone in phones), [p for p in phones if not FICTIONAL_PHONE.match(p)]
+    assert len(phones) == len(set(phones))

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bus.topics import HOURS_LOG, REFERRAL_STATE, REQUEST_STATE, SHELTER_STATE
+from bus.topics import HOURS_LOG, REFERRAL_STATE, REQUEST_STATE, SERVICE_STATE, SHELTER_STATE
 from handlers.hours import HoursLogged
 from handlers.referrals import Referral
 from handlers.requests import Context, RaiseRequest, decide as decide_request
+from handlers.services import RegisterService, decide as decide_service
 from handlers.shelters import Needs, RegisterShelter, decide as decide_shelter
 from tests.unit.api.conftest import NOW
 from tests.unit.api.test_partner_routes import SCENARIO, body, with_incident, with_partner
@@ -30,6 +31,8 @@ CAP_ALERT = (Path(__file__).resolve().parents[1] / "data" / "cap" / "alert-freez
 """Bytes are sent as the body with Content-Type application/xml; anything else as JSON."""
 SHELTER = {"name": "Sample: Orillia arena", "location": {"lat": 44.6, "lon": -79.42}, "capacity": 10,
            "partner_id": A}
+SERVICE = {"name": "Sample: Orillia library charging", "service_type": "charging_station",
+           "location": {"lat": 44.608, "lon": -79.419}, "partner_id": A}
 
 ROUTES = [
     ("GET", "/healthz", None, EVERYONE),
@@ -44,6 +47,11 @@ ROUTES = [
     ("PUT", "/v1/shelters/orillia-arena", SHELTER, {"manager", "partner A", "admin"}),
     ("GET", "/v1/shelters", None, SIGNED_IN),
     ("GET", "/v1/shelters/orillia-arena", None, SIGNED_IN),
+    ("PUT", "/v1/services/orillia-charging", SERVICE, {"manager", "partner A", "admin"}),
+    ("GET", "/v1/services", None, SIGNED_IN),
+    ("GET", "/v1/services/orillia-charging", None, SIGNED_IN),
+    ("POST", "/v1/services/orillia-charging/status", {"status": "closed", "reason": "no_power"},
+     {"manager", "partner A", "admin"}),
     ("POST", "/v1/referrals", {"id": "call-9", "location": {"lat": 44.6, "lon": -79.4}}, {"navigator", "admin"}),
     ("GET", "/v1/referrals/call-1", None, {"navigator", "admin"}),
     ("POST", "/v1/referrals/call-1/confirm", None, {"navigator", "admin"}),
@@ -90,6 +98,8 @@ def world(api):
     with_partner(api, B)
     shelter, _ = decide_shelter(None, RegisterShelter(id="orillia-arena", **SHELTER), NOW)
     api.record(SHELTER_STATE, shelter.id, shelter)
+    service, _ = decide_service(None, RegisterService(id="orillia-charging", **SERVICE), NOW)
+    api.record(SERVICE_STATE, service.id, service)
     for referral_id in ("call-1", "call-2"):
         api.record(REFERRAL_STATE, referral_id, Referral(
             id=referral_id, status="held", household_size=1, needs=Needs(), hold_ttl_s=60, requested_by="nav-1",

@@ -7,7 +7,15 @@ import pytest
 
 from handlers.services import ServiceProfile
 from handlers.shelters import ShelterProfile
-from handlers.sites import ONTARIO, SERVICE_TYPE_LABELS, SERVICE_TYPES, Schedule, StreetAddress, opening
+from handlers.sites import (
+    ONTARIO,
+    SERVICE_TYPE_LABELS,
+    SERVICE_TYPES,
+    OpeningHours,
+    Schedule,
+    StreetAddress,
+    opening,
+)
 
 WEEKDAYS_9_TO_5 = [Schedule(byday=["MO", "TU", "WE", "TH", "FR"], opens_at=time(9), closes_at=time(17))]
 NIGHTS = [Schedule(opens_at=time(20), closes_at=time(8))]
@@ -97,3 +105,19 @@ def test_beds_are_registered_as_shelters_not_as_listed_services():
 def test_a_street_address_prints_on_one_line():
     address = StreetAddress(address_1="151 Lansdowne St W", city="Peterborough", postal_code="K9J 1Y4")
     assert address.line() == "151 Lansdowne St W, Peterborough, ON K9J 1Y4"
+
+
+def test_hours_compiled_once_answer_as_the_days_go_by_and_agree_with_opening():
+    hours = OpeningHours(WEEKDAYS_9_TO_5 + NIGHTS)
+    moments = [toronto(f"2026-12-{day:02d} {hour:02d}:30") for day in (4, 5, 6, 7, 8) for hour in range(0, 24, 3)]
+    assert [hours.at(moment) for moment in moments] == [opening(WEEKDAYS_9_TO_5 + NIGHTS, m) for m in moments]
+    assert hours.at(toronto("2026-12-05 12:00")).opens_at == toronto("2026-12-05 20:00")  # Saturday: nights only
+    assert hours.at(toronto("2026-12-07 12:00")).closes_at == toronto("2026-12-07 17:00")
+
+
+@pytest.mark.parametrize("given, status", [({"open": 0}, "closed"), ({"open": "yes"}, "open"), ({"open": "false"}, "closed")])
+def test_open_written_as_a_number_or_a_word_sets_the_status_as_the_field_reads_it(given, status):
+    where = {"lat": 44.3, "lon": -78.32}
+    assert ServiceProfile(name="s", service_type="meals", location=where, **given).status == status
+    with pytest.raises(ValueError, match="open is false exactly when status is closed"):
+        ShelterProfile(name="s", location=where, capacity=1, open=0, status="open")

@@ -1,0 +1,27 @@
+"""The services agent: the single writer of each service site's profile and status."""
+from __future__ import annotations
+
+from bus import topics
+from handlers import services
+from muster.settings import Settings
+from streams.directories import Directories
+from streams.runtime import Clock, DeadLetters, Snapshots, consume, require_key, state_table
+
+
+def wire(app, settings: Settings, clock: Clock, dead: DeadLetters, directories: Directories):
+    commands = app.topic(settings.topic(topics.SERVICES.name))
+    state = Snapshots(state_table(app, settings, "services", topics.SERVICE_STATE), services.ServiceSite)
+
+    async def handle(event) -> None:
+        command = services.service_commands.validate_json(event.value)
+        require_key(event, command.id)
+        current = state.get(command.id)
+        new, _ = services.decide(current, command, clock())
+        if new is not None and new != current:
+            state.put(command.id, new)
+
+    @app.agent(commands, name="services", concurrency=1)
+    async def service_agent(stream):
+        await consume(stream, handle, dead)
+
+    return service_agent
