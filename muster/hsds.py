@@ -23,12 +23,10 @@ from handlers.hsds_tables import PATHS, Rejection, Row
 from handlers.services import ServiceProfile
 from handlers.shelters import ShelterProfile
 from handlers.sites import BED_SERVICE
-from muster.seed import BY_KEY, Call, Kind, Tally
+from muster.seed import BY_KEY, Call, Tally
 
 REQUIRED = ("service", "location", "service_at_location")
 """Tables an HSDS package must have for Muster to find sites in it."""
-SERVICES = Kind("services", "service sites", "PUT", "/v1/services/{id}")
-"""How a site that holds no beds enters the directory."""
 SERVICES_LISTING = "/v1/exports/services.geojson"
 """Every service site: a GeoJSON FeatureCollection whose features carry the site's id, a Point
 and its profile's fields as properties."""
@@ -88,9 +86,9 @@ def _read_package(folder: Path) -> dict[str, list[Row]]:
 def calls(directory: Directory) -> list[Call]:
     """A PUT /v1/shelters/{id} for each shelter the directory holds, then a PUT /v1/services/{id}
     for each other service."""
-    shelters = BY_KEY["shelters"]
+    kinds = ((BY_KEY["shelters"], directory.shelters), (BY_KEY["services"], directory.services))
     return [kind.call({"id": s.id, **s.profile.model_dump(mode="json", exclude={"v"})}, s.row)
-            for kind, sites in ((shelters, directory.shelters), (SERVICES, directory.services)) for s in sites]
+            for kind, sites in kinds for s in sites]
 
 
 def report(source: Path, directory: Directory, tally: Tally | None) -> dict[str, Any]:
