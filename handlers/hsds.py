@@ -306,7 +306,7 @@ def _kind(row: Row, service: Row | None, index: _Index, problems: list[str],
             names = ", ".join(repr(t.clean("name")) for t in terms) or "none"
             problems.append(f"no service type: neither its taxonomy terms ({names}) nor its name "
                             f"{service.label()} say one; add a 211 taxonomy term such as 'Warming Centers', "
-                            f"a service_type in {SITE}, or import with a default type")
+                            f"a service_type in {SITE}, or import with --default-type")
     if kind == BED_SERVICE:
         problems.append(f"no {CAPACITY} row: HSDS has no bed count, and Muster needs one to offer beds here")
         return kind, None

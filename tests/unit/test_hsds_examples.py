@@ -19,8 +19,8 @@ from muster import hsds
 EXAMPLES = Path(__file__).resolve().parent / "data" / "hsds" / "openreferral"
 SITE = "e94c9f38-1e8f-4564-91d4-d53501ab1765"
 NO_TYPE = ("no service type: neither its taxonomy terms (none) nor its name 'Community Counselling' say one; add "
-           "a 211 taxonomy term such as 'Warming Centers', a service_type in x_muster_service, or import with a "
-           "default type")
+           "a 211 taxonomy term such as 'Warming Centers', a service_type in x_muster_service, or import with "
+           "--default-type")
 WEEKLY_ONLY = ("byweekno 41,42, bymonthday 2,3,4, byyearday 2,3,4, count 3: not supported; Muster reads hours that "
                "repeat every week (byday, opens_at, closes_at, valid_from, valid_to)")
 NOT_ONTARIO_TIME = "timezone 3 is not Ontario's UTC offset (-5 or -4)"

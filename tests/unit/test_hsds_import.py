@@ -41,8 +41,8 @@ class TestTheKawarthaSample:
             ("service_at_location.csv line 21", (
                 "latitude -77.8833 and longitude 44.4333 look swapped",
                 "no service type: neither its taxonomy terms (none) nor its name 'Community drop-in' say one; add a "
-                "211 taxonomy term such as 'Warming Centers', a service_type in x_muster_service, or import with a "
-                "default type",
+                "211 taxonomy term such as 'Warming Centers', a service_type in x_muster_service, or import with "
+                "--default-type",
                 "schedules.csv line 12: freq MONTHLY: not supported; Muster reads hours that repeat every week "
                 "(byday, opens_at, closes_at, valid_from, valid_to)",
                 "schedules.csv line 12: byday 1SA counts weekdays in a month, which is not supported")),

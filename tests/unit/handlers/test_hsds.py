@@ -177,7 +177,7 @@ class TestTheTypeOfAService:
         assert reasons(with_term({**TERM, "name": "Counselling"}, service={"name": "Community drop-in"})) == (
             "no service type: neither its taxonomy terms ('Counselling') nor its name 'Community drop-in' say one; "
             "add a 211 taxonomy term such as 'Warming Centers', a service_type in x_muster_service, or import "
-            "with a default type",)
+            "with --default-type",)
 
     def test_or_takes_the_default_type_with_a_warning(self):
         found = read(without_beds(service={"name": "Community drop-in"}), default_type="information_centre")
@@ -337,5 +337,5 @@ class TestEveryProblemOfARowIsReported:
         assert reasons(without_beds(service={"name": "Drop-in"}, service_at_location={"location_id": "gone"})) == (
             "location_id gone names no location in the directory",
             "no service type: neither its taxonomy terms (none) nor its name 'Drop-in' say one; add a 211 taxonomy "
-            "term such as 'Warming Centers', a service_type in x_muster_service, or import with a default type",
+            "term such as 'Warming Centers', a service_type in x_muster_service, or import with --default-type",
         )
