@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, TypeAdapter, model_validator
 
 from handlers.common import Record, ShortText
 
@@ -77,6 +77,9 @@ SiteStatus = Literal["open", "limited", "closed"]
 StatusReason = Literal["no_power", "no_heat", "no_water", "no_staff", "full", "damaged", "other"]
 """Why a site is limited or closed, as its operator or a manager says in one action."""
 
+_BOOL: TypeAdapter[bool] = TypeAdapter(bool)
+
+
 def open_matches_status(data: Any) -> Any:
     """A site profile's `open` and `status` made to agree before validation: either alone sets the
     other; both must agree (`open` is false exactly when `status` is closed), else ValueError."""
@@ -85,9 +88,13 @@ def open_matches_status(data: Any) -> Any:
     has_open, has_status = "open" in data, "status" in data
     if has_status and not has_open:
         return {**data, "open": data["status"] != "closed"}
+    try:
+        is_open = _BOOL.validate_python(data["open"]) if has_open else None
+    except ValueError:
+        return data  # not a boolean: validation of `open` says so
     if has_open and not has_status:
-        return {**data, "status": "open" if data["open"] is not False else "closed"}
-    if has_open and has_status and (data["open"] is False) != (data["status"] == "closed"):
+        return {**data, "status": "open" if is_open else "closed"}
+    if has_open and has_status and (not is_open) != (data["status"] == "closed"):
         raise ValueError("open is false exactly when status is closed; give one of them")
     return data
 
