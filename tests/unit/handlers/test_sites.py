@@ -95,6 +95,9 @@ def test_open_and_status_agree_whichever_is_given():
     assert ShelterProfile(name="s", location=where, capacity=1, status="limited", status_reason="no_heat").open
     with pytest.raises(ValueError, match="open is false exactly when status is closed"):
         ShelterProfile(name="s", location=where, capacity=1, open=True, status="closed")
+    with pytest.raises(ValueError, match="open is false exactly when status is closed"):
+        ShelterProfile.model_validate_json('{"name": "s", "location": {"lat": 44.3, "lon": -78.3}, "capacity": 1,'
+                                           ' "open": 0, "status": "open"}')
 
 
 def test_beds_are_registered_as_shelters_not_as_listed_services():
