@@ -15,6 +15,7 @@ from handlers.common import MAX_AREA_VERTICES
 from handlers.incidents import Incident
 from handlers.partners import Partner
 from handlers.requests import ResourceRequest
+from handlers.services import PROFILE_FIELDS, ServiceSite
 from handlers.shelters import Shelter
 
 NOTICE = ("Shelter, capability and inventory records are illustrative samples where marked "
@@ -70,6 +71,13 @@ def shelter_feature(shelter: Shelter, in_danger_zones: list[str], in_affected_ar
     properties = {"id": shelter.id, **properties, "in_danger_zones": in_danger_zones,
                   "in_affected_areas": in_affected_areas, "available": available}
     return _feature(shelter.id, _point(shelter.location.lat, shelter.location.lon), properties)
+
+
+def service_feature(site: ServiceSite) -> dict[str, Any]:
+    """A service site's location and everything its operator says about it (type, address, phone,
+    hours, status, languages, needs), so that the feature is the profile PUT /v1/services/{id} set."""
+    properties = site.model_dump(mode="json", include=PROFILE_FIELDS - {"v", "location"} | {"updated_at"})
+    return _feature(site.id, _point(site.location.lat, site.location.lon), {"id": site.id, **properties})
 
 
 def partner_feature(partner: Partner, geometry: Literal["base", "service_area"] = "base") -> dict[str, Any] | None:

@@ -202,21 +202,29 @@ def import_hsds(
     path: Path = typer.Argument(..., exists=True, help="an HSDS 3.0 CSV package (a folder) or an HSDS JSON file"),
     dry_run: bool = typer.Option(False, "--dry-run", help="check and report; send nothing"),
     report: Optional[Path] = typer.Option(None, "--report", dir_okay=False, help="also write the report here as JSON"),
+    default_type: Optional[str] = typer.Option(
+        None, "--default-type", help="service type for services whose taxonomy terms and name do not say one "
+                                     "(each is listed as a warning); without it they are rejected"),
     url: Optional[str] = typer.Option(None, help="API base URL (default from settings)"),
 ) -> None:
-    """Load shelters from an Open Referral HSDS 3.0 directory, with Muster's x_muster_capacity extension.
+    """Load shelters and every other 211 service from an Open Referral HSDS 3.0 directory.
 
-    Exits 1 when no shelter was accepted or the API refused any; rejected rows alone do not fail it."""
+    Beds need Muster's x_muster_capacity extension. Exits 1 when no site was accepted or the API
+    refused any; rejected rows alone do not fail it."""
+    from handlers.hsds import DEFAULT_TYPES
     from muster import hsds
     from muster.seed import admin_client, send
 
+    if default_type is not None and default_type not in DEFAULT_TYPES:
+        console.print(f"[red]--default-type must be one of {', '.join(DEFAULT_TYPES)}[/red]")
+        raise typer.Exit(2)
     try:
-        directory = hsds.load(path)
+        directory = hsds.load(path, default_type)
     except hsds.PackageError as exc:
         console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
     tally = None
-    if not dry_run and directory.shelters:
+    if not dry_run and (directory.shelters or directory.services):
         base = _api_base(url)
         with admin_client(base, get_settings(), "hsds-import") as client, _progress() as progress:
             tally = send(client, hsds.calls(directory), progress=progress)
@@ -225,10 +233,10 @@ def import_hsds(
     if report is not None:
         report.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if not summary["accepted"]:
-        console.print(f"[red]no shelter {'would be' if dry_run else 'was'} accepted[/red]")
+        console.print(f"[red]no shelter or service {'would be' if dry_run else 'was'} accepted[/red]")
         raise typer.Exit(1)
     if summary["refused"]:
-        console.print("[red]the API refused some shelters; see above[/red]")
+        console.print("[red]the API refused some sites; see above[/red]")
         raise typer.Exit(1)
 
 
@@ -237,14 +245,14 @@ def export_hsds(
     folder: Path = typer.Argument(..., file_okay=False, help="where to write the CSV package"),
     url: Optional[str] = typer.Option(None, help="API base URL (default from settings)"),
 ) -> None:
-    """Write the shelter directory as an Open Referral HSDS 3.0 CSV package, with x_muster_capacity.csv."""
+    """Write the shelters and services as an Open Referral HSDS 3.0 CSV package, with Muster's extensions."""
     from muster import hsds
     from muster.seed import admin_client
 
     base = _api_base(url)
     with admin_client(base, get_settings(), "hsds-export") as client:
-        count = hsds.export(client, folder)
-    console.print(f"wrote {count} shelters to {escape(str(folder))} as an HSDS 3.0 package")
+        shelters, services = hsds.export(client, folder)
+    console.print(f"wrote {shelters} shelters and {services} services to {escape(str(folder))} as an HSDS 3.0 package")
 
 
 @cli.command("run")

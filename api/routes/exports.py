@@ -1,4 +1,4 @@
-"""Exports for GIS and spreadsheets: incidents, shelters and partners as GeoJSON, commitments as CSV."""
+"""Exports for GIS and spreadsheets: incidents, shelters, service sites and partners as GeoJSON, commitments as CSV."""
 from __future__ import annotations
 
 import csv
@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from api.deps import AnyRole, ContainerDep
 from api.routes.resource_requests import seen_by
 from api.schemas import JSON_ERRORS
-from bus.topics import INCIDENT_STATE, PARTNER_STATE, REQUEST_STATE, SHELTER_STATE
+from bus.topics import INCIDENT_STATE, PARTNER_STATE, REQUEST_STATE, SERVICE_STATE, SHELTER_STATE
 from handlers.common import ID_PATTERN
 from handlers.exports import (
     COMMITMENT_COLUMNS,
@@ -21,6 +21,7 @@ from handlers.exports import (
     feature_collection,
     incident_feature,
     partner_feature,
+    service_feature,
     shelter_feature,
 )
 
@@ -54,6 +55,14 @@ async def export_shelters(_: AnyRole, c: ContainerDep):
     features = [shelter_feature(s, danger, affected) for s, danger, affected
                 in zip(shelters, c.incidents.hazards_at_each(shelters), c.incidents.affected_at_each(shelters))]
     return _geojson(feature_collection(features, notice=NOTICE), "muster-shelters.geojson")
+
+
+@router.get("/services.geojson", response_class=Response, responses=_GEOJSON_OK)
+async def export_services(_: AnyRole, c: ContainerDep):
+    """Every service site (not the overnight shelters) as a GeoJSON Point with its whole profile:
+    type, street address, phone, hours, status, languages, needs. `muster export hsds` reads it."""
+    sites = sorted(c.views.all(SERVICE_STATE).values(), key=lambda s: s.id)
+    return _geojson(feature_collection([service_feature(s) for s in sites], notice=NOTICE), "muster-services.geojson")
 
 
 @router.get("/partners.geojson", response_class=Response, responses=_GEOJSON_OK)

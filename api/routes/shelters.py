@@ -9,7 +9,7 @@ from api.deps import AnyRole, ContainerDep, CurrentActor
 from api.schemas import ERRORS, IdPath, accepted
 from bus.topics import SHELTER_STATE, SHELTERS
 from handlers.shelters import RegisterShelter, SetShelterStatus, Shelter, ShelterProfile, ShelterStatusChange
-from handlers.sites import SiteStatus, StatusReason
+from handlers.sites import Schedule, SiteStatus, StatusReason, StreetAddress
 
 router = APIRouter(prefix="/v1/shelters", tags=["shelters"], responses=ERRORS)
 
@@ -36,6 +36,9 @@ class ShelterView(BaseModel):
     families: bool
     languages: list[str]
     partner_id: str | None
+    address: StreetAddress | None = None
+    phone: str | None = None
+    schedules: list[Schedule] = []
     distance_km: float | None = None
     in_danger_zones: list[str] = Field(
         [], description="active incidents with a danger zone holding the shelter: it gets no referrals")

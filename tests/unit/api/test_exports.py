@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Point, shape
 
-from bus.topics import INCIDENT_STATE, PARTNER_STATE, REQUEST_STATE, SHELTER_STATE
+from bus.topics import INCIDENT_STATE, PARTNER_STATE, REQUEST_STATE, SERVICE_STATE, SHELTER_STATE
 from handlers import partners as P
 from handlers.cap import read_alert
 from handlers.exports import COMMITMENT_COLUMNS, spreadsheet_safe
 from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.partners import InventoryClaimed
 from handlers.requests import Candidate, Context, RaiseRequest, decide as decide_request
+from handlers.services import RegisterService, ServiceProfile, decide as decide_service
 from handlers.shelters import HoldBed, RegisterShelter, decide as decide_shelter
 from tests.unit.api.conftest import NOW
 from tests.unit.api.test_partner_routes import SCENARIO
@@ -27,6 +28,7 @@ from tests.unit.api.test_partner_routes import SCENARIO
 DATA = Path(__file__).resolve().parents[3] / "muster" / "data"
 PARTNERS = json.loads((DATA / "partners.json").read_text())["partners"]
 SHELTERS = json.loads((DATA / "shelters.json").read_text())["shelters"]
+SERVICES = json.loads((DATA / "services.json").read_text())["services"]
 CAP = Path(__file__).resolve().parents[1] / "data" / "cap"
 A, B = "salvation-army-on", "sample-orillia-responders"
 
@@ -126,6 +128,23 @@ class TestShelters:
         assert "call-secret-0042" not in text and "holds" not in text and '"held"' not in text
 
 
+class TestServiceSites:
+    def test_every_site_is_a_point_carrying_the_profile_it_was_given(self, api):
+        for record in SERVICES:
+            site, _ = decide_service(None, RegisterService(**record), NOW)
+            api.record(SERVICE_STATE, site.id, site)
+        collection = json.loads(get(api, "/v1/exports/services.geojson", role="navigator").text)
+        assert "Sample" in collection["notice"]
+        given = {r["id"]: ServiceProfile(**{k: v for k, v in r.items() if k != "id"}) for r in SERVICES}
+        read = {}
+        for feature in collection["features"]:
+            valid_rfc7946(feature)
+            lon, lat = feature["geometry"]["coordinates"]
+            properties = {k: v for k, v in feature["properties"].items() if k not in ("id", "updated_at")}
+            read[feature["id"]] = ServiceProfile(**properties, location={"lat": lat, "lon": lon})
+        assert read == given
+
+
 class TestPartners:
     def test_partners_at_their_bases_with_inventory_but_no_commitments(self, ontario):
         collection = json.loads(get(ontario, "/v1/exports/partners.geojson", role="partner", partner_id=A).text)
@@ -183,6 +202,7 @@ class TestCommitments:
 
 
 @pytest.mark.parametrize("path", ["/v1/exports/incidents.geojson", "/v1/exports/shelters.geojson",
-                                  "/v1/exports/partners.geojson", "/v1/exports/commitments.csv"])
+                                  "/v1/exports/services.geojson", "/v1/exports/partners.geojson",
+                                  "/v1/exports/commitments.csv"])
 def test_exports_need_a_token(api, path):
     assert api.client.get(path).status_code == 401

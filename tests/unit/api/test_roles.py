@@ -80,6 +80,7 @@ ROUTES = [
     ("POST", "/v1/incidents/cap", CAP_ALERT, {"manager", "admin"}),
     ("GET", "/v1/exports/incidents.geojson", None, SIGNED_IN),
     ("GET", "/v1/exports/shelters.geojson", None, SIGNED_IN),
+    ("GET", "/v1/exports/services.geojson", None, SIGNED_IN),
     ("GET", "/v1/exports/partners.geojson", None, SIGNED_IN),
     ("GET", "/v1/exports/commitments.csv", None, SIGNED_IN),
     ("GET", "/dashboard-config", None, EVERYONE),
