@@ -16,7 +16,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, Field, StringConstraints, TypeAdapter, ValidationError, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 from handlers.common import Record, ShortText
 
