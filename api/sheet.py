@@ -22,7 +22,7 @@ TEXT = {
     "en": {
         "title": "Shelter referral", "bed": "A bed is held for you at", "address": "Location",
         "street": "Street address", "phone": "Phone", "hours": "Hours",
-        "distance": "Distance", "km": "km", "until": "Please arrive before", "people": "Household",
+        "distance": "Distance", "until": "Please arrive before", "people": "Household",
         "needs": "Needs noted", "reference": "Referral number", "none": "none",
         "code": "Referral code (read it to 2-1-1)",
         "pets": "pets", "wheelchair": "wheelchair access", "family": "family space", "language": "language",
@@ -33,7 +33,7 @@ TEXT = {
     "fr": {
         "title": "Orientation vers un refuge", "bed": "Un lit vous est réservé à", "address": "Emplacement",
         "street": "Adresse", "phone": "Téléphone", "hours": "Heures",
-        "distance": "Distance", "km": "km", "until": "Veuillez arriver avant", "people": "Ménage",
+        "distance": "Distance", "until": "Veuillez arriver avant", "people": "Ménage",
         "needs": "Besoins notés", "reference": "Numéro d’orientation", "none": "aucun",
         "code": "Code d’orientation (à lire au 2-1-1)",
         "pets": "animaux", "wheelchair": "accès en fauteuil roulant", "family": "espace familial", "language": "langue",
@@ -49,6 +49,11 @@ def _when(iso: str | None, lang: str) -> str:
         return ""
     local = datetime.fromisoformat(iso).astimezone(ONTARIO)
     return local.strftime("%Y-%m-%d %H:%M") + (" (heure de l’Est)" if lang == "fr" else " (Eastern time)")
+
+
+def _km(km: float, lang: Lang) -> str:
+    figure = f"{km:.1f}"
+    return f"{figure.replace('.', ',') if lang == 'fr' else figure} km"
 
 
 def spoken(code: str) -> str:
@@ -86,7 +91,7 @@ def render_sheet(referral, lang: Lang, now: datetime, shelter: Shelter | None = 
     rows = [
         (t["address"], where),
         *_shelter_rows(shelter, now, lang),
-        (t["distance"], f"{referral.distance_km:.1f} {t['km']}" if referral.distance_km is not None else ""),
+        (t["distance"], _km(referral.distance_km, lang) if referral.distance_km is not None else ""),
         (t["until"], _when(referral.hold_expires_at, lang)),
         (t["people"], str(referral.household_size)),
         (t["needs"], ", ".join(needs) or t["none"]),

@@ -76,6 +76,13 @@ def test_a_french_navigator_finds_a_charging_station_open_now_near_orillia_and_p
     outside = [u for u in requests if not u.startswith((page.url.split("/#")[0] + "/", "blob:", "data:", "about:"))]
     assert not outside, f"the list reached off the origin: {outside}"
 
+    # A household with a dog: the library takes no pets and is left out, said in French from its code.
+    page.get_by_label("acceptent les animaux").check()
+    page.get_by_role("button", name="Trouver des services").click()
+    left_out = page.locator("#service-result .excluded-item[data-site-id='orillia-library-charging']")
+    expect(left_out.locator(".exclusion")).to_contain_text("animaux non admis")
+    expect(station).to_be_visible()
+
 
 def test_the_longest_list_every_type_at_any_hour_still_prints_on_two_pages_at_phone_width(open_page, tokens):
     watched = open_page(tokens["navigator"], lang="fr", viewport=PHONE, path="/#/navigator")

@@ -52,7 +52,7 @@ def sheet(api, lang):
 def test_the_sheet_gives_the_shelters_street_address_phone_and_hours(referred):
     page = sheet(referred, "en")
     assert "<th>Street address</th><td>200 Barnfield Pt, Orillia, ON L3V 0B4</td>" in page
-    assert "<th>Phone</th><td>705-555-0150</td>" in page
+    assert "<th>Phone</th><td>705-555-0150</td>" in page and "<th>Distance</th><td>1.8 km</td>" in page
     assert "<th>Hours</th><td>closed now, opens at 18:00 · every day 18:00–08:00</td>" in page
     code = short_code("call-0042")
     assert f"<td>{code[:3]}-{code[3:]}</td>" in page
@@ -63,6 +63,7 @@ def test_in_french_too(referred):
     assert "<th>Adresse</th><td>200 Barnfield Pt, Orillia, ON L3V 0B4</td>" in page
     assert "<th>Téléphone</th><td>705-555-0150</td>" in page
     assert "<th>Heures</th><td>fermé maintenant, ouvre à 18 h · tous les jours 18 h–8 h</td>" in page
+    assert "<th>Distance</th><td>1,8 km</td>" in page
 
 
 def test_also_near_you_lists_the_nearest_open_site_of_each_kind_that_the_caller_can_reach(referred):
