@@ -116,10 +116,8 @@ def gather(directory: ServiceDirectory, zones: Zones, place: str, lat: float, lo
     return ServiceList(place, lat, lon, now, query, tuple(sites))
 
 
-def of(name: str, lang: Lang) -> str:
-    """'of Orillia', 'de Lindsay', 'd’Orillia': French elides `de` before a vowel."""
-    if lang == "en":
-        return f"of {name}"
+def _de(name: str) -> str:
+    """'de Lindsay', 'd’Orillia': French elides `de` before a vowel (the English text has no use for it)."""
     return f"d’{name}" if name[:1].casefold() in "aeiouyàâéèêëîïôöûü" else f"de {name}"
 
 
@@ -172,18 +170,22 @@ def render_list(found: ServiceList, lang: Lang) -> str:
         else:
             missing.append(type_label(service_type, lang))
     if missing:
-        sections.append(f'<p class="none">{escape(t["none"].format(km=f"{query.radius_km:g}", types=", ".join(missing)))}</p>')
+        nothing = t["none"].format(km=f"{query.radius_km:g}", types=", ".join(missing))
+        sections.append(f'<p class="none">{escape(nothing)}</p>')
     figure = ""
     if found.sites:
+        town = {"town": found.town, "de_town": _de(found.town)}
         drawing = site_map(found.town, found.lat, found.lon, [(s.number, s.lat, s.lon) for s in found.sites], lang,
-                           t["map"].format(town=found.town, de_town=of(found.town, lang)))
-        figure = f'<figure>{drawing}<figcaption>{escape(t["map_note"].format(town=found.town, de_town=of(found.town, lang)))}</figcaption></figure>'
+                           t["map"].format(**town))
+        figure = f'<figure>{drawing}<figcaption>{escape(t["map_note"].format(**town))}</figcaption></figure>'
+    near = t["near"].format(place=found.place, de_place=_de(found.place))
+    printed_at = t["printed"].format(when=f"{local:%Y-%m-%d %H:%M}")
     sample = f'<p class="note">{escape(t["sample"])}</p>' if any(s.sample for s in found.sites) else ""
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{escape(t['title'])}</title>
 <style>{STYLE}</style></head>
 <body><h1>{escape(t['title'])}</h1>
-<p class="meta">{escape(t['near'].format(place=found.place, de_place=of(found.place, lang)))} · {escape(t['printed'].format(when=f"{local:%Y-%m-%d %H:%M}"))}</p>
+<p class="meta">{escape(near)} · {escape(printed_at)}</p>
 {"".join(f'<p class="meta">{escape(line)}</p>' for line in asked)}
 {figure}
 {"".join(sections)}
