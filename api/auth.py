@@ -8,8 +8,8 @@ from typing import Literal
 import jwt
 from pydantic import BaseModel, ValidationError
 
+from core.settings import Settings
 from handlers.common import Actor
-from muster.settings import Settings
 
 Role = Literal["manager", "partner", "navigator", "admin"]
 ROLES: tuple[str, ...] = ("manager", "partner", "navigator", "admin")

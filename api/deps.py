@@ -13,13 +13,13 @@ from api.metrics import ApiMetrics
 from api.publisher import Publisher
 from api.referral_index import ReferralIndex
 from api.views import Views
+from core.clock import Clock
+from core.settings import Settings
 from handlers.audit import AuditTrail
 from handlers.common import Actor
 from handlers.directories import IncidentDirectory, ShelterDirectory
 from handlers.hours import HoursTotals
 from handlers.service_directory import ServiceDirectory
-from muster.settings import Settings
-from streams.runtime import Clock
 
 
 @dataclass

@@ -30,6 +30,7 @@ from api.routes import (
     system,
 )
 from bus import topics
+from core.heap import freeze_long_lived_objects
 from handlers.audit import AuditRecord
 from handlers.hours import HoursLogged
 from handlers.incidents import Incident
@@ -38,7 +39,6 @@ from handlers.referrals import Referral
 from handlers.requests import ResourceRequest
 from handlers.services import ServiceSite
 from handlers.shelters import Shelter
-from muster.heap import freeze_long_lived_objects
 
 log = logging.getLogger(__name__)
 

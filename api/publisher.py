@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from bus.clients import make_producer
 from bus.topics import AUDIT, TopicSpec
+from core.settings import Settings
 from handlers.audit import AuditRecord
 from handlers.common import Actor
-from muster.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from bus.tail import Tail
 from bus.topics import TopicSpec
-from muster.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

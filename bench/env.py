@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from muster.settings import ROOT, Settings
+from core.settings import ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ async def answers(bootstrap: str, timeout_s: float = 5.0) -> bool:
 
 def find_broker(bootstrap: str | None) -> str:
     """The broker to use: the one given, or the configured one, or the local one started now."""
-    from muster.settings import get_settings
+    from core.settings import get_settings
 
     wanted = bootstrap or os.environ.get("MUSTER_KAFKA_BOOTSTRAP") or get_settings().kafka_bootstrap
     if asyncio.run(answers(wanted)):

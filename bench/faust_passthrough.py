@@ -19,8 +19,8 @@ WITHIN_S = 0.005
 def main() -> None:
     import faust
 
+    from core.settings import get_settings
     from muster.logs import configure
-    from muster.settings import get_settings
     from streams.app import create_app
 
     source_name, target_name = sys.argv[1], sys.argv[2]

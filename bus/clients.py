@@ -6,7 +6,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from muster.settings import Settings
+from core.settings import Settings
 
 
 def client_options(settings: Settings) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from bus.clients import client_options
-from muster.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

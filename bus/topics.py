@@ -14,7 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from bus.clients import client_options
-from muster.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -509,7 +509,7 @@ def status(port: int, home: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from muster.settings import get_settings
+    from core.settings import get_settings
 
     settings = get_settings()
     parser = argparse.ArgumentParser(

@@ -10,10 +10,18 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.markup import escape
 
-from muster.settings import get_settings
+from api.auth import mint
+from bus.topics import TopicLayoutError, ensure_topics
+from core.settings import ROOT, get_settings
+from handlers.hsds import DEFAULT_TYPES
+from muster import broker, hsds
+from muster.logs import configure
+from muster.processes import Child, worker_args
+from muster.seed import admin_client, calls_from, load_sample, send, wait_ready
 
 cli = typer.Typer(
     help="Muster: emergency response coordinator for Ontario.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -28,16 +36,12 @@ console = Console()
 
 
 def _logging(level: str = "INFO") -> None:
-    from muster.logs import configure
-
     configure(level)
 
 
 @broker_cli.command("start")
 def broker_start(port: Optional[int] = typer.Option(None), home: Optional[Path] = typer.Option(None)) -> None:
     """Fetch Apache Kafka from Maven Central if needed, then start it (idempotent)."""
-    from muster import broker
-
     settings = get_settings()
     _logging()
     bootstrap = broker.start(port or settings.broker_port, home or settings.broker_home)
@@ -47,8 +51,6 @@ def broker_start(port: Optional[int] = typer.Option(None), home: Optional[Path] 
 @broker_cli.command("stop")
 def broker_stop(home: Optional[Path] = typer.Option(None)) -> None:
     """Stop the local broker; its data stays for the next start."""
-    from muster import broker
-
     broker.stop(home or get_settings().broker_home)
     console.print("Kafka broker stopped")
 
@@ -56,8 +58,6 @@ def broker_stop(home: Optional[Path] = typer.Option(None)) -> None:
 @broker_cli.command("status")
 def broker_status(port: Optional[int] = typer.Option(None), home: Optional[Path] = typer.Option(None)) -> None:
     """Is the local broker running and answering?"""
-    from muster import broker
-
     settings = get_settings()
     console.print(broker.status(port or settings.broker_port, home or settings.broker_home))
 
@@ -66,9 +66,7 @@ def _topics_ready(settings) -> None:
     """Create missing topics before a process starts, or say why it cannot start, without a
     traceback: topics laid out for other settings (exit 2, naming each and the setting to change),
     or no answer from Kafka within MUSTER_KAFKA_WAIT_S (exit 1)."""
-    from aiokafka.errors import KafkaError
 
-    from bus.topics import TopicLayoutError, ensure_topics
 
     try:
         asyncio.run(ensure_topics(settings))
@@ -120,8 +118,6 @@ def token(
     ttl: Optional[int] = typer.Option(None, help="seconds until it expires"),
 ) -> None:
     """Print a bearer token for ROLE, signed with MUSTER_TOKEN_SECRET."""
-    from api.auth import mint
-
     try:
         typer.echo(mint(get_settings(), role, sub=sub, partner_id=partner, ttl_s=ttl))
     except ValueError as exc:
@@ -137,8 +133,6 @@ def _progress():
 
 def _api_base(url: Optional[str]) -> str:
     """The API to talk to, once it answers ready; quiet logging so progress bars stay whole."""
-    from muster.seed import wait_ready
-
     settings = get_settings()
     _logging("WARNING")
     base = url or f"http://{settings.api_host}:{settings.api_port}"
@@ -153,8 +147,6 @@ def _api_base(url: Optional[str]) -> str:
 @cli.command()
 def seed(url: str = typer.Option(None, help="API base URL (default from settings)")) -> None:
     """Load the Ontario sample data (partners, shelters, service sites, ice-storm scenario) through the API."""
-    from muster.seed import load_sample
-
     base = _api_base(url)
     with _progress() as progress:
         load_sample(base, get_settings(), console, progress)
@@ -171,7 +163,6 @@ def replay(
     """Replay a scenario through the API, in order; exits 1 if the API refused any event."""
     from rich.table import Table
 
-    from muster.seed import admin_client, calls_from, send
 
     try:
         calls = calls_from(json.loads(scenario.read_text("utf-8")), scenario.name)
@@ -211,10 +202,6 @@ def import_hsds(
 
     Beds need Muster's x_muster_capacity extension. Exits 1 when no site was accepted or the API
     refused any; rejected rows alone do not fail it."""
-    from handlers.hsds import DEFAULT_TYPES
-    from muster import hsds
-    from muster.seed import admin_client, send
-
     if default_type is not None and default_type not in DEFAULT_TYPES:
         console.print(f"[red]--default-type must be one of {', '.join(DEFAULT_TYPES)}[/red]")
         raise typer.Exit(2)
@@ -246,9 +233,6 @@ def export_hsds(
     url: Optional[str] = typer.Option(None, help="API base URL (default from settings)"),
 ) -> None:
     """Write the shelters and services as an Open Referral HSDS 3.0 CSV package, with Muster's extensions."""
-    from muster import hsds
-    from muster.seed import admin_client
-
     base = _api_base(url)
     with admin_client(base, get_settings(), "hsds-export") as client:
         shelters, services = hsds.export(client, folder)
@@ -259,11 +243,6 @@ def export_hsds(
 @cli.command("up", hidden=True)
 def up(workers: int = typer.Option(1, min=1, max=8)) -> None:
     """Start everything locally: broker, worker(s), API; load sample data; Ctrl-C or SIGTERM stops it."""
-    from muster import broker
-    from muster.processes import Child, worker_args
-    from muster.seed import load_sample, wait_ready
-    from muster.settings import ROOT
-
     settings = get_settings()
     _logging()
     bootstrap = broker.start(settings.broker_port, settings.broker_home)
@@ -312,8 +291,6 @@ def bench(
     output: Optional[Path] = typer.Option(None, "--output", help="folder for RESULTS.md and RESULTS.json (default bench/)"),
 ) -> None:
     """Benchmark Muster against bare baselines measured side by side; writes bench/RESULTS.md and .json."""
-    from muster.settings import ROOT
-
     if str(ROOT) not in sys.path:  # bench/ lives beside the installed packages, not among them
         sys.path.insert(0, str(ROOT))
     from bench.run import main as run_bench

@@ -57,7 +57,7 @@ class JsonFormatter(logging.Formatter):
 def configure(level: str = "INFO", log_format: str | None = None) -> None:
     """Log to stderr in the configured format (`MUSTER_LOG_FORMAT`: plain or json)."""
     if log_format is None:
-        from muster.settings import get_settings
+        from core.settings import get_settings
 
         log_format = get_settings().log_format
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from muster.settings import ROOT
+from core.settings import ROOT
 
 
 def free_port() -> int:

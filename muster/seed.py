@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.progress import Progress, TaskID
 
 from api.auth import mint
-from muster.settings import Settings
+from core.settings import Settings
 
 RETRIES = 5
 """Attempts at a call the API asks to be made again later (429 too many requests, 503 Kafka away)."""

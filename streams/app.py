@@ -5,7 +5,7 @@ import ssl
 
 import faust
 
-from muster.settings import Settings
+from core.settings import Settings
 
 
 def credentials(settings: Settings):

@@ -12,10 +12,10 @@ from mode import Service
 
 from bus import topics
 from bus.tail import Tail
+from core.settings import Settings
 from handlers.directories import IncidentDirectory, PartnerDirectory, PartnerPlace, PartnerReach
 from handlers.incidents import Incident
 from handlers.partners import Partner, place_of
-from muster.settings import Settings
 
 Apply = Callable[[str, bytes | None], None]
 

@@ -3,9 +3,10 @@ incidents already active around a partner that joins or moves to alert it."""
 from __future__ import annotations
 
 from bus import topics
+from core.clock import Clock
+from core.settings import Settings
 from handlers import incidents, partners
-from muster.settings import Settings
-from streams.runtime import Clock, Processing, Snapshots, consume, require_key, state_table
+from streams.runtime import Processing, Snapshots, consume, require_key, state_table
 
 
 def wire(app, settings: Settings, clock: Clock, processing: Processing, directories):

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from bus import topics
+from core.clock import Clock
+from core.settings import Settings
 from handlers import requests
-from muster.settings import Settings
 from streams.directories import Directories
-from streams.runtime import Clock, Processing, Snapshots, consume, require_key, state_table
+from streams.runtime import Processing, Snapshots, consume, require_key, state_table
 
 
 def wire(app, settings: Settings, clock: Clock, processing: Processing, directories: Directories):

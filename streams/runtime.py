@@ -15,22 +15,21 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from core.clock import Clock
 from geo.areas import AreaError
 from handlers.common import DeadLetter, describe_validation_error
 from handlers.errors import Rejected
 
-if TYPE_CHECKING:  # only for the annotation: the API imports this module and needs no Faust
+if TYPE_CHECKING:  # only for the annotation: importing the patches loads Faust's consumer
     from streams.patches import Guards
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
-Clock = Callable[[], datetime]
 
 
 class BadKey(Exception):

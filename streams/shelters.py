@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bus import topics
+from core.clock import Clock
+from core.settings import Settings
 from handlers import shelters
 from handlers.common import Point
-from muster.settings import Settings
 from streams.directories import Directories
-from streams.runtime import Clock, Processing, Snapshots, consume, require_key, state_table
+from streams.runtime import Processing, Snapshots, consume, require_key, state_table
 
 FULL_SWEEP_EVERY = 12
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 import faust
 
 from bus import topics
-from muster.heap import freeze_long_lived_objects
-from muster.settings import Settings
+from core.clock import Clock
+from core.heap import freeze_long_lived_objects
+from core.settings import Settings
 from streams import hours, incidents, partners, referrals, requests, services, shelters
 from streams.app import create_app
 from streams.directories import Directories
 from streams.patches import install
-from streams.runtime import Clock, DeadLetters, Processing
+from streams.runtime import DeadLetters, Processing
 
 
 def build_worker(settings: Settings, clock: Clock) -> faust.App:

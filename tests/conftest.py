@@ -101,7 +101,7 @@ def _delete_topics(bootstrap: str, prefixes: tuple[str, ...]) -> None:
 @pytest.fixture(scope="module")
 def settings_for(muster_env):
     """Build Settings from a module's environment without touching os.environ."""
-    from muster.settings import Settings
+    from core.settings import Settings
 
     def make(**overrides):
         return Settings.from_variables(muster_env, **overrides)

@@ -14,7 +14,7 @@ from faust import App
 from faust.transport.drivers.aiokafka import Consumer
 from faust.types.transports import ConsumerT
 
-from muster.settings import Settings
+from core.settings import Settings
 from streams.patches.delivery import DeliveryGuard
 from streams.patches.fetching import ChangelogPauses
 from streams.patches.linger import linger_when_busy

@@ -37,7 +37,7 @@ class TestSigningIn:
         assert page.evaluate("sessionStorage.getItem('muster.token')") == tokens["manager"]
 
     def test_a_demo_server_offers_a_token_per_role_and_others_do_not(self, open_page):
-        from muster.settings import Settings
+        from core.settings import Settings
 
         assert Settings.model_fields["demo_tokens"].default is False
         watched = open_page()

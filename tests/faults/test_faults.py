@@ -20,12 +20,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bus import topics
+from core.settings import Settings
 from handlers.common import DeadLetter
 from handlers.incidents import Incident
 from handlers.referrals import Referral
 from handlers.shelters import Shelter
 from muster import broker
-from muster.settings import Settings
 from tests.faults.generator import generate
 from tests.faults.oracle import fold, incident_summary
 from tests.integration.conftest import stack, tokens  # noqa: F401
@@ -260,7 +260,7 @@ def last_bed_trials(stack, tokens, trials: int) -> None:
     """50 navigators at once for one free bed, repeated, with a third worker joining and leaving."""
     navigators = [f"navigator-{i}" for i in range(50)]
     from api.auth import mint
-    from muster.settings import Settings
+    from core.settings import Settings
 
     settings = Settings(token_secret=stack.env["MUSTER_TOKEN_SECRET"])
     headers = [{"Authorization": f"Bearer {mint(settings, 'navigator', sub=n)}"} for n in navigators]

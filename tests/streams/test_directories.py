@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from bus import topics
+from core.settings import Settings
 from handlers.incidents import decide
-from muster.settings import Settings
 from streams.directories import Directories
 from tests.support.agents import LaggingTail
 from tests.unit.handlers.test_incidents import NOON, declaration

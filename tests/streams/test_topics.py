@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from bus import topics
-from muster.settings import Settings
+from core.settings import Settings
 from streams.worker import build_worker
 
 BUSY = {"shelters", "shelter-state", "referrals", "referral-state", "audit"}

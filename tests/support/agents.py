@@ -10,13 +10,14 @@ from typing import Any
 import faust
 
 from bus import topics
-from muster.settings import Settings
+from core.clock import Clock
+from core.settings import Settings
 from streams.app import create_app
 from streams.directories import Directories
 from streams.patches import Guards
 from streams.patches.ordering import PartitionOrder
 from streams.patches.ownership import OwnershipGuard
-from streams.runtime import Clock, DeadLetters, Processing
+from streams.runtime import DeadLetters, Processing
 from tests.support.poll import until_async
 
 

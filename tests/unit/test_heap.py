@@ -6,7 +6,7 @@ import weakref
 
 import pytest
 
-from muster.heap import freeze_long_lived_objects, stop_freezing_survivors
+from core.heap import freeze_long_lived_objects, stop_freezing_survivors
 
 
 @pytest.fixture

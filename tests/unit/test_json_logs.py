@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from core.settings import Settings, get_settings
 from muster.logs import configure
-from muster.settings import Settings, get_settings
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.consumer.subscription_state import SubscriptionState
 from faust.types import Message
 
-from muster.settings import Settings
+from core.settings import Settings
 from streams.app import create_app
 from streams.patches.contract import TOUCHED, Kind, kind_of
 

@@ -5,7 +5,7 @@ import inspect
 
 import pytest
 
-from muster.settings import Settings
+from core.settings import Settings
 from streams.app import create_app
 from streams.patches import install
 from streams.patches.delivery import DeliveryGuard, ForgetfulReadOffsets

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from muster.settings import Settings
+from core.settings import Settings
 from streams.app import create_app
 from streams.patches import linger as lingering
 from streams.patches.linger import BusyLinger, keep_adjusting

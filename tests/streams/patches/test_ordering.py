@@ -8,8 +8,8 @@ from types import SimpleNamespace
 from faust.types import TP
 
 from bus import topics
+from core.settings import Settings
 from handlers.incidents import Incident, UpdateIncident
-from muster.settings import Settings
 from streams import incidents
 from streams.patches.ordering import ASK_AGAIN_S, PartitionOrder
 from streams.worker import build_worker

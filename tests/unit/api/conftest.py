@@ -13,9 +13,9 @@ from api.main import create_api
 from api.publisher import audited_as
 from api.views import Views
 from bus.topics import INCIDENT_STATE, TopicSpec
+from core.settings import Settings
 from geo.gazetteer import OntarioGazetteer
 from handlers.incidents import decide, incident_commands
-from muster.settings import Settings
 
 NOW = datetime(2025, 3, 30, 16, 0, tzinfo=timezone.utc)
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from api.auth import InvalidToken, mint, verify
-from muster.settings import Settings
+from core.settings import Settings
 
 SETTINGS = Settings(token_secret="s" * 40)
 

@@ -7,8 +7,8 @@ import pytest
 
 from api.views import Views
 from bus import topics
+from core.settings import Settings
 from handlers.incidents import Incident
-from muster.settings import Settings
 from tests.support.incidents import V1_FLOOD
 
 
