@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from handlers.incidents import Incident, decide
 from streams.runtime import Snapshots
-from tests.unit.handlers.test_incidents import NOON, declaration
+from tests.support.clock import NOON
+from tests.support.incidents import declaration
 
 
 def test_a_snapshot_reads_back_equal_and_a_recovered_value_is_decoded_afresh():

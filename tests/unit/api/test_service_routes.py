@@ -8,7 +8,7 @@ from api.routes.services import ServiceSearch, SiteView
 from bus.topics import SERVICE_STATE, SHELTER_STATE
 from handlers.services import decide, service_commands
 from handlers.shelters import RegisterShelter, decide as decide_shelter
-from tests.unit.api.conftest import NOW
+from tests.support.api import NOW
 
 A, B = "salvation-army-on", "feed-ontario"
 ORILLIA = {"lat": 44.6087, "lon": -79.4207}
