@@ -46,10 +46,9 @@ class Ontario:
                 if state is not None:
                     self.partners[message.partner_id] = state
             else:
-                key = getattr(message, "request_id", None) or message.id
-                state, out = decide(self.requests.get(key), message, NOON, context)
+                state, out = decide(self.requests.get(message.key), message, NOON, context)
                 if state is not None:
-                    self.requests[key] = state
+                    self.requests[message.key] = state
             queue += [(m, None) for m in out]
 
     def raise_(self, request_id: str, quantity: int, priority: str = "normal") -> None:

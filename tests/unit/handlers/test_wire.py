@@ -130,6 +130,13 @@ def test_every_message_is_written_as_its_schema_was_pinned(name):
     assert message.model_dump_json(exclude_none=True) == pinned["without_nulls"]
 
 
+@pytest.mark.parametrize("name", sorted(MESSAGES))
+def test_every_message_names_the_id_its_topic_is_keyed_by(name):
+    message, key = MESSAGES[name]
+    assert message.key == key
+    assert "key" not in json.loads(message.model_dump_json())
+
+
 def test_every_message_pinned_is_built():
     assert set(json.loads(PINNED.read_text())) == set(MESSAGES)
 
