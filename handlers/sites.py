@@ -16,7 +16,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 from handlers.common import Record, ShortText
 
@@ -128,6 +136,21 @@ Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, strip_whit
 """A telephone number as people write it ("705-555-0142", "+1 705 555 0142 x12", "211")."""
 
 
+def _wall_clock(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("an opening time is Ontario wall-clock time: give it without an offset, e.g. 09:00")
+    return value
+
+
+WallClock = Annotated[
+    time,
+    AfterValidator(_wall_clock),
+    WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+                    "description": "Ontario wall-clock time, HH:MM or HH:MM:SS, no offset", "examples": ["09:00"]}),
+]
+"""A time of day on Ontario's clocks. JSON Schema's `format: time` would demand an offset."""
+
+
 class StreetAddress(Record):
     """Where a site is, as a person would find it: HSDS's physical address fields."""
 
@@ -152,8 +175,8 @@ class Schedule(Record):
     shelter's night). Both times absent means all day on those days."""
 
     byday: list[Weekday] = Field(default_factory=list, max_length=7)
-    opens_at: time | None = None
-    closes_at: time | None = None
+    opens_at: WallClock | None = None
+    closes_at: WallClock | None = None
     valid_from: date | None = None
     valid_to: date | None = None
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
