@@ -31,9 +31,9 @@ class FakePublisher:
 
     async def stop(self) -> None: ...
 
-    async def send(self, spec: TopicSpec, key: str, message, *, audited=None) -> None:
-        self.sent.append((spec.name, key, message))
-        command, target = audited_as(spec, key, message, audited)
+    async def send(self, spec: TopicSpec, message, *, audited=None) -> None:
+        self.sent.append((spec.name, message.key, message))
+        command, target = audited_as(spec, message, audited)
         if getattr(command, "actor", None) is not None:
             await self.audit(command.actor, command.type, target)
 

@@ -7,10 +7,11 @@ from fastapi.testclient import TestClient
 from api.deps import Container
 from api.main import create_api
 from api.views import Views
-from bus.topics import INCIDENT_STATE
+from bus.topics import INCIDENT_STATE, INCIDENTS, SERVICE_STATE, SERVICES
 from core.settings import Settings
 from geo.gazetteer import OntarioGazetteer
-from handlers.incidents import decide, incident_commands
+from handlers.incidents import decide as decide_incident, incident_commands
+from handlers.services import decide as decide_service, service_commands
 from tests.support.api import NOW, FakePublisher, InProcessApi
 
 
@@ -33,17 +34,25 @@ def api(make_api) -> InProcessApi:
     return make_api()
 
 
+RULES = {
+    INCIDENTS.name: (INCIDENT_STATE, incident_commands, decide_incident),
+    SERVICES.name: (SERVICE_STATE, service_commands, decide_service),
+}
+"""What a worker does with the commands the API sends to these topics: the rules and the state they keep."""
+
+
 @pytest.fixture
 def worked(api):
-    """The API with the incident rules applied to each command it sends, as a worker would."""
+    """The API with the incident and service rules applied to each command it sends, as a worker would."""
     send = api.publisher.send
 
-    async def send_and_apply(spec, key, message, **how):
-        await send(spec, key, message, **how)
-        if spec.name == "incidents":
-            command = incident_commands.validate_json(message.model_dump_json())
-            state, _ = decide(api.container.views.get(INCIDENT_STATE, key), command, NOW)
-            api.record(INCIDENT_STATE, key, state)
+    async def send_and_apply(spec, message, **how):
+        await send(spec, message, **how)
+        if spec.name in RULES:
+            state_spec, commands, decide = RULES[spec.name]
+            command = commands.validate_json(message.model_dump_json())
+            state, _ = decide(api.container.views.get(state_spec, message.key), command, NOW)
+            api.record(state_spec, message.key, state)
 
     api.publisher.send = send_and_apply
     return api
