@@ -194,22 +194,11 @@ function renderAnswer(app, answer) {
 }
 
 function renderUnknownPlace(app, detail) {
-  const suggestions = detail.suggestions || [];
-  return h("div", { class: "card result-card unknown-place", dataset: { status: "unknown_place" } },
-    h("p", { class: "error" }, t("nav.unknownPlace", { message: detail.message || "" })),
-    suggestions.length
-      ? [h("p", {}, t("nav.suggestions")),
-        h("ul", { class: "suggestions" }, suggestions.map((name) =>
-          h("li", {}, h("button", {
-            type: "button",
-            class: "button subtle suggestion",
-            onclick: () => {
-              $("#ref-where").value = name;
-              submit(app);
-            },
-          }, name))))]
-      : h("p", {}, t("nav.noSuggestions")),
-  );
+  return services.unknownPlace(detail, { class: "card result-card unknown-place", dataset: { status: "unknown_place" } },
+    (name) => {
+      $("#ref-where").value = name;
+      submit(app);
+    });
 }
 
 function render(app) {

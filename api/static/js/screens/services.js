@@ -261,23 +261,26 @@ function renderAnswer(answer) {
     renderList());
 }
 
-function renderUnknownPlace(detail) {
+/** The answer to a place the gazetteer does not know: its message, and the places it suggests as
+ * buttons that call `choose(name)`. `attrs` are the container's (class, dataset). */
+export function unknownPlace(detail, attrs, choose) {
   const suggestions = detail.suggestions || [];
-  return h("div", { class: "unknown-place" },
+  return h("div", attrs,
     h("p", { class: "error" }, t("nav.unknownPlace", { message: detail.message || "" })),
     suggestions.length
       ? [h("p", {}, t("nav.suggestions")),
         h("ul", { class: "suggestions" }, suggestions.map((name) =>
-          h("li", {}, h("button", {
-            type: "button",
-            class: "button subtle suggestion",
-            onclick: () => {
-              $("#svc-where").value = name;
-              $("#svc-where").dataset.touched = "true";
-              search();
-            },
-          }, name))))]
+          h("li", {}, h("button", { type: "button", class: "button subtle suggestion", onclick: () => choose(name) },
+            name))))]
       : h("p", {}, t("nav.noSuggestions")));
+}
+
+function renderUnknownPlace(detail) {
+  return unknownPlace(detail, { class: "unknown-place" }, (name) => {
+    $("#svc-where").value = name;
+    $("#svc-where").dataset.touched = "true";
+    search();
+  });
 }
 
 export function render() {
