@@ -21,6 +21,7 @@ from pydantic import Field, TypeAdapter, field_validator, model_validator
 
 from handlers.common import Command, Id, Language, Message, Point, ShortText, Timestamp
 from handlers.errors import Rejected
+from handlers.reasons import Reason
 from handlers.sites import (
     BED_SERVICE,
     Phone,
@@ -114,7 +115,7 @@ def register(state: ServiceSite | None, cmd: RegisterService, now: datetime) -> 
 
 def set_status(state: ServiceSite | None, cmd: SetServiceStatus, now: datetime) -> Decision:
     if state is None:
-        raise Rejected(f"no service site {cmd.id!r}")
+        raise Rejected(Reason(code="unknown_service", message=f"no service site {cmd.id!r}", service_id=cmd.id))
     if (state.status, state.status_reason) == (cmd.status, cmd.reason):
         return state, []
     return state.model_copy(update={"status": cmd.status, "status_reason": cmd.reason, "open": cmd.status != "closed",

@@ -6,12 +6,19 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
 from api.deps import AnyRole, ContainerDep, CurrentActor
+from api.refusals import refusal, refused
 from api.schemas import ERRORS, IdPath, accepted
 from bus.topics import SHELTER_STATE, SHELTERS
+from handlers.reasons import Reason
 from handlers.shelters import RegisterShelter, SetShelterStatus, Shelter, ShelterProfile, ShelterStatusChange
 from handlers.sites import Schedule, SiteStatus, StatusReason, StreetAddress
 
 router = APIRouter(prefix="/v1/shelters", tags=["shelters"], responses=ERRORS)
+NO_SHELTER = refusal("no such shelter (`unknown_shelter`)")
+
+
+def _no_shelter(shelter_id: str) -> Reason:
+    return Reason(code="unknown_shelter", message=f"no shelter {shelter_id!r}", shelter_id=shelter_id)
 
 
 class ShelterView(BaseModel):
@@ -100,7 +107,7 @@ def _may_run(actor, shelter: Shelter) -> bool:
     response_model=ShelterView,
     responses={202: {"description": "accepted, not yet visible"},
                403: {"description": "only managers, admins and the partner that runs the shelter"},
-               404: {"description": "no such shelter"},
+               404: NO_SHELTER,
                422: {"description": "invalid status, or a reason missing (limited, closed) or given (open)"}},
 )
 async def set_shelter_status(shelter_id: IdPath, body: ShelterStatusChange, actor: CurrentActor, c: ContainerDep):
@@ -111,7 +118,7 @@ async def set_shelter_status(shelter_id: IdPath, body: ShelterStatusChange, acto
     takes referrals and shows its reason."""
     existing = c.views.get(SHELTER_STATE, shelter_id)
     if existing is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no shelter {shelter_id!r}")
+        raise refused(status.HTTP_404_NOT_FOUND, _no_shelter(shelter_id))
     if not _may_run(actor, existing):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "only a manager, an admin or the partner that runs the shelter may change its status")
@@ -159,10 +166,10 @@ async def list_shelters(
     return Response(orjson.dumps(page), media_type="application/json")
 
 
-@router.get("/{shelter_id}", response_model=ShelterView, responses={404: {"description": "no such shelter"}})
+@router.get("/{shelter_id}", response_model=ShelterView, responses={404: NO_SHELTER})
 async def get_shelter(shelter_id: IdPath, _: AnyRole, c: ContainerDep):
     """One shelter and its beds."""
     shelter = c.views.get(SHELTER_STATE, shelter_id)
     if shelter is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no shelter {shelter_id!r}")
+        raise refused(status.HTTP_404_NOT_FOUND, _no_shelter(shelter_id))
     return view_of(c, shelter)

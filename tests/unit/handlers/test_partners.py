@@ -125,7 +125,7 @@ class TestClaims:
         assert [r.granted for r in replies] == [8, 2]
         assert partner.committed["cots"] == 10 and partner.free["cots"] == 0
         partner, replies = run(partner, claim("r3", 1, wait=False))
-        assert isinstance(replies[0], ClaimRefused) and replies[0].reason == "no cots free"
+        assert isinstance(replies[0], ClaimRefused) and replies[0].reason == {"code": "none_free", "message": "no cots free", "resource_type": "cots"}
         assert partner.committed["cots"] == 10
 
     def test_a_short_partner_commits_part_and_the_rest_waits(self):
@@ -148,11 +148,13 @@ class TestClaims:
 
     def test_a_partner_without_the_resource_type_refuses(self):
         partner, replies = run(registered(), claim("r1", 1, resource_type="food_kits"))
-        assert isinstance(replies[0], ClaimRefused) and replies[0].reason == "holds no food_kits"
+        assert isinstance(replies[0], ClaimRefused) and replies[0].reason == {
+            "code": "no_inventory", "message": "holds no food_kits", "resource_type": "food_kits"}
 
     def test_an_unknown_partner_refuses(self):
         partner, replies = decide(None, claim("r1", 1), NOON)
-        assert partner is None and replies[0].reason == "unknown partner"
+        assert partner is None and replies[0].reason == {"code": "unknown_partner", "message": "unknown partner",
+                                                         "partner_id": "sample-orillia-responders"}
 
     def test_release_returns_units_and_is_idempotent(self):
         partner, _ = run(registered(), claim("r1", 6))
