@@ -81,7 +81,7 @@ async function submit(app) {
     const response = await post("/v1/referrals", body);
     current = { answer: await settle(response.body) };
   } catch (err) {
-    if (err instanceof ApiError && err.status === 422 && err.detail && !Array.isArray(err.detail) && "suggestions" in err.detail) {
+    if (err instanceof ApiError && err.status === 422 && err.detail?.code === "unknown_place") {
       current = { unknownPlace: err.detail };
     } else {
       current = { error: errorText(err) };
@@ -194,7 +194,7 @@ function renderAnswer(app, answer) {
 function renderUnknownPlace(app, detail) {
   const suggestions = detail.suggestions || [];
   return h("div", { class: "card result-card unknown-place", dataset: { status: "unknown_place" } },
-    h("p", { class: "error" }, t("nav.unknownPlace", { message: detail.message || "" })),
+    h("p", { class: "error" }, t("nav.unknownPlace", { place: detail.place })),
     suggestions.length
       ? [h("p", {}, t("nav.suggestions")),
         h("ul", { class: "suggestions" }, suggestions.map((name) =>
