@@ -174,6 +174,29 @@ class TestClaims:
         partner, replies = run(partner, claim("r1", 3))
         assert isinstance(replies[0], ClaimRefused) and partner.committed == {}
 
+
+class TestStoredBeforeReasonsHadCodes:
+    def test_a_claim_refusal_stored_as_a_sentence_reads_as_a_coded_reason(self):
+        stored = {"v": 1, "type": "ClaimRefused", "request_id": "r1", "claim_id": "r1.1",
+                  "partner_id": "sample-orillia-responders", "resource_type": "cots", "reason": "no cots free"}
+        refused = ClaimRefused.model_validate(stored)
+        assert refused.v == 2 and refused.reason == {"code": "none_free", "message": "no cots free",
+                                                     "resource_type": "cots"}
+        assert ClaimRefused.model_validate({**stored, "reason": "unknown partner"}).reason == {
+            "code": "unknown_partner", "message": "unknown partner", "partner_id": "sample-orillia-responders"}
+
+    def test_a_partner_snapshot_stored_with_sentences_reads_each_claim_reason_as_coded(self):
+        partner, _ = run(registered(), release("r1"), claim("r2", 11, wait=False))
+        stored = partner.model_dump(mode="json")
+        stored["v"] = 1
+        for stored_claim, sentence in zip(stored["claims"].values(), ("claim released before it arrived",
+                                                                      "too many open claims at this partner")):
+            stored_claim["reason"] = sentence
+        read = Partner.model_validate(stored)
+        assert read.v == 2 and [c.reason["code"] for c in read.claims.values()] == [
+            "ended_before_arrival", "too_many_claims"]
+        assert read.claims["r1.1"].reason["status"] == "released"
+
     def test_lowering_inventory_below_commitments_keeps_them_and_shows_the_shortfall(self):
         partner, _ = run(registered(), claim("r1", 8))
         partner, _ = run(partner, responders(inventory={"cots": 5, "generators": 4, "vans": 2}))
