@@ -124,7 +124,7 @@ CodeMap = Annotated[
 
 
 class IncidentSource(Record):
-    """Where an incident came from when another system issued it: a CAP 1.2 alert (handlers/cap.py).
+    """Where an incident came from when another system issued it: a CAP 1.2 alert (formats/cap.py).
 
     Kept for the record and for finding the incident again from a later Update or Cancel; the
     location geocodes (e.g. Statistics Canada census subdivisions under CAP-CP) say where the issuer

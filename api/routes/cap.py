@@ -8,7 +8,7 @@ from api.deps import ContainerDep, Manager
 from api.refusals import refusal, refused
 from api.schemas import ERRORS, Accepted, Problem, accepted
 from bus.topics import INCIDENT_STATE, INCIDENTS
-from handlers.cap import CapError, CapIngest, CapSyntaxError, declared_by, find_incident, read_alert
+from formats.cap import CapError, CapIngest, CapSyntaxError, declared_by, find_incident, read_alert
 from handlers.incidents import Incident, incident_closed
 from handlers.reasons import Reason
 
