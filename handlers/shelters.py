@@ -351,9 +351,8 @@ def danger_reasons(danger: Danger) -> list[Reason]:
 
 
 def _with_holds(shelter: Shelter, holds: dict[str, Hold], now: datetime, **changes) -> Shelter:
-    """The shelter with these holds and validated `changes`, its counts derived from them. A copy,
-    not a new validation: validating every hold again made each hold cost O(holds) in pydantic,
-    and the largest shelters are the busiest."""
+    """The shelter with these holds and validated `changes`, its counts derived from them; a copy,
+    not validated again (docs/adr/0013-hold-copies.md)."""
     held = sum(h.beds for h in holds.values() if h.status == "held")
     confirmed = sum(h.beds for h in holds.values() if h.status == "confirmed")
     capacity = changes.get("capacity", shelter.capacity)

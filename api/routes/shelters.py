@@ -147,10 +147,10 @@ async def list_shelters(
 ):
     """Shelters near a point (nearest first) or all of them, with beds available now.
 
-    Filtered first, and only the page is turned into views and written, here: FastAPI would
-    validate each entry against ShelterView again before serialising it. Building a view for every
-    shelter in reach and validating the page took 12 ms for 935 shelters within 50 km of Toronto
-    (2,000 in the directory), five times finding them and their hazards; the page alone, 0.6 ms."""
+    `available` keeps open shelters with free beds outside every danger zone; `limit` and `offset`
+    cut the page after that filter."""
+    # Filtered first, and only the page is turned into views and written here, not validated
+    # again by FastAPI: docs/adr/0011-shelter-page-only.md.
     if (lat is None) != (lon is None):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give both lat and lon, or neither")
     if lat is not None:
