@@ -78,7 +78,8 @@ def test_a_shelter_its_partner_marks_closed_flags_its_holds_and_limited_takes_re
     nothing = refer(navigator, "kenora-caller-2", KENORA)
     assert nothing["status"] == "no_capacity"
     nearest = nothing["alternatives"][0]
-    assert (nearest["shelter_id"], nearest["reasons"]) == ("kenora-legion", ["closed"])
+    assert (nearest["shelter_id"], nearest["reasons"]) == (
+        "kenora-legion", [{"code": "closed", "message": "closed", "status_reason": "no_power"}])
 
     limited = partner.post("/v1/shelters/kenora-legion/status", json={"status": "limited", "reason": "no_heat"})
     assert limited.status_code == 200, limited.text
