@@ -33,7 +33,18 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, StringConstraints, TypeAdapter, field_validator, model_validator
 
 from geo.areas import area_geometry
-from handlers.common import MAX_AREA_VERTICES, Area, Command, Id, Message, Point, Record, ShortText, Timestamp
+from handlers.common import (
+    MAX_AREA_VERTICES,
+    Area,
+    Command,
+    Id,
+    KeyedById,
+    Message,
+    Point,
+    Record,
+    ShortText,
+    Timestamp,
+)
 from handlers.directories import PartnerPlace
 from handlers.reasons import Reason, ReasonCode, ValidReason
 from handlers.taxonomy import PROVIDED_BY, Capability, ResourceType
@@ -84,7 +95,7 @@ class PartnerProfile(Message):
         return self
 
 
-class RegisterPartner(PartnerProfile, Command):
+class RegisterPartner(PartnerProfile, Command, KeyedById):
     """Create or update a partner; sending the same profile again changes nothing."""
 
     type: Literal["RegisterPartner"] = "RegisterPartner"
@@ -103,6 +114,10 @@ class ClaimInventory(Command):
     priority: Priority = "normal"
     wait: bool = Field(True, description="let the unmet remainder wait for inventory to come back")
 
+    @property
+    def key(self) -> str:
+        return self.partner_id
+
 
 class ReleaseClaim(Command):
     """The request no longer needs the claim (cancelled): its units go back to the partner."""
@@ -112,6 +127,10 @@ class ReleaseClaim(Command):
     claim_id: ClaimId
     request_id: Id
     resource_type: ResourceType
+
+    @property
+    def key(self) -> str:
+        return self.partner_id
 
 
 class ConsumeClaim(Command):
@@ -123,15 +142,15 @@ class ConsumeClaim(Command):
     request_id: Id
     resource_type: ResourceType
 
+    @property
+    def key(self) -> str:
+        return self.partner_id
+
 
 PartnerCommand = Annotated[
     Union[RegisterPartner, ClaimInventory, ReleaseClaim, ConsumeClaim], Field(discriminator="type")
 ]
 partner_commands: TypeAdapter[PartnerCommand] = TypeAdapter(PartnerCommand)
-
-
-def key_of(command: PartnerCommand) -> str:
-    return command.id if isinstance(command, RegisterPartner) else command.partner_id
 
 
 ClaimStatus = Literal["open", "refused", "released", "consumed"]
@@ -153,7 +172,7 @@ class Claim(Record):
     updated_at: Timestamp
 
 
-class Partner(PartnerProfile):
+class Partner(PartnerProfile, KeyedById):
     """A partner as Muster sees it: its profile and the units it has promised, per resource type.
 
     Version 2; in version 1 a claim's `reason` was an English sentence, upcast as it is read
@@ -199,6 +218,10 @@ class InventoryClaimed(Message):
     waiting: int = 0
     at: Timestamp
 
+    @property
+    def key(self) -> str:
+        return self.request_id
+
 
 class ClaimRefused(Message):
     """A partner could commit nothing to a claim, and says why.
@@ -217,6 +240,10 @@ class ClaimRefused(Message):
     @classmethod
     def _upcast(cls, data: Any) -> Any:
         return upcast_claim_v1(data) if isinstance(data, dict) else data
+
+    @property
+    def key(self) -> str:
+        return self.request_id
 
 
 Reply = InventoryClaimed | ClaimRefused

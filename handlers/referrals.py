@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, StringConstraints, TypeAdapter, model_validator
 
-from handlers.common import Command, Id, Message, Record, Timestamp
+from handlers.common import Command, Id, KeyedById, Message, Record, Timestamp
 from handlers.errors import Rejected
 from handlers.reasons import Reason, ValidReason, upcast_reasons
 from handlers.shelters import (
@@ -114,7 +114,7 @@ def upcast_alternatives(record: dict[str, Any]) -> dict[str, Any]:
     return {**record, "v": 2, "alternatives": alternatives}
 
 
-class RequestReferral(Command):
+class RequestReferral(Command, KeyedById):
     """Hold beds at the first of `candidates` (nearest first) that has room; the referral id makes
     a retry one request.
 
@@ -138,17 +138,17 @@ class RequestReferral(Command):
         return upcast_alternatives(data) if isinstance(data, dict) else data
 
 
-class ConfirmReferral(Command):
+class ConfirmReferral(Command, KeyedById):
     type: Literal["ConfirmReferral"] = "ConfirmReferral"
     id: Id
 
 
-class ReleaseReferral(Command):
+class ReleaseReferral(Command, KeyedById):
     type: Literal["ReleaseReferral"] = "ReleaseReferral"
     id: Id
 
 
-class PurgeReferral(Command):
+class PurgeReferral(Command, KeyedById):
     """Forget a referral that ended more than `retention_s` ago: caller data does not linger."""
 
     type: Literal["PurgeReferral"] = "PurgeReferral"
@@ -164,10 +164,6 @@ ReferralMessage = Annotated[
 referral_messages: TypeAdapter[ReferralMessage] = TypeAdapter(ReferralMessage)
 
 
-def key_of(message: ReferralMessage) -> str:
-    return getattr(message, "referral_id", None) or message.id
-
-
 Status = Literal["pending", "held", "confirmed", "released", "expired", "no_capacity"]
 ENDED = frozenset({"confirmed", "released", "expired", "no_capacity"})
 
@@ -181,7 +177,7 @@ class Extension(Record):
     message: str | None = None
 
 
-class Referral(Message):
+class Referral(Message, KeyedById):
     """A referral as its navigator sees it.
 
     `code`, `callbacks`, `extensions`, `extension` and `hold_limit_at` were added without a new

@@ -3,7 +3,7 @@ its callbacks and extensions; short codes a caller can read over the phone."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -12,7 +12,6 @@ from handlers.errors import Rejected
 from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.referrals import (
     CODE_ALPHABET,
-    Candidate,
     ConfirmReferral,
     Extension,
     PurgeReferral,
@@ -40,17 +39,10 @@ from handlers.shelters import (
     SetShelterStatus,
     decide as decide_shelter,
 )
+from tests.support.clock import NOON
+from tests.support.referrals import FAR, NEAR, request
 
-NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
-NEAR = Candidate(shelter_id="orillia-rotary", name="Sample: Rotary Place", distance_km=1.0)
-FAR = Candidate(shelter_id="barrie-sadlon", name="Sample: Sadlon Arena", distance_km=30.0)
 FULL = {"code": "full", "message": "full"}
-
-
-def request(**changes) -> RequestReferral:
-    fields = dict(id="ref-1", household_size=3, needs=Needs(family=True), candidates=[NEAR, FAR], hold_ttl_s=7200)
-    fields.update(changes)
-    return RequestReferral(**fields)
 
 
 def started(candidates=(NEAR, FAR)):
