@@ -19,7 +19,9 @@ WORKDIR /app
 # Only what the package needs (pyproject's [tool.setuptools.packages.find] include list).
 COPY pyproject.toml README.md ./
 COPY muster/ muster/
+COPY core/ core/
 COPY handlers/ handlers/
+COPY formats/ formats/
 COPY geo/ geo/
 COPY streams/ streams/
 COPY api/ api/

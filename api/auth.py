@@ -49,8 +49,9 @@ def mint(settings: Settings, role: str, *, sub: str | None = None, partner_id: s
 def verify(settings: Settings, token: str, now: float | None = None) -> Actor:
     """The caller a token names, if its signature holds and it has not expired.
 
-    A token's signature is checked once per process (PyJWT takes ~90 µs, more than the rest of a
-    read): the signed claims are kept, and only the expiry is checked again at every use."""
+    A token's signature is checked once per process (docs/adr/0010-token-signature-cache.md): the
+    signed claims are kept, and only the expiry is checked again at every use. Raises
+    InvalidToken for a bad signature or claims, or an expired token."""
     actor, expires = _signed(settings.token_secret, token)
     if expires <= (time.time() if now is None else now):
         raise InvalidToken("token expired")

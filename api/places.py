@@ -3,11 +3,13 @@
 takes a caller's location; the location is used for the answer and never stored."""
 from __future__ import annotations
 
-from fastapi import HTTPException, status
+from fastapi import status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.refusals import refused
 from handlers.common import Point
+from handlers.reasons import Reason
 
 
 class Place(BaseModel):
@@ -20,16 +22,15 @@ class Place(BaseModel):
 async def locate(c, location: Point | Place) -> tuple[Point, str | None]:
     """The point to search from, and the geocoder's name for the place (None for coordinates).
 
-    Raises a 422 HTTPException naming an unknown place, with the geocoder's suggestions when it
-    has any. Geocoding runs in the thread pool: a network geocoder may take seconds."""
+    Raises a 422 HTTPException whose detail is an `unknown_place` reason: the place, and the
+    geocoder's suggestions when it has any. Geocoding runs in the thread pool: a network geocoder may take seconds."""
     if isinstance(location, Point):
         return location, None
     found = await run_in_threadpool(c.geocoder.geocode, location.place)
     if found is None:
         suggest = getattr(c.geocoder, "suggest", None)
         close = suggest(location.place) if suggest else []
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            {"message": f"unknown place {location.place!r}", "suggestions": close},
-        )
+        raise refused(status.HTTP_422_UNPROCESSABLE_CONTENT, Reason(
+            code="unknown_place", message=f"unknown place {location.place!r}", place=location.place,
+            suggestions=close))
     return Point(lat=found.latitude, lon=found.longitude), found.address

@@ -35,10 +35,7 @@ dead letters) arrive with every command, and fetched one by one they would cost 
 class Tail:
     """Follows `topics` from offset zero, calling `on_record(topic, key, value)` in order per partition.
 
-    Each topic has its own consumer: a fetch round encodes and decodes every partition its
-    consumer follows, so with one consumer for all, each record on any topic cost a round over
-    all of them (8 topics x 8 partitions in the API), and records trickle in one by one.
-    Topics in `bulk` are read up to FETCH_MAX_WAIT_MS late, in batches of BULK_MIN_BYTES.
+    Each topic has its own consumer (docs/adr/0012-consumer-per-topic.md). Topics in `bulk` are read up to FETCH_MAX_WAIT_MS late, in batches of BULK_MIN_BYTES.
     `ready` is set once everything present at start has been read: a view is complete then.
     """
 

@@ -1,12 +1,10 @@
 """Keeps what lives long out of the cyclic garbage collector's way.
 
-A full collection walks every object it tracks, and every request or event in flight waits for
-it. The views and tables grow with each referral: in an API and a worker taking 50 referrals a
-second, full collections grew from 30 ms to over 100 ms within a minute, and they made the
-referrals' p99. What survives a full collection is long-lived state (snapshots, indexes,
-connections), freed by reference counting when it is replaced; so it is frozen, and each full
-collection walks only what came since the last. The price: a reference cycle among frozen
-objects that later becomes garbage is never collected.
+A full collection walks every object it tracks while every request and event in flight waits.
+What survives one is long-lived state (snapshots, indexes, connections), freed by reference
+counting when it is replaced; so it is frozen, and each full collection walks only what came
+since the last. The price: a reference cycle among frozen objects that later becomes garbage is
+never collected. Why and what it saved: docs/adr/0009-frozen-heap.md.
 """
 from __future__ import annotations
 

@@ -16,8 +16,9 @@ from geo.hazards import HazardZones
 from geo.index import PointIndex
 from geo.union import union_areas
 from handlers.incidents import Incident, PartnerReach
+from handlers.reasons import Reason
 from handlers.referrals import Alternative, Candidate
-from handlers.shelters import Needs, Shelter, unmet_needs
+from handlers.shelters import Needs, Shelter, danger_reasons, unmet_needs
 
 ALTERNATIVES_SHOWN = 5
 
@@ -152,18 +153,19 @@ class ShelterDirectory:
         return [(self.shelters[key], km) for key, km in self.index.within(lat, lon, radius_km)]
 
     def _reasons(self, shelters: list[Shelter], household: int, needs: Needs,
-                 incidents: IncidentDirectory) -> list[list[str]]:
+                 incidents: IncidentDirectory) -> list[list[Reason]]:
         """Why each shelter cannot take the household, for a batch: danger zones are checked for
         all of them in one pass. Lying in an affected area is never a reason."""
         inside = incidents.hazards_at_each(shelters)
         return [unmet_needs(shelter, household, needs, shelter.free)
-                + [f"inside danger zone of {incidents.incidents[name].title!r}" for name in names]
+                + danger_reasons({name: incidents.incidents[name].title for name in names})
                 for shelter, names in zip(shelters, inside)]
 
     def candidates(self, lat: float, lon: float, household: int, needs: Needs, radius_km: float,
                    incidents: IncidentDirectory, limit: int) -> tuple[list[Candidate], list[Alternative]]:
         """Open shelters with room that fit the needs, outside every danger zone, nearest first;
-        and the nearest ones left out, with why. Shelters are read in batches nearest first, and
+        and the nearest ones left out, with their reasons (as `unmet_needs` and `danger_reasons`
+        give them; `beyond` first for those outside the radius, shown when none fits). Shelters are read in batches nearest first, and
         exact distances are computed only as far as the search reads, so a dense city costs about
         what a sparse county does."""
         candidates: list[Candidate] = []
@@ -182,7 +184,8 @@ class ShelterDirectory:
             beyond = [(key, km) for key, km in self.index.nearest(lat, lon, ALTERNATIVES_SHOWN + len(excluded))
                       if km > radius_km][:ALTERNATIVES_SHOWN - len(excluded)]
             shelters = [self.shelters[key] for key, _ in beyond]
+            far = Reason(code="beyond", message=f"beyond {radius_km:g} km", radius_km=radius_km)
             for shelter, (key, km), reasons in zip(shelters, beyond, self._reasons(shelters, household, needs, incidents)):
                 excluded.append(Alternative(shelter_id=key, name=shelter.name, distance_km=round(km, 3),
-                                            reasons=[f"beyond {radius_km:g} km", *reasons]))
+                                            reasons=[far, *reasons]))
         return candidates, excluded

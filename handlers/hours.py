@@ -19,6 +19,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from handlers.common import Command, Id, KeyedById, Message, Record, Timestamp
 from handlers.errors import Rejected
+from handlers.reasons import Reason
 from handlers.sites import Day
 from handlers.taxonomy import Activity
 
@@ -76,9 +77,10 @@ class HoursLogged(HoursEntry, KeyedById):
 def check(entry: HoursEntry, now: datetime, incident_status: str | None) -> None:
     """Why an entry cannot be logged: the incident is unknown, or the day has not happened yet."""
     if incident_status is None:
-        raise Rejected(f"unknown incident {entry.incident_id!r}")
+        raise Rejected(Reason(code="unknown_incident", message=f"unknown incident {entry.incident_id!r}",
+                              incident_id=entry.incident_id))
     if entry.date > (now + timedelta(days=1)).date():
-        raise Rejected(f"{entry.date.isoformat()} is in the future")
+        raise Rejected(Reason(code="future_date", message=f"{entry.date.isoformat()} is in the future", day=entry.date))
 
 
 def log_hours(cmd: LogHours, now: datetime, incident_status: str | None) -> HoursLogged:

@@ -26,6 +26,7 @@ from geo.areas import area_geometry, to_geojson
 from geo.ontario import why_area_not_in_ontario
 from handlers.common import MAX_AREA_VERTICES, Area, Command, Id, KeyedById, Message, Record, ShortText, Timestamp
 from handlers.errors import Rejected
+from handlers.reasons import Reason
 from handlers.taxonomy import Capability, IncidentKind, Severity, fitting_capabilities
 
 APPLIED_UPDATES_KEPT = 256
@@ -125,7 +126,7 @@ CodeMap = Annotated[
 
 
 class IncidentSource(Record):
-    """Where an incident came from when another system issued it: a CAP 1.2 alert (handlers/cap.py).
+    """Where an incident came from when another system issued it: a CAP 1.2 alert (formats/cap.py).
 
     Kept for the record and for finding the incident again from a later Update or Cancel; the
     location geocodes (e.g. Statistics Canada census subdivisions under CAP-CP) say where the issuer
@@ -421,11 +422,26 @@ def declare(state: Incident | None, cmd: DeclareIncident, now: datetime, reach: 
     return _alert(incident, reach, now)
 
 
+def unknown_incident(incident_id: str) -> Reason:
+    return Reason(code="unknown_incident", message=f"unknown incident {incident_id!r}", incident_id=incident_id)
+
+
+def incident_closed(incident_id: str) -> Reason:
+    """A change to an incident stood down: refused by the API (409) and by the agent."""
+    return Reason(code="incident_closed", message=f"incident {incident_id!r} is closed", incident_id=incident_id)
+
+
+def too_many_zones(incident_id: str) -> Reason:
+    """A danger zone more than MAX_DANGER_ZONES: refused by the API (409) and by the agent."""
+    return Reason(code="too_many_zones", incident_id=incident_id, limit=MAX_DANGER_ZONES,
+                  message=f"incident {incident_id!r} has {MAX_DANGER_ZONES} danger zones, the most it may have")
+
+
 def _open(state: Incident | None, incident_id: str) -> Incident:
     if state is None:
-        raise Rejected(f"unknown incident {incident_id!r}")
+        raise Rejected(unknown_incident(incident_id))
     if state.status == "closed":
-        raise Rejected(f"incident {incident_id!r} is closed")
+        raise Rejected(incident_closed(incident_id))
     return state
 
 
@@ -468,7 +484,7 @@ def set_zone(state: Incident | None, cmd: SetDangerZone, now: datetime, reach: l
     zones = [zone if z.id == cmd.zone_id else z for z in state.danger_zones]
     if state.zone(cmd.zone_id) is None:
         if len(zones) >= MAX_DANGER_ZONES:
-            raise Rejected(f"incident {cmd.id!r} has {len(zones)} danger zones, the most it may have")
+            raise Rejected(too_many_zones(cmd.id))
         zones.append(zone)
     return state.model_copy(update={**_applied(state, cmd.update_id, now), "danger_zones": zones}), []
 
@@ -483,7 +499,7 @@ def remove_zone(state: Incident | None, cmd: RemoveDangerZone, now: datetime, re
 
 def end_alert(state: Incident | None, cmd: EndAlert, now: datetime, reach: list[PartnerReach]):
     if state is None:
-        raise Rejected(f"unknown incident {cmd.id!r}")
+        raise Rejected(unknown_incident(cmd.id))
     if cmd.update_id in state.applied_updates or state.status == "closed":
         return state, []
     changes = _applied(state, cmd.update_id, now)
@@ -497,7 +513,7 @@ def end_alert(state: Incident | None, cmd: EndAlert, now: datetime, reach: list[
 
 def close(state: Incident | None, cmd: CloseIncident, now: datetime, reach: list[PartnerReach]):
     if state is None:
-        raise Rejected(f"unknown incident {cmd.id!r}")
+        raise Rejected(unknown_incident(cmd.id))
     if state.status == "closed":
         return state, []
     return state.model_copy(

@@ -25,9 +25,10 @@ The last CLOSED_CLAIMS_KEPT closed claims are remembered per partner (the snapsh
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, StringConstraints, TypeAdapter, field_validator, model_validator
 
@@ -45,6 +46,7 @@ from handlers.common import (
     Timestamp,
 )
 from handlers.directories import PartnerPlace
+from handlers.reasons import Reason, ReasonCode, ValidReason
 from handlers.taxonomy import PROVIDED_BY, Capability, ResourceType
 
 Priority = Literal["urgent", "high", "normal", "low"]
@@ -169,13 +171,17 @@ class Claim(Record):
     priority: Priority = "normal"
     arrival: int
     status: ClaimStatus
-    reason: str | None = None
+    reason: ValidReason | None = Field(None, description="why the claim was refused or closed before it arrived")
     updated_at: Timestamp
 
 
 class Partner(PartnerProfile, KeyedById):
-    """A partner as Muster sees it: its profile and the units it has promised, per resource type."""
+    """A partner as Muster sees it: its profile and the units it has promised, per resource type.
 
+    Version 2; in version 1 a claim's `reason` was an English sentence, upcast as it is read
+    (`upcast_partner_v1`)."""
+
+    v: Literal[2] = 2
     type: Literal["Partner"] = "Partner"
     id: Id
     committed: dict[str, int] = Field(default_factory=dict)
@@ -187,6 +193,11 @@ class Partner(PartnerProfile, KeyedById):
     updated_at: Timestamp
     version: int = 1
 
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast(cls, data: Any) -> Any:
+        return upcast_partner_v1(data) if isinstance(data, dict) else data
+
     @model_validator(mode="after")
     def _counts_match_claims(self):
         if self.committed != _sum(self.claims, "granted") or self.waiting != _sum(self.claims, "waiting"):
@@ -194,7 +205,7 @@ class Partner(PartnerProfile, KeyedById):
         return self
 
     def profile(self) -> PartnerProfile:
-        return PartnerProfile.model_validate(self.model_dump(include=set(PartnerProfile.model_fields)))
+        return PartnerProfile.model_validate(self.model_dump(include=set(PartnerProfile.model_fields) - {"v"}))
 
 
 class InventoryClaimed(Message):
@@ -216,14 +227,22 @@ class InventoryClaimed(Message):
 
 
 class ClaimRefused(Message):
-    """A partner could commit nothing to a claim, and says why."""
+    """A partner could commit nothing to a claim, and says why.
 
+    Version 2; version 1's `reason` was an English sentence, upcast as it is read (`upcast_claim_v1`)."""
+
+    v: Literal[2] = 2
     type: Literal["ClaimRefused"] = "ClaimRefused"
     request_id: Id
     claim_id: ClaimId
     partner_id: Id
     resource_type: ResourceType
-    reason: str
+    reason: ValidReason
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast(cls, data: Any) -> Any:
+        return upcast_claim_v1(data) if isinstance(data, dict) else data
 
     @property
     def key(self) -> str:
@@ -231,6 +250,53 @@ class ClaimRefused(Message):
 
 
 Reply = InventoryClaimed | ClaimRefused
+
+_LEGACY_CLAIM_REASONS: list[tuple[re.Pattern[str], ReasonCode, str | None]] = [
+    (re.compile(r"unknown partner"), "unknown_partner", None),
+    (re.compile(r"holds no (\w+)"), "no_inventory", "resource_type"),
+    (re.compile(r"no (\w+) free"), "none_free", "resource_type"),
+    (re.compile(r"too many open claims at this partner"), "too_many_claims", None),
+    (re.compile(r"claim (\w+) before it arrived"), "ended_before_arrival", "status"),
+    (re.compile(r"claim (\w+)"), "claim_ended", "status"),
+]
+"""The sentences claims were refused with before reasons had codes."""
+
+
+def legacy_claim_reason(text: str, partner_id: str) -> Reason:
+    """A claim's reason stored as an English sentence, as a Reason (`other` if it cannot be read)."""
+    for pattern, code, name in _LEGACY_CLAIM_REASONS:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        if code == "unknown_partner":
+            return Reason(code=code, message=text, partner_id=partner_id)
+        if code == "too_many_claims":
+            return Reason(code=code, message=text, limit=MAX_OPEN_CLAIMS)
+        return Reason(code=code, message=text, **{name: match.group(1)})
+    return Reason(code="other", message=text)
+
+
+def upcast_claim_reason(record: dict[str, Any], partner_id: str) -> dict[str, Any]:
+    """A stored claim (or claim reply) with its `reason` sentence, if it has one, read as a Reason."""
+    reason = record.get("reason")
+    return {**record, "reason": legacy_claim_reason(reason, partner_id)} if isinstance(reason, str) else record
+
+
+def upcast_claim_v1(record: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 ClaimRefused as version 2. Any other version is returned as it is."""
+    if record.get("v", 1) != 1:
+        return record
+    return {**upcast_claim_reason(record, str(record.get("partner_id", ""))), "v": 2}
+
+
+def upcast_partner_v1(record: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 Partner snapshot as version 2: each claim's sentence read as a Reason."""
+    if record.get("v", 1) != 1:
+        return record
+    partner_id = str(record.get("id", ""))
+    claims = {key: upcast_claim_reason(claim, partner_id) if isinstance(claim, dict) else claim
+              for key, claim in (record.get("claims") or {}).items()}
+    return {**record, "v": 2, "claims": claims}
 
 
 def _sum(claims: dict[str, Claim], field: str) -> dict[str, int]:
@@ -268,8 +334,9 @@ def _granted(partner_id: str, claim: Claim, now: datetime) -> InventoryClaimed:
 
 
 def _refused(partner_id: str, claim: Claim) -> ClaimRefused:
+    ended = Reason(code="claim_ended", message=f"claim {claim.status}", status=claim.status)
     return ClaimRefused(request_id=claim.request_id, claim_id=claim.claim_id, partner_id=partner_id,
-                        resource_type=claim.resource_type, reason=claim.reason or f"claim {claim.status}")
+                        resource_type=claim.resource_type, reason=claim.reason or ended)
 
 
 def _forget_old(claims: dict[str, Claim]) -> dict[str, Claim]:
@@ -312,8 +379,9 @@ def register(state: Partner | None, cmd: RegisterPartner, now: datetime):
 
 def claim(state: Partner | None, cmd: ClaimInventory, now: datetime):
     if state is None:
+        unknown = Reason(code="unknown_partner", message="unknown partner", partner_id=cmd.partner_id)
         return None, [ClaimRefused(request_id=cmd.request_id, claim_id=cmd.claim_id, partner_id=cmd.partner_id,
-                                   resource_type=cmd.resource_type, reason="unknown partner")]
+                                   resource_type=cmd.resource_type, reason=unknown)]
     existing = state.claims.get(cmd.claim_id)
     if existing is not None:
         if existing.status == "open" or (existing.status == "consumed" and existing.granted > 0):
@@ -323,9 +391,9 @@ def claim(state: Partner | None, cmd: ClaimInventory, now: datetime):
                 quantity=cmd.quantity, priority=cmd.priority, arrival=state.arrivals + 1, updated_at=now)
     reason = None
     if cmd.resource_type not in state.inventory:
-        reason = f"holds no {cmd.resource_type}"
+        reason = Reason(code="no_inventory", message=f"holds no {cmd.resource_type}", resource_type=cmd.resource_type)
     elif sum(1 for c in state.claims.values() if c.status == "open") >= MAX_OPEN_CLAIMS:
-        reason = "too many open claims at this partner"
+        reason = Reason(code="too_many_claims", message="too many open claims at this partner", limit=MAX_OPEN_CLAIMS)
     if reason is not None:
         refused = Claim(**base, status="refused", reason=reason)
         new, replies = _with_claims(state, {**state.claims, cmd.claim_id: refused}, now, arrivals=state.arrivals + 1)
@@ -338,7 +406,8 @@ def claim(state: Partner | None, cmd: ClaimInventory, now: datetime):
     others = [r for r in served if r.claim_id != cmd.claim_id]
     if not cmd.wait and mine.waiting:
         final = mine.model_copy(update={"waiting": 0}) if mine.granted else mine.model_copy(
-            update={"waiting": 0, "status": "refused", "reason": f"no {cmd.resource_type} free"})
+            update={"waiting": 0, "status": "refused", "reason": Reason(
+                code="none_free", message=f"no {cmd.resource_type} free", resource_type=cmd.resource_type)})
         new, more = _with_claims(new, {**new.claims, cmd.claim_id: final}, now)
         others += more
         mine = final
@@ -354,8 +423,9 @@ def _close(state: Partner | None, cmd: ReleaseClaim | ConsumeClaim, now: datetim
     if existing is None:
         # Remembered, so that the claim itself, arriving late, is refused rather than granted.
         closed = Claim(claim_id=cmd.claim_id, request_id=cmd.request_id, resource_type=cmd.resource_type, quantity=0,
-                       arrival=state.arrivals + 1, status=status, reason=f"claim {status} before it arrived",
-                       updated_at=now)
+                       arrival=state.arrivals + 1, status=status, updated_at=now,
+                       reason=Reason(code="ended_before_arrival", message=f"claim {status} before it arrived",
+                                     status=status))
         changes["arrivals"] = state.arrivals + 1
     elif existing.status != "open":
         return state, []

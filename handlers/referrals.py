@@ -25,12 +25,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, StringConstraints, TypeAdapter
+from pydantic import Field, StringConstraints, TypeAdapter, model_validator
 
 from handlers.common import Command, Id, KeyedById, Message, Record, Timestamp
 from handlers.errors import Rejected
+from handlers.reasons import Reason, ValidReason, upcast_reasons
 from handlers.shelters import (
     BedHeld,
     CallbackFlag,
@@ -94,18 +95,32 @@ class Candidate(Record):
 
 
 class Alternative(Record):
-    """A shelter the household was not sent to, and why."""
+    """A shelter the household was not sent to, and why: a shelter that refused the hold, or one
+    the candidate search left out (handlers/directories.py)."""
 
     shelter_id: Id
     name: str = Field(max_length=200)
     distance_km: float = Field(ge=0, le=40_000)
-    reasons: list[Annotated[str, StringConstraints(max_length=200)]] = Field(max_length=10)
+    reasons: list[ValidReason] = Field(max_length=20)
+
+
+def upcast_alternatives(record: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 RequestReferral or Referral as version 2: their alternatives gave reasons as
+    English sentences, read here by `legacy_reasons`. Any other version is returned as it is."""
+    if record.get("v", 1) != 1:
+        return record
+    alternatives = [{**alt, "reasons": upcast_reasons(alt.get("reasons"))} if isinstance(alt, dict) else alt
+                    for alt in record.get("alternatives") or []]
+    return {**record, "v": 2, "alternatives": alternatives}
 
 
 class RequestReferral(Command, KeyedById):
     """Hold beds at the first of `candidates` (nearest first) that has room; the referral id makes
-    a retry one request."""
+    a retry one request.
 
+    Version 2, with coded `alternatives`; version 1 is upcast as it is read (`upcast_alternatives`)."""
+
+    v: Literal[2] = 2
     type: Literal["RequestReferral"] = "RequestReferral"
     id: Id
     household_size: int = Field(ge=1, le=20)
@@ -116,6 +131,11 @@ class RequestReferral(Command, KeyedById):
     caller_ref: CallerRef | None = None
     code: ShortCode | None = None
     """The short code the API picked; without one the referral takes its first (`short_code`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast(cls, data: Any) -> Any:
+        return upcast_alternatives(data) if isinstance(data, dict) else data
 
 
 class ConfirmReferral(Command, KeyedById):
@@ -162,8 +182,10 @@ class Referral(Message, KeyedById):
 
     `code`, `callbacks`, `extensions`, `extension` and `hold_limit_at` were added without a new
     version: they default to none, which is what a referral stored before them had (such a
-    referral has no short code)."""
+    referral has no short code). Version 2 gave `alternatives` coded reasons; version 1 is upcast
+    as it is read (`upcast_alternatives`)."""
 
+    v: Literal[2] = 2
     type: Literal["Referral"] = "Referral"
     id: Id
     code: ShortCode | None = None
@@ -188,6 +210,11 @@ class Referral(Message, KeyedById):
     hold_limit_at: Timestamp | None = None
     """The latest the hold can be extended to, once an extension has been asked."""
     version: int = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast(cls, data: Any) -> Any:
+        return upcast_alternatives(data) if isinstance(data, dict) else data
 
 
 def _hold(shelter_id: str, referral: Referral | RequestReferral, **extra) -> HoldBed:
@@ -274,7 +301,7 @@ def refused(state: Referral | None, reply: HoldRefused, now):
     if reply.shelter_id != state.shelter_id:
         return state, _ask_again(state)
     why = Alternative(shelter_id=reply.shelter_id, name=state.shelter_name or reply.shelter_id,
-                      distance_km=state.distance_km or 0.0, reasons=[reply.reason])
+                      distance_km=state.distance_km or 0.0, reasons=reply.reasons)
     return _ask(state, now, refused=why)
 
 
@@ -327,19 +354,24 @@ def extend_refused(state: Referral | None, reply: ExtendRefused, now):
     return _answered(state, now, extension=refusal, hold_limit_at=reply.limit_at or state.hold_limit_at), []
 
 
+def _unknown(referral_id: str) -> Reason:
+    return Reason(code="unknown_referral", message=f"unknown referral {referral_id!r}", referral_id=referral_id)
+
+
 def confirm(state: Referral | None, cmd: ConfirmReferral, now):
     if state is None:
-        raise Rejected(f"unknown referral {cmd.id!r}")
+        raise Rejected(_unknown(cmd.id))
     if state.status == "confirmed":
         return state, []
     if state.status != "held":
-        raise Rejected(f"referral {cmd.id!r} is {state.status}, not held")
+        raise Rejected(Reason(code="referral_not_held", message=f"referral {cmd.id!r} is {state.status}, not held",
+                              referral_id=cmd.id, status=state.status))
     return state, [ConfirmHold(shelter_id=state.shelter_id, referral_id=state.id)]
 
 
 def release(state: Referral | None, cmd: ReleaseReferral, now):
     if state is None:
-        raise Rejected(f"unknown referral {cmd.id!r}")
+        raise Rejected(_unknown(cmd.id))
     out = [ReleaseHold(shelter_id=state.shelter_id, referral_id=state.id)] if state.shelter_id else []
     if state.status == "released":
         return state, out

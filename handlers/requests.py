@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, Literal, NamedTuple, Union
 
-from pydantic import AwareDatetime, Field, TypeAdapter
+from pydantic import AwareDatetime, Field, TypeAdapter, model_validator
 
 from geo.distance import geodesic_km
 from handlers.common import Command, Id, KeyedById, Message, Point, Record, Timestamp
@@ -32,7 +32,9 @@ from handlers.partners import (
     InventoryClaimed,
     Priority,
     ReleaseClaim,
+    upcast_claim_reason,
 )
+from handlers.reasons import Reason, ValidReason
 from handlers.taxonomy import PROVIDED_BY, ResourceType
 
 MAX_QUANTITY = 100_000
@@ -123,7 +125,7 @@ class RequestClaim(Record):
     granted: int = 0
     waiting: int = 0
     status: ClaimState
-    reason: str | None = None
+    reason: ValidReason | None = Field(None, description="why the partner refused the claim")
 
 
 Status = Literal["open", "committed", "cancelled", "fulfilled"]
@@ -132,8 +134,12 @@ Status = Literal["open", "committed", "cancelled", "fulfilled"]
 class ResourceRequest(Message, KeyedById):
     """A request as everyone sees it: `commitments` units per partner, `remaining` still needed.
 
-    For a fulfilled request `commitments` are what was delivered; a cancelled one has none."""
+    For a fulfilled request `commitments` are what was delivered; a cancelled one has none.
 
+    Version 2; in version 1 a claim's `reason` was an English sentence, upcast as it is read
+    (`upcast_request_v1`)."""
+
+    v: Literal[2] = 2
     type: Literal["ResourceRequest"] = "ResourceRequest"
     id: Id
     incident_id: Id
@@ -158,8 +164,23 @@ class ResourceRequest(Message, KeyedById):
     closed_at: Timestamp | None = None
     version: int = 1
 
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast(cls, data: Any) -> Any:
+        return upcast_request_v1(data) if isinstance(data, dict) else data
+
     def body(self) -> ResourceRequestBody:
-        return ResourceRequestBody.model_validate(self.model_dump(include=set(ResourceRequestBody.model_fields)))
+        return ResourceRequestBody.model_validate(self.model_dump(include=set(ResourceRequestBody.model_fields) - {"v"}))
+
+
+def upcast_request_v1(record: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 ResourceRequest snapshot as version 2: each claim's sentence read as a Reason.
+    Any other version is returned as it is."""
+    if record.get("v", 1) != 1:
+        return record
+    claims = {key: upcast_claim_reason(claim, str(claim.get("partner_id", ""))) if isinstance(claim, dict) else claim
+              for key, claim in (record.get("claims") or {}).items()}
+    return {**record, "v": 2, "claims": claims}
 
 
 Out = ClaimInventory | ReleaseClaim | ConsumeClaim
@@ -212,9 +233,11 @@ def raise_request(state: ResourceRequest | None, cmd: RaiseRequest, now: datetim
     if state is not None:
         return state, []
     if context is None or context.incident_status is None:
-        raise Rejected(f"unknown incident {cmd.incident_id!r}")
+        raise Rejected(Reason(code="unknown_incident", message=f"unknown incident {cmd.incident_id!r}",
+                              incident_id=cmd.incident_id))
     if context.incident_status != "active":
-        raise Rejected(f"incident {cmd.incident_id!r} is {context.incident_status}")
+        raise Rejected(Reason(code="incident_closed", incident_id=cmd.incident_id,
+                              message=f"incident {cmd.incident_id!r} is {context.incident_status}"))
     request = ResourceRequest(
         **cmd.model_dump(include=set(ResourceRequestBody.model_fields) - {"v"}),
         remaining=cmd.quantity, candidates=context.candidates, wait_at=context.wait_at,
@@ -270,23 +293,28 @@ def _close(state: ResourceRequest, now: datetime, status: Literal["released", "c
     return new, out
 
 
+def _unknown(request_id: str) -> Reason:
+    return Reason(code="unknown_request", message=f"unknown request {request_id!r}", request_id=request_id)
+
+
 def cancel(state: ResourceRequest | None, cmd: CancelRequest, now: datetime, context=None):
     if state is None:
-        raise Rejected(f"unknown request {cmd.id!r}")
+        raise Rejected(_unknown(cmd.id))
     if state.status == "cancelled":
         return state, []
     if state.status == "fulfilled":
-        raise Rejected(f"request {cmd.id!r} was already fulfilled")
+        raise Rejected(Reason(code="request_fulfilled", message=f"request {cmd.id!r} was already fulfilled",
+                              request_id=cmd.id))
     return _close(state, now, "released", ReleaseClaim)
 
 
 def fulfil(state: ResourceRequest | None, cmd: FulfilRequest, now: datetime, context=None):
     if state is None:
-        raise Rejected(f"unknown request {cmd.id!r}")
+        raise Rejected(_unknown(cmd.id))
     if state.status == "fulfilled":
         return state, []
     if state.status == "cancelled":
-        raise Rejected(f"request {cmd.id!r} was cancelled")
+        raise Rejected(Reason(code="request_cancelled", message=f"request {cmd.id!r} was cancelled", request_id=cmd.id))
     return _close(state, now, "consumed", ConsumeClaim)
 
 

@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from geo.index import PointIndex, TagFilter
 from handlers.common import Point
+from handlers.reasons import Reason
 from handlers.services import ServiceSite
 from handlers.shelters import Needs, Shelter
 from handlers.sites import BED_SERVICE, HOURS_A_WEEK, SERVICE_TYPES, Moment, Opening, OpeningHours, closed_hours
@@ -192,35 +193,6 @@ def _flat(batches: Iterator[list[tuple[str, float]]], service_type: str) -> Iter
             yield km, key, service_type
 
 
-ExclusionCode = Literal["closed", "full", "not_open_now", "in_danger_zone", "no_pets", "not_wheelchair_accessible",
-                        "no_families", "no_language"]
-"""Why a search left a site out; screens translate the code and read the parameters beside it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Exclusion:
-    """One reason a site was left out: a code, its parameters, and the English sentence."""
-
-    code: ExclusionCode
-    message: str
-    status_reason: str | None = None
-    opens_at: datetime | None = None
-    incidents: tuple[str, ...] = ()
-    language: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.status_reason is not None:
-            found["status_reason"] = self.status_reason
-        if self.opens_at is not None:
-            found["opens_at"] = self.opens_at.isoformat()
-        if self.incidents:
-            found["incidents"] = list(self.incidents)
-        if self.language is not None:
-            found["language"] = self.language
-        return found
-
-
 @dataclass(frozen=True)
 class ServiceQuery:
     """What the navigator asks for: site types (none: every type), the household's needs, open
@@ -248,32 +220,36 @@ class Zones(Protocol):
 
 
 def exclusions(entry: SiteEntry, opening: Opening, danger_zones: list[str], query: ServiceQuery,
-               zones: Zones) -> list[Exclusion]:
-    """Why this site cannot serve this caller now (empty when it can): closed, full, not open now
-    (when only open sites are wanted), inside a danger zone, or not fitting the household."""
-    found: list[Exclusion] = []
+               zones: Zones) -> list[Reason]:
+    """Why this site cannot serve this caller now (empty when it can), as reasons (handlers/reasons.py):
+    closed (with its `status_reason`), full, not_open_now (when only open sites are wanted; with
+    `opens_at` when it opens in the days ahead), in_danger_zone (the `incidents` and their
+    `titles`), no_pets, not_wheelchair_accessible, no_families, no_language."""
+    found: list[Reason] = []
     if entry.status == "closed":
         reason = entry.status_reason
-        found.append(Exclusion("closed", f"closed ({reason.replace('_', ' ')})" if reason else "closed",
-                               status_reason=reason))
+        found.append(Reason(code="closed", message=f"closed ({reason.replace('_', ' ')})", status_reason=reason)
+                     if reason else Reason(code="closed", message="closed"))
     elif entry.free_beds == 0 or (entry.status == "limited" and entry.status_reason == "full"):
-        found.append(Exclusion("full", "full: no free beds" if entry.free_beds == 0 else "full", status_reason="full"))
+        found.append(Reason(code="full", message="full: no free beds" if entry.free_beds == 0 else "full",
+                            status_reason="full"))
     if query.open_now and not opening.open:
         when = opening.opens_at
-        found.append(Exclusion("not_open_now", f"not open now; opens {when:%a %d %b %H:%M}" if when else
-                               "not open now, and no opening in the days ahead", opens_at=when))
+        found.append(Reason(code="not_open_now", message=f"not open now; opens {when:%a %d %b %H:%M}", opens_at=when)
+                     if when else Reason(code="not_open_now", message="not open now, and no opening in the days ahead"))
     if danger_zones:
-        titles = ", ".join(getattr(zones.incidents.get(name), "title", name) for name in danger_zones)
-        found.append(Exclusion("in_danger_zone", f"inside a danger zone: {titles}", incidents=tuple(danger_zones)))
+        titles = [getattr(zones.incidents.get(name), "title", name) for name in danger_zones]
+        found.append(Reason(code="in_danger_zone", message=f"inside a danger zone: {', '.join(titles)}",
+                            incidents=list(danger_zones), titles=titles))
     needs = query.needs
     if needs.pets and not entry.accepts_pets:
-        found.append(Exclusion("no_pets", "no pets"))
+        found.append(Reason(code="no_pets", message="no pets"))
     if needs.wheelchair and not entry.accessible:
-        found.append(Exclusion("not_wheelchair_accessible", "not wheelchair accessible"))
+        found.append(Reason(code="not_wheelchair_accessible", message="not wheelchair accessible"))
     if needs.family and not entry.families:
-        found.append(Exclusion("no_families", "no families"))
+        found.append(Reason(code="no_families", message="no families"))
     if needs.language and needs.language not in entry.languages:
-        found.append(Exclusion("no_language", f"no service in {needs.language}", language=needs.language))
+        found.append(Reason(code="no_language", message=f"no service in {needs.language}", language=needs.language))
     return found
 
 
@@ -287,7 +263,7 @@ class Found:
     opening: Opening
     danger_zones: tuple[str, ...]
     affected_areas: tuple[str, ...]
-    reasons: tuple[Exclusion, ...] = ()
+    reasons: tuple[Reason, ...] = ()
 
     def view(self) -> dict[str, Any]:
         """The site as the API writes it: its public fields, then what this search found."""
@@ -299,8 +275,15 @@ class Found:
         view["closes_at"] = opening.closes_at.isoformat() if opening.closes_at else None
         view["in_danger_zones"] = list(self.danger_zones)
         view["in_affected_areas"] = list(self.affected_areas)
-        view["reasons"] = [reason.as_json() for reason in self.reasons]
+        view["reasons"] = [_json_ready(reason) for reason in self.reasons]
         return view
+
+
+def _json_ready(reason: Reason) -> dict[str, Any]:
+    ready: dict[str, Any] = dict(reason)
+    if "opens_at" in ready:
+        ready["opens_at"] = ready["opens_at"].isoformat()
+    return ready
 
 
 def look_at(entry: SiteEntry, now: datetime, zones: Zones, distance_km: float | None = None) -> Found:

@@ -21,6 +21,7 @@ from pydantic import ConfigDict, Field, TypeAdapter, WithJsonSchema, field_valid
 
 from handlers.common import Command, Id, KeyedById, Language, Message, Point, ShortText, Timestamp
 from handlers.errors import Rejected
+from handlers.reasons import Reason
 from handlers.sites import (
     BED_SERVICE,
     OPEN_MATCHES_STATUS,
@@ -122,7 +123,7 @@ def register(state: ServiceSite | None, cmd: RegisterService, now: datetime) -> 
 
 def set_status(state: ServiceSite | None, cmd: SetServiceStatus, now: datetime) -> Decision:
     if state is None:
-        raise Rejected(f"no service site {cmd.id!r}")
+        raise Rejected(Reason(code="unknown_service", message=f"no service site {cmd.id!r}", service_id=cmd.id))
     if (state.status, state.status_reason) == (cmd.status, cmd.reason):
         return state, []
     return state.model_copy(update={"status": cmd.status, "status_reason": cmd.reason, "open": cmd.status != "closed",

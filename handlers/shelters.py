@@ -35,6 +35,7 @@ from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
 from handlers.common import Command, Id, KeyedById, Language, Message, Point, Record, ShortText, Timestamp
 from handlers.errors import Rejected
+from handlers.reasons import Reason, ValidReason, legacy_reasons
 from handlers.sites import (
     OPEN_MATCHES_STATUS,
     REASON_FITS_STATUS,
@@ -281,10 +282,33 @@ class BedHeld(HoldReply):
 
 
 class HoldRefused(HoldReply):
+    """The shelter cannot take the household: every reason why (`unmet_needs`, a danger zone, or
+    an unknown shelter).
+
+    Version 2; version 1 gave the reasons as one English sentence (`reason`) and is upcast as it
+    is read (`upcast_refusal_v1`)."""
+
+    v: Literal[2] = 2
     type: Literal["HoldRefused"] = "HoldRefused"
-    reason: str
+    reasons: list[ValidReason] = Field(min_length=1, max_length=20)
     request: dict[str, Any] | None = None
     """The HoldBed's `request`, passed back."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast(cls, data: Any) -> Any:
+        return upcast_refusal_v1(data) if isinstance(data, dict) else data
+
+
+def upcast_refusal_v1(record: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 HoldRefused (its reasons as one sentence, `reason`) as version 2, its
+    sentence read by `legacy_reasons`. Any other version is returned as it is."""
+    if record.get("v", 1) != 1 or "reason" not in record:
+        return record
+    upcast = {key: value for key, value in record.items() if key != "reason"}
+    reason = record["reason"]
+    upcast.update(v=2, reasons=legacy_reasons(reason) if isinstance(reason, str) else reason)
+    return upcast
 
 
 class HoldConfirmed(HoldReply):
@@ -336,28 +360,40 @@ Danger = Mapping[str, str]
 NO_DANGER: Danger = {}
 
 
-def unmet_needs(profile: ShelterProfile, household: int, needs: Needs, free: int) -> list[str]:
-    """Why this shelter cannot take this household now (empty when it can)."""
+def unmet_needs(profile: ShelterProfile, household: int, needs: Needs, free: int) -> list[Reason]:
+    """Why this shelter cannot take a household of `household` people with these `needs` when
+    `free` beds are free (empty when it can): closed (with its status reason), full, only_free,
+    no_pets, not_wheelchair_accessible, no_families, no_language. Danger zones are the caller's
+    to add (`danger_reasons`)."""
     reasons = []
     if not profile.open:
-        reasons.append("closed")
+        closed = Reason(code="closed", message="closed")
+        if profile.status_reason is not None:
+            closed["status_reason"] = profile.status_reason
+        reasons.append(closed)
     elif free < household:
-        reasons.append("full" if free <= 0 else f"only {free} free beds")
+        reasons.append(Reason(code="full", message="full") if free <= 0 else
+                       Reason(code="only_free", message=f"only {free} free beds", free=free))
     if needs.pets and not profile.accepts_pets:
-        reasons.append("no pets")
+        reasons.append(Reason(code="no_pets", message="no pets"))
     if needs.wheelchair and not profile.accessible:
-        reasons.append("not wheelchair accessible")
+        reasons.append(Reason(code="not_wheelchair_accessible", message="not wheelchair accessible"))
     if needs.family and not profile.families:
-        reasons.append("no families")
+        reasons.append(Reason(code="no_families", message="no families"))
     if needs.language and needs.language not in profile.languages:
-        reasons.append(f"no service in {needs.language}")
+        reasons.append(Reason(code="no_language", message=f"no service in {needs.language}", language=needs.language))
     return reasons
 
 
+def danger_reasons(danger: Danger) -> list[Reason]:
+    """One in_danger_zone reason per incident whose danger zone covers the shelter, by incident id."""
+    return [Reason(code="in_danger_zone", message=f"inside danger zone of {title!r}", incidents=[incident_id],
+                   titles=[title]) for incident_id, title in sorted(danger.items())]
+
+
 def _with_holds(shelter: Shelter, holds: dict[str, Hold], now: datetime, **changes) -> Shelter:
-    """The shelter with these holds and validated `changes`, its counts derived from them. A copy,
-    not a new validation: validating every hold again made each hold cost O(holds) in pydantic,
-    and the largest shelters are the busiest."""
+    """The shelter with these holds and validated `changes`, its counts derived from them; a copy,
+    not validated again (docs/adr/0013-hold-copies.md)."""
     held = sum(h.beds for h in holds.values() if h.status == "held")
     confirmed = sum(h.beds for h in holds.values() if h.status == "confirmed")
     capacity = changes.get("capacity", shelter.capacity)
@@ -390,28 +426,26 @@ def register(state: Shelter | None, cmd: RegisterShelter, now: datetime, danger:
 
 def set_status(state: Shelter | None, cmd: SetShelterStatus, now: datetime, danger: Danger):
     if state is None:
-        raise Rejected(f"unknown shelter {cmd.shelter_id!r}")
+        raise Rejected(Reason(code="unknown_shelter", message=f"unknown shelter {cmd.shelter_id!r}",
+                              shelter_id=cmd.shelter_id))
     changes = {"status": cmd.status, "status_reason": cmd.reason, "open": cmd.status != "closed"}
     if all(getattr(state, name) == value for name, value in changes.items()):
         return state, []
     return _with_holds(state, dict(state.holds), now, **changes), []
 
 
-def _danger_reasons(danger: Danger) -> list[str]:
-    return [f"inside danger zone of {title!r}" for _, title in sorted(danger.items())]
-
-
 def hold(state: Shelter | None, cmd: HoldBed, now: datetime, danger: Danger):
     if state is None:
-        return None, [HoldRefused(referral_id=cmd.referral_id, shelter_id=cmd.shelter_id, reason="unknown shelter",
+        unknown = Reason(code="unknown_shelter", message="unknown shelter", shelter_id=cmd.shelter_id)
+        return None, [HoldRefused(referral_id=cmd.referral_id, shelter_id=cmd.shelter_id, reasons=[unknown],
                                   request=cmd.request)]
     existing = state.holds.get(cmd.referral_id)
     if existing is not None:
         return state, [BedHeld(referral_id=cmd.referral_id, shelter_id=state.id, beds=existing.beds,
                                expires_at=existing.expires_at, request=cmd.request)]
-    reasons = unmet_needs(state, cmd.beds, cmd.needs, state.free) + _danger_reasons(danger)
+    reasons = unmet_needs(state, cmd.beds, cmd.needs, state.free) + danger_reasons(danger)
     if reasons:
-        return state, [HoldRefused(referral_id=cmd.referral_id, shelter_id=state.id, reason=", ".join(reasons),
+        return state, [HoldRefused(referral_id=cmd.referral_id, shelter_id=state.id, reasons=reasons,
                                    request=cmd.request)]
     new = Hold(referral_id=cmd.referral_id, beds=cmd.beds, status="held", held_at=now,
                expires_at=now + timedelta(seconds=cmd.ttl_s))
@@ -458,7 +492,7 @@ def extend(state: Shelter | None, cmd: ExtendHold, now: datetime, danger: Danger
     if not state.open:
         return refuse("closed", "the shelter is closed")
     if danger:
-        return refuse("danger_zone", "the shelter is " + " and ".join(_danger_reasons(danger)))
+        return refuse("danger_zone", "the shelter is " + " and ".join(r["message"] for r in danger_reasons(danger)))
     expires_at = min(limit, existing.expires_at + timedelta(seconds=cmd.extend_s))
     if expires_at <= existing.expires_at:
         return refuse("at_limit", f"the hold is at its longest, {cmd.max_hold_s / 3600:g} h after it was made")

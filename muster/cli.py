@@ -17,7 +17,7 @@ from rich.markup import escape
 from api.auth import mint
 from bus.topics import TopicLayoutError, ensure_topics
 from core.settings import ROOT, get_settings
-from handlers.hsds import DEFAULT_TYPES
+from formats.hsds import DEFAULT_TYPES
 from muster import broker, hsds
 from muster.logs import configure
 from muster.processes import Child, worker_args

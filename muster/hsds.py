@@ -1,7 +1,7 @@
 """HSDS 3.0 directories on disk and through the API: `muster import hsds`, `muster export hsds`.
 
-The mapping is handlers/hsds.py (JSON forms: handlers/hsds_json.py; the package written:
-handlers/hsds_export.py); this module reads and writes the files, sends the shelters and other
+The mapping is formats/hsds.py (JSON forms: formats/hsds_json.py; the package written:
+formats/hsds_export.py); this module reads and writes the files, sends the shelters and other
 services through the API as any client would, and reports what became of every row.
 """
 from __future__ import annotations
@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from handlers.hsds import Directory, sites_from
-from handlers.hsds_export import COLUMNS, datapackage, package_from
-from handlers.hsds_json import tables_from_json
-from handlers.hsds_tables import PATHS, Rejection, Row
+from formats.hsds import Directory, sites_from
+from formats.hsds_export import COLUMNS, datapackage, package_from
+from formats.hsds_json import tables_from_json
+from formats.hsds_tables import PATHS, Rejection, Row
 from handlers.services import ServiceProfile
 from handlers.shelters import ShelterProfile
 from handlers.sites import BED_SERVICE
@@ -42,7 +42,7 @@ class PackageError(ValueError):
 
 def load(path: Path, default_type: str | None = None) -> Directory:
     """A CSV package (a folder) or an HSDS JSON file, mapped to shelters, services and rejections;
-    `default_type` goes to services whose type cannot be told (handlers.hsds.sites_from)."""
+    `default_type` goes to services whose type cannot be told (formats.hsds.sites_from)."""
     if path.is_dir():
         return sites_from(_read_package(path), default_type=default_type)
     try:

@@ -45,7 +45,7 @@ def reason_for(exc: BaseException) -> str:
     if isinstance(exc, ValidationError):
         return f"invalid message: {describe_validation_error(exc)}"
     if isinstance(exc, Rejected):
-        return f"rejected: {exc.reason}"
+        return f"rejected: {exc}"
     if isinstance(exc, AreaError):
         return f"invalid area: {exc}"
     if isinstance(exc, BadKey):

@@ -5,11 +5,13 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ContainerDep, Manager
+from api.refusals import refusal, refused
 from api.round_trip import round_trip
 from api.schemas import ERRORS, Accepted, Problem
 from bus.topics import INCIDENT_STATE, INCIDENTS
-from handlers.cap import CapError, CapIngest, CapSyntaxError, declared_by, find_incident, read_alert
-from handlers.incidents import Incident
+from formats.cap import CapError, CapIngest, CapSyntaxError, declared_by, find_incident, read_alert
+from handlers.incidents import Incident, incident_closed
+from handlers.reasons import Reason
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"], responses=ERRORS)
 
@@ -55,7 +57,8 @@ async def _read(request: Request, c) -> CapIngest:
         200: {"model": Incident, "description": "an Update or Cancel applied, or this message already ingested"},
         202: {"model": Accepted},
         400: {"model": Problem, "description": "not well-formed XML, or unsafe XML (a DTD, entities)"},
-        409: {"description": "this alert id names a different incident, or the incident is closed"},
+        409: refusal("this alert id names a different incident (`id_in_use`), or the incident is closed "
+                     "(`incident_closed`)"),
         415: {"model": Problem, "description": "not application/xml, application/cap+xml or text/xml"},
         422: {"description": "not a CAP 1.2 alert Muster can act on; `detail` says why (e.g. no area in "
                              "Ontario, an unknown place)"},
@@ -76,8 +79,9 @@ async def ingest_cap(request: Request, actor: Manager, c: ContainerDep, response
         existing = c.views.get(INCIDENT_STATE, incident_id)
         if existing is not None:
             if not _same_alert(existing, ingest):
-                raise HTTPException(status.HTTP_409_CONFLICT,
-                                    f"incident {incident_id!r} was declared with other details")
+                raise refused(status.HTTP_409_CONFLICT, Reason(
+                    code="id_in_use", message=f"incident {incident_id!r} was declared with other details",
+                    id=incident_id))
             response.status_code = status.HTTP_200_OK
             return existing
         return await _declare(c, ingest, actor)
@@ -97,7 +101,7 @@ async def ingest_cap(request: Request, actor: Manager, c: ContainerDep, response
         if incident.status == "closed":
             if ingest.ended:
                 return incident
-            raise HTTPException(status.HTTP_409_CONFLICT, f"incident {incident.id!r} is closed")
+            raise refused(status.HTTP_409_CONFLICT, incident_closed(incident.id))
         wanted = lambda i: update_id in i.applied_updates or i.status == "closed"  # noqa: E731
     else:
         if incident.status == "closed":

@@ -13,8 +13,7 @@ from api.deps import AnyRole, ContainerDep
 from api.routes.resource_requests import seen_by
 from api.schemas import JSON_ERRORS
 from bus.topics import INCIDENT_STATE, PARTNER_STATE, REQUEST_STATE, SERVICE_STATE, SHELTER_STATE
-from handlers.common import ID_PATTERN
-from handlers.exports import (
+from formats.exports import (
     COMMITMENT_COLUMNS,
     NOTICE,
     commitment_rows,
@@ -24,6 +23,7 @@ from handlers.exports import (
     service_feature,
     shelter_feature,
 )
+from handlers.common import ID_PATTERN
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"], responses=JSON_ERRORS)
 

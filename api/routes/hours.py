@@ -9,17 +9,19 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import PlainTextResponse
 
 from api.deps import AnyRole, ContainerDep, PartnerRole
+from api.refusals import no_incident, refusal, refused
 from api.round_trip import round_trip
 from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, check_idempotency_key
 from bus.topics import HOURS, HOURS_LOG, INCIDENT_STATE, PARTNER_STATE
 from handlers.errors import Rejected
 from handlers.hours import CSV_HEADER, HoursEntry, HoursLogged, IncidentHours, LogHours, check
+from handlers.reasons import Reason
 
 router = APIRouter(tags=["volunteer hours"], responses=ERRORS)
 
 
-def _unprocessable(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
+def _unprocessable(reason: Reason) -> HTTPException:
+    return refused(status.HTTP_422_UNPROCESSABLE_CONTENT, reason)
 
 
 @router.post(
@@ -28,8 +30,9 @@ def _unprocessable(detail: str) -> HTTPException:
     response_model=HoursLogged,
     responses={200: {"model": HoursLogged, "description": "already logged with this id"},
                202: {"model": Accepted}, 403: {"description": "partners log hours for themselves only"},
-               409: {"description": "this id names a different entry"},
-               422: {"description": "invalid entry, unknown incident or partner, or a bad correction"}},
+               409: refusal("this id names a different entry (`id_in_use`)"),
+               422: {"description": "an invalid entry; or refused, `detail` a Reason: unknown_incident, "
+                                    "future_date, unknown_partner, unknown_entry or correction_mismatch"}},
 )
 async def log_hours(body: HoursEntry, actor: PartnerRole, c: ContainerDep, response: Response,
                     idempotency_key: IdempotencyKey = None):
@@ -41,7 +44,8 @@ async def log_hours(body: HoursEntry, actor: PartnerRole, c: ContainerDep, respo
     existing = c.views.get(HOURS_LOG, body.id)
     if existing is not None:
         if not existing.same_entry(body):
-            raise HTTPException(status.HTTP_409_CONFLICT, f"entry {body.id!r} was logged with other details")
+            raise refused(status.HTTP_409_CONFLICT, Reason(
+                code="id_in_use", message=f"entry {body.id!r} was logged with other details", id=body.id))
         response.status_code = status.HTTP_200_OK
         return existing
     incident = c.views.get(INCIDENT_STATE, body.incident_id)
@@ -50,13 +54,16 @@ async def log_hours(body: HoursEntry, actor: PartnerRole, c: ContainerDep, respo
     except Rejected as exc:
         raise _unprocessable(exc.reason) from None
     if c.views.get(PARTNER_STATE, body.partner_id) is None:
-        raise _unprocessable(f"unknown partner {body.partner_id!r}")
+        raise _unprocessable(Reason(code="unknown_partner", message=f"unknown partner {body.partner_id!r}",
+                                    partner_id=body.partner_id))
     if body.corrects is not None:
         corrected = c.views.get(HOURS_LOG, body.corrects)
         if corrected is None:
-            raise _unprocessable(f"no entry {body.corrects!r} to correct")
+            raise _unprocessable(Reason(code="unknown_entry", message=f"no entry {body.corrects!r} to correct",
+                                        entry_id=body.corrects))
         if (corrected.partner_id, corrected.incident_id) != (body.partner_id, body.incident_id):
-            raise _unprocessable("a correction must keep the partner and incident of the entry it corrects")
+            raise _unprocessable(Reason(code="correction_mismatch", entry_id=body.corrects,
+                                        message="a correction must keep the partner and incident of the entry it corrects"))
     command = LogHours(**dict(body), actor=actor, accepted_at=c.clock())
     entry: HoursLogged = await round_trip(c, HOURS, command, HOURS_LOG, lambda _: True,
                                           href=f"/v1/volunteer-hours/{body.id}")
@@ -64,12 +71,13 @@ async def log_hours(body: HoursEntry, actor: PartnerRole, c: ContainerDep, respo
 
 
 @router.get("/v1/volunteer-hours/{entry_id}", response_model=HoursLogged,
-            responses={404: {"description": "no such entry"}})
+            responses={404: refusal("no such entry (`unknown_entry`)")})
 async def get_hours(entry_id: IdPath, actor: AnyRole, c: ContainerDep):
     """One logged entry; a partner sees only its own."""
     entry = c.views.get(HOURS_LOG, entry_id)
     if entry is None or (actor.role == "partner" and entry.partner_id != actor.partner_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no volunteer-hours entry {entry_id!r}")
+        raise refused(status.HTTP_404_NOT_FOUND, Reason(code="unknown_entry", entry_id=entry_id,
+                                                        message=f"no volunteer-hours entry {entry_id!r}"))
     return entry
 
 
@@ -88,14 +96,14 @@ def _csv(c, totals: IncidentHours) -> str:
     "/v1/incidents/{incident_id}/volunteer-hours",
     response_model=IncidentHours,
     responses={200: {"content": {"text/csv": {}}, "description": "JSON totals, or CSV rows with `?format=csv`"},
-               404: {"description": "no such incident"}},
+               404: refusal("no such incident (`unknown_incident`)")},
 )
 async def incident_hours(incident_id: IdPath, actor: AnyRole, c: ContainerDep,
                          format: Literal["json", "csv"] = Query("json", description="`csv` for a spreadsheet")):
     """Volunteer hours for an incident: totals by partner, activity and day; each correction counted
     instead of the entry it corrects. A partner sees only its own hours."""
     if c.views.get(INCIDENT_STATE, incident_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id!r}")
+        raise refused(status.HTTP_404_NOT_FOUND, no_incident(incident_id))
     totals = c.hours.for_incident(incident_id, actor.partner_id if actor.role == "partner" else None)
     if format == "csv":
         return PlainTextResponse(

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import AnyRole, ContainerDep, Manager
+from api.refusals import no_incident, refusal, refused
 from api.round_trip import round_trip
 from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, check_idempotency_key
 from bus.topics import INCIDENT_STATE, INCIDENTS
@@ -23,8 +24,11 @@ from handlers.incidents import (
     SetDangerZone,
     UpdateIncident,
     command_fields,
+    incident_closed,
     same_declaration,
+    too_many_zones,
 )
+from handlers.reasons import Reason
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"], responses=ERRORS)
 
@@ -46,7 +50,7 @@ def _overview(c, incident: Incident, actor) -> IncidentOverview:
     status_code=status.HTTP_201_CREATED,
     response_model=Incident,
     responses={200: {"model": Incident, "description": "already declared with this id"},
-               202: {"model": Accepted}, 409: {"description": "this id names a different incident"}},
+               202: {"model": Accepted}, 409: refusal("this id names a different incident (`id_in_use`)")},
 )
 async def declare_incident(body: IncidentDeclaration, actor: Manager, c: ContainerDep, response: Response,
                            idempotency_key: IdempotencyKey = None):
@@ -56,7 +60,8 @@ async def declare_incident(body: IncidentDeclaration, actor: Manager, c: Contain
     existing = c.views.get(INCIDENT_STATE, body.id)
     if existing is not None:
         if not same_declaration(existing, body):
-            raise HTTPException(status.HTTP_409_CONFLICT, f"incident {body.id!r} was declared with other details")
+            raise refused(status.HTTP_409_CONFLICT, Reason(
+                code="id_in_use", message=f"incident {body.id!r} was declared with other details", id=body.id))
         response.status_code = status.HTTP_200_OK
         return existing
     command = DeclareIncident(**command_fields(body), actor=actor, accepted_at=c.clock())
@@ -82,11 +87,15 @@ async def list_incidents(
 def _get(c, incident_id: str) -> Incident:
     incident = c.views.get(INCIDENT_STATE, incident_id)
     if incident is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id!r}")
+        raise refused(status.HTTP_404_NOT_FOUND, no_incident(incident_id))
     return incident
 
 
-@router.get("/{incident_id}", response_model=IncidentOverview, responses={404: {"description": "no such incident"}})
+NO_INCIDENT = refusal("no such incident (`unknown_incident`)")
+CLOSED = refusal("the incident is closed (`incident_closed`)")
+
+
+@router.get("/{incident_id}", response_model=IncidentOverview, responses={404: NO_INCIDENT})
 async def get_incident(incident_id: IdPath, actor: AnyRole, c: ContainerDep):
     """One incident: state, area, alerted partners, volunteer-hour totals."""
     return _overview(c, _get(c, incident_id), actor)
@@ -95,14 +104,14 @@ async def get_incident(incident_id: IdPath, actor: AnyRole, c: ContainerDep):
 @router.patch(
     "/{incident_id}",
     response_model=Incident,
-    responses={202: {"model": Accepted}, 404: {"description": "no such incident"}, 409: {"description": "closed"}},
+    responses={202: {"model": Accepted}, 404: NO_INCIDENT, 409: CLOSED},
 )
 async def update_incident(incident_id: IdPath, body: IncidentChanges, actor: Manager, c: ContainerDep):
     """Change title, severity or affected area; partners newly in reach are alerted once. A danger
     zone that is the whole area by the kind's default follows the new area; others stay as set."""
     incident = _get(c, incident_id)
     if incident.status == "closed":
-        raise HTTPException(status.HTTP_409_CONFLICT, f"incident {incident_id!r} is closed")
+        raise refused(status.HTTP_409_CONFLICT, incident_closed(incident_id))
     if body.update_id in incident.applied_updates:
         return incident
     command = UpdateIncident(**command_fields(body), id=incident_id, actor=actor, accepted_at=c.clock())
@@ -121,15 +130,16 @@ def _changeable(c, incident_id: str, update_id: str) -> tuple[Incident, bool]:
     if update_id in incident.applied_updates:
         return incident, True
     if incident.status == "closed":
-        raise HTTPException(status.HTTP_409_CONFLICT, f"incident {incident_id!r} is closed")
+        raise refused(status.HTTP_409_CONFLICT, incident_closed(incident_id))
     return incident, False
 
 
 @router.put(
     "/{incident_id}/danger-zones/{zone_id}",
     response_model=Incident,
-    responses={202: {"model": Accepted}, 404: {"description": "no such incident"},
-               409: {"description": "the incident is closed, or has the most danger zones it may have"},
+    responses={202: {"model": Accepted}, 404: NO_INCIDENT,
+               409: refusal("the incident is closed (`incident_closed`), or has the most danger zones it may have "
+                            "(`too_many_zones`)"),
                422: {"description": "an invalid area, or one wholly outside Ontario"}},
 )
 async def set_danger_zone(incident_id: IdPath, zone_id: IdPath, body: DangerZoneChange, actor: Manager,
@@ -141,8 +151,7 @@ async def set_danger_zone(incident_id: IdPath, zone_id: IdPath, body: DangerZone
     if done:
         return incident
     if incident.zone(zone_id) is None and len(incident.danger_zones) >= MAX_DANGER_ZONES:
-        raise HTTPException(status.HTTP_409_CONFLICT,
-                            f"incident {incident_id!r} has {MAX_DANGER_ZONES} danger zones, the most it may have")
+        raise refused(status.HTTP_409_CONFLICT, too_many_zones(incident_id))
     command = SetDangerZone(**command_fields(body), id=incident_id, zone_id=zone_id, actor=actor,
                             accepted_at=c.clock())
     return await _applied(c, command)
@@ -151,8 +160,9 @@ async def set_danger_zone(incident_id: IdPath, zone_id: IdPath, body: DangerZone
 @router.delete(
     "/{incident_id}/danger-zones/{zone_id}",
     response_model=Incident,
-    responses={202: {"model": Accepted}, 404: {"description": "no such incident, or no such zone on it"},
-               409: {"description": "the incident is closed"}},
+    responses={202: {"model": Accepted},
+               404: refusal("no such incident (`unknown_incident`), or no such zone on it (`no_danger_zone`)"),
+               409: CLOSED},
 )
 async def remove_danger_zone(
     incident_id: IdPath, zone_id: IdPath, actor: Manager, c: ContainerDep,
@@ -165,7 +175,9 @@ async def remove_danger_zone(
     if done:
         return incident
     if incident.zone(zone_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"incident {incident_id!r} has no danger zone {zone_id!r}")
+        raise refused(status.HTTP_404_NOT_FOUND, Reason(
+            code="no_danger_zone", message=f"incident {incident_id!r} has no danger zone {zone_id!r}",
+            incident_id=incident_id, zone_id=zone_id))
     command = RemoveDangerZone(id=incident_id, zone_id=zone_id, update_id=update_id, actor=actor,
                                accepted_at=c.clock())
     return await _applied(c, command)
@@ -174,7 +186,7 @@ async def remove_danger_zone(
 @router.post(
     "/{incident_id}/close",
     response_model=Incident,
-    responses={202: {"model": Accepted}, 404: {"description": "no such incident"}},
+    responses={202: {"model": Accepted}, 404: NO_INCIDENT},
 )
 async def close_incident(incident_id: IdPath, actor: Manager, c: ContainerDep):
     """Stand an incident down; its danger zones no longer exclude shelters."""

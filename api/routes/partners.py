@@ -7,11 +7,13 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from api.deps import Admin, AnyRole, ContainerDep
+from api.refusals import refusal, refused
 from api.round_trip import round_trip
 from api.schemas import ERRORS, Accepted, IdPath
 from bus.topics import PARTNER_STATE, PARTNERS
 from handlers.common import Actor
 from handlers.partners import Base, Partner, PartnerProfile, RegisterPartner
+from handlers.reasons import Reason
 from handlers.taxonomy import Capability, ResourceType
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"], responses=ERRORS)
@@ -105,10 +107,11 @@ async def list_partners(
 
 
 @router.get("/{partner_id}", response_model=PartnerView, response_model_exclude_none=True,
-            responses={404: {"description": "no such partner"}})
+            responses={404: refusal("no such partner (`unknown_partner`)")})
 async def get_partner(partner_id: IdPath, actor: AnyRole, c: ContainerDep):
     """One partner; its commitments only for admins, managers and the partner itself."""
     partner = c.views.get(PARTNER_STATE, partner_id)
     if partner is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no partner {partner_id!r}")
+        raise refused(status.HTTP_404_NOT_FOUND, Reason(code="unknown_partner", partner_id=partner_id,
+                                                        message=f"no partner {partner_id!r}"))
     return view_of(partner, actor)

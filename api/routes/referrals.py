@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ContainerDep, Navigator
 from api.places import Place, locate
+from api.refusals import json_refusal, refusal, refused
 from api.round_trip import NotShownYet, round_trip
 from api.schemas import (
     ERRORS,
     JSON_ERRORS,
-    PROBLEM_JSON,
     IdempotencyKey,
     IdPath,
     Problem,
@@ -26,6 +26,7 @@ from api.schemas import (
 from api.sheet import sheet_page
 from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE, SHELTERS
 from handlers.common import Actor, Id, Point
+from handlers.reasons import Reason
 from handlers.referrals import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -142,7 +143,8 @@ def _code_for(c, referral_id: str, navigator: str) -> str:
 def _owned(c, referral_id: str, actor: Actor) -> Referral:
     referral = c.views.get(REFERRAL_STATE, referral_id)
     if referral is None or (actor.role != "admin" and referral.requested_by != actor.sub):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no referral {referral_id!r} of yours")
+        raise refused(status.HTTP_404_NOT_FOUND, Reason(code="unknown_referral", referral_id=referral_id,
+                                                        message=f"no referral {referral_id!r} of yours"))
     return referral
 
 
@@ -152,7 +154,10 @@ def _owned(c, referral_id: str, actor: Actor) -> Referral:
     response_model=ReferralAnswer,
     responses={200: {"model": ReferralAnswer, "description": "no bed: `alternatives` says where and why not"},
                **PENDING,
-               422: {"description": "invalid request, or an unknown place (with suggestions)"}},
+               422: {"description": "an invalid request; or an unknown place, `detail` an `unknown_place` "
+                                    "Reason with suggestions"},
+               429: refusal("too many of this navigator's referrals are open (`too_many_open_referrals`), "
+                            "or too many requests")},
 )
 async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep, idempotency_key: IdempotencyKey = None):
     """Hold a bed at the nearest open shelter outside every danger zone that fits the household
@@ -164,11 +169,10 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
         return _respond(c, existing)
     open_now = c.open_referrals.get(actor.sub, 0)
     if open_now >= c.settings.max_open_holds_per_navigator:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            f"you have {open_now} open referrals; confirm or release some before holding more beds",
-            headers={"Retry-After": "30"},
-        )
+        raise refused(status.HTTP_429_TOO_MANY_REQUESTS, Reason(
+            code="too_many_open_referrals", open=open_now,
+            message=f"you have {open_now} open referrals; confirm or release some before holding more beds",
+        ), headers={"Retry-After": "30"})
     point, place = await locate(c, body.location)
     candidates, alternatives = c.shelters.candidates(
         point.lat, point.lon, body.household_size, body.needs, body.radius_km or c.settings.referral_radius_km,
@@ -247,7 +251,10 @@ async def list_referrals(
     return [answer(c, r) for r in found[offset : offset + limit]]
 
 
-@router.get("/{referral_id}", response_model=ReferralAnswer, responses={404: {"description": "no such referral of yours"}})
+NOT_YOURS = refusal("no such referral of yours (`unknown_referral`)")
+
+
+@router.get("/{referral_id}", response_model=ReferralAnswer, responses={404: NOT_YOURS})
 async def get_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep):
     """A referral's current state: held, confirmed, released, expired or no capacity."""
     referral = _owned(c, referral_id, actor)
@@ -265,18 +272,20 @@ async def _follow_up(c, referral_id: IdPath, actor: Actor, command: ConfirmRefer
 
 
 @router.post("/{referral_id}/confirm", response_model=ReferralAnswer,
-             responses={**PENDING, 404: {"description": "no such referral of yours"}, 409: {"description": "not held"}})
+             responses={**PENDING, 404: NOT_YOURS, 409: refusal("not held (`referral_not_held`)")})
 async def confirm_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep):
     """The caller arrived: the held bed becomes theirs."""
     referral = _owned(c, referral_id, actor)
     if referral.status not in ("held", "confirmed"):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"referral {referral_id!r} is {referral.status}, not held")
+        raise refused(status.HTTP_409_CONFLICT, Reason(
+            code="referral_not_held", message=f"referral {referral_id!r} is {referral.status}, not held",
+            referral_id=referral_id, status=referral.status))
     command = ConfirmReferral(id=referral_id, actor=actor, accepted_at=c.clock())
     return await _follow_up(c, referral_id, actor, command, lambda r: r.status in ("confirmed", "expired"))
 
 
 @router.post("/{referral_id}/release", response_model=ReferralAnswer,
-             responses={**PENDING, 404: {"description": "no such referral of yours"}})
+             responses={**PENDING, 404: NOT_YOURS})
 async def release_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep):
     """The caller no longer needs the bed: give it back."""
     command = ReleaseReferral(id=referral_id, actor=actor, accepted_at=c.clock())
@@ -291,8 +300,10 @@ class ExtendRequest(BaseModel):
 
 
 class ExtendRefusalDetail(BaseModel):
-    reason: ExtendRefusal = Field(description="not_held (released or expired), confirmed (a confirmed bed does "
-                                              "not expire), closed, danger_zone, at_limit (MUSTER_HOLD_MAX_S reached)")
+    """Why a hold was not extended, in the shape of every refusal: a code, its parameter, the English."""
+
+    code: ExtendRefusal = Field(description="not_held (released or expired), confirmed (a confirmed bed does "
+                                            "not expire), closed, danger_zone, at_limit (MUSTER_HOLD_MAX_S reached)")
     message: str
     limit_at: str | None = Field(None, description="the latest the hold can be extended to")
 
@@ -301,8 +312,9 @@ class ExtendConflict(BaseModel):
     detail: ExtendRefusalDetail
 
 
-def _refused(reason: str, message: str, limit_at: datetime | None = None) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, {"reason": reason, "message": message, "limit_at": _iso(limit_at)})
+def _refused(code: ExtendRefusal, message: str, limit_at: datetime | None = None) -> HTTPException:
+    detail = ExtendRefusalDetail(code=code, message=message, limit_at=_iso(limit_at))
+    return HTTPException(status.HTTP_409_CONFLICT, detail.model_dump())
 
 
 def _extension_answered(c, referral: Referral) -> JSONResponse:
@@ -314,8 +326,8 @@ def _extension_answered(c, referral: Referral) -> JSONResponse:
 
 @router.post("/{referral_id}/extend", response_model=ReferralAnswer,
              responses={202: {"description": "asked; the shelter had not answered by the reply deadline: poll `href`"},
-                        404: {"description": "no such referral of yours"},
-                        409: {"model": ExtendConflict, "description": "not extended; `detail.reason` says why"}})
+                        404: NOT_YOURS,
+                        409: {"model": ExtendConflict, "description": "not extended; `detail.code` says why"}})
 async def extend_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep, body: ExtendRequest | None = None):
     """Keep the caller's bed held longer: its expiry moves MUSTER_HOLD_EXTEND_S later, never past
     MUSTER_HOLD_MAX_S after the bed was held. The shelter's owner decides."""
@@ -338,8 +350,8 @@ async def extend_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep
 
 @router.get("/{referral_id}/sheet", response_class=HTMLResponse,
             responses={**JSON_ERRORS, 200: {"content": {"text/html": {}}},
-                       404: {"description": "no such referral of yours", "content": PROBLEM_JSON},
-                       409: {"description": "the referral holds no bed", "content": PROBLEM_JSON}})
+                       404: json_refusal("no such referral of yours (`unknown_referral`)"),
+                       409: json_refusal("the referral holds no bed (`referral_not_held`)")})
 async def referral_sheet(referral_id: IdPath, actor: Navigator, c: ContainerDep,
                          lang: Literal["en", "fr"] = Query("en")):
     """A printable sheet for the caller, in English or French: the shelter with its street address,
@@ -347,6 +359,8 @@ async def referral_sheet(referral_id: IdPath, actor: Navigator, c: ContainerDep,
     station and pharmacy the service search lists near the shelter ("also near you")."""
     referral = _owned(c, referral_id, actor)
     if referral.status not in ("held", "confirmed"):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"referral {referral_id!r} is {referral.status}; no sheet")
+        raise refused(status.HTTP_409_CONFLICT, Reason(
+            code="referral_not_held", message=f"referral {referral_id!r} is {referral.status}; no sheet",
+            referral_id=referral_id, status=referral.status))
     await c.publisher.audit(actor, "PrintReferralSheet", f"referrals/{referral_id}")
     return HTMLResponse(sheet_page(c, answer(c, referral), lang))

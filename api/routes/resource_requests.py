@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import AnyRole, ContainerDep, Manager
+from api.refusals import refusal, refused
 from api.round_trip import NotShownYet, round_trip
 from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, check_idempotency_key
 from bus.topics import INCIDENT_STATE, REQUEST_STATE, REQUESTS
 from handlers.common import Actor
+from handlers.incidents import incident_closed, unknown_incident
+from handlers.reasons import Reason
 from handlers.requests import CancelRequest, FulfilRequest, RaiseRequest, ResourceRequest, ResourceRequestBody
 from handlers.taxonomy import ResourceType
 
@@ -33,7 +36,8 @@ def seen_by(request: ResourceRequest, actor: Actor) -> ResourceRequest:
 def _get(c, request_id: str) -> ResourceRequest:
     request = c.views.get(REQUEST_STATE, request_id)
     if request is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no resource request {request_id!r}")
+        raise refused(status.HTTP_404_NOT_FOUND, Reason(code="unknown_request", request_id=request_id,
+                                                        message=f"no resource request {request_id!r}"))
     return request
 
 
@@ -42,8 +46,11 @@ def _get(c, request_id: str) -> ResourceRequest:
     status_code=status.HTTP_201_CREATED,
     response_model=ResourceRequest,
     responses={200: {"model": ResourceRequest, "description": "already raised with this id"},
-               202: {"model": Accepted}, 409: {"description": "this id names a different request, or the incident is closed"},
-               422: {"description": "invalid request or unknown incident"}},
+               202: {"model": Accepted},
+               409: refusal("this id names a different request (`id_in_use`), or the incident is closed "
+                            "(`incident_closed`)"),
+               422: {"description": "an invalid request; or an unknown incident, `detail` an `unknown_incident` "
+                                    "Reason"}},
 )
 async def raise_request(body: ResourceRequestBody, actor: Manager, c: ContainerDep, response: Response,
                         idempotency_key: IdempotencyKey = None):
@@ -53,14 +60,15 @@ async def raise_request(body: ResourceRequestBody, actor: Manager, c: ContainerD
     existing = c.views.get(REQUEST_STATE, body.id)
     if existing is not None:
         if existing.body() != body:
-            raise HTTPException(status.HTTP_409_CONFLICT, f"request {body.id!r} was raised with other details")
+            raise refused(status.HTTP_409_CONFLICT, Reason(
+                code="id_in_use", message=f"request {body.id!r} was raised with other details", id=body.id))
         response.status_code = status.HTTP_200_OK
         return existing
     incident = c.views.get(INCIDENT_STATE, body.incident_id)
     if incident is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown incident {body.incident_id!r}")
+        raise refused(status.HTTP_422_UNPROCESSABLE_CONTENT, unknown_incident(body.incident_id))
     if incident.status != "active":
-        raise HTTPException(status.HTTP_409_CONFLICT, f"incident {body.incident_id!r} is {incident.status}")
+        raise refused(status.HTTP_409_CONFLICT, incident_closed(body.incident_id))
     command = RaiseRequest(**dict(body), actor=actor, accepted_at=c.clock())
     # Answer once the first round of claims has been answered, if that is soon; else as it is now.
     try:
@@ -93,7 +101,10 @@ async def list_requests(
     return [seen_by(r, actor) for r in found[offset : offset + limit]]
 
 
-@router.get("/{request_id}", response_model=ResourceRequest, responses={404: {"description": "no such request"}})
+NO_REQUEST = refusal("no such request (`unknown_request`)")
+
+
+@router.get("/{request_id}", response_model=ResourceRequest, responses={404: NO_REQUEST})
 async def get_request(request_id: IdPath, actor: AnyRole, c: ContainerDep):
     """One request: status, commitments per partner, remaining, and what waits at a partner
     (a partner sees only its own commitments)."""
@@ -101,13 +112,13 @@ async def get_request(request_id: IdPath, actor: AnyRole, c: ContainerDep):
 
 
 async def _end(c, request_id: str, command: CancelRequest | FulfilRequest, ends_as: str, conflicts_with: str,
-               why: str) -> ResourceRequest:
-    """Cancel and fulfil alike: idempotent once ended that way, a conflict if ended the other way."""
+               why: Reason) -> ResourceRequest:
+    """Cancel and fulfil alike: idempotent once ended that way, a conflict (`why`) if ended the other way."""
     request = _get(c, request_id)
     if request.status == ends_as:
         return request
     if request.status == conflicts_with:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"request {request_id!r} {why}")
+        raise refused(status.HTTP_409_CONFLICT, why)
     return await round_trip(c, REQUESTS, command, REQUEST_STATE, lambda r: r.status == ends_as,
                             href=f"/v1/resource-requests/{request_id}")
 
@@ -115,20 +126,22 @@ async def _end(c, request_id: str, command: CancelRequest | FulfilRequest, ends_
 @router.post(
     "/{request_id}/cancel",
     response_model=ResourceRequest,
-    responses={202: {"model": Accepted}, 404: {"description": "no such request"}, 409: {"description": "already fulfilled"}},
+    responses={202: {"model": Accepted}, 404: NO_REQUEST, 409: refusal("already fulfilled (`request_fulfilled`)")},
 )
 async def cancel_request(request_id: IdPath, actor: Manager, c: ContainerDep):
     """No longer needed: every commitment goes back to its partner."""
     return await _end(c, request_id, CancelRequest(id=request_id, actor=actor, accepted_at=c.clock()),
-                      "cancelled", "fulfilled", "was already fulfilled")
+                      "cancelled", "fulfilled", Reason(code="request_fulfilled", request_id=request_id,
+                                                       message=f"request {request_id!r} was already fulfilled"))
 
 
 @router.post(
     "/{request_id}/fulfil",
     response_model=ResourceRequest,
-    responses={202: {"model": Accepted}, 404: {"description": "no such request"}, 409: {"description": "cancelled"}},
+    responses={202: {"model": Accepted}, 404: NO_REQUEST, 409: refusal("cancelled (`request_cancelled`)")},
 )
 async def fulfil_request(request_id: IdPath, actor: Manager, c: ContainerDep):
     """Delivered: the committed units leave the partners' inventory; anything still waiting is dropped."""
     return await _end(c, request_id, FulfilRequest(id=request_id, actor=actor, accepted_at=c.clock()),
-                      "fulfilled", "cancelled", "was cancelled")
+                      "fulfilled", "cancelled", Reason(code="request_cancelled", request_id=request_id,
+                                                       message=f"request {request_id!r} was cancelled"))

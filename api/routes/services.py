@@ -12,12 +12,14 @@ from pydantic import BaseModel, Field
 
 from api.deps import AnyRole, ContainerDep, CurrentActor, Navigator
 from api.places import Place, locate
+from api.refusals import refusal, refused
 from api.round_trip import round_trip
 from api.schemas import ERRORS, JSON_ERRORS, LATITUDE, LONGITUDE, Accepted, IdPath, query_group
 from api.service_list import LIST_MAX, PER_TYPE_MAX, gather, render_list
 from bus.topics import SERVICE_STATE, SERVICES, SHELTER_STATE
 from handlers.common import Actor, Point
-from handlers.service_directory import ExclusionCode, ServiceQuery, look_at, search
+from handlers.reasons import Reason
+from handlers.service_directory import ServiceQuery, look_at, search
 from handlers.services import RegisterService, ServiceProfile, ServiceSite, SetServiceStatus
 from handlers.shelters import Needs
 from handlers.sites import Schedule, ServiceType, SiteStatus, StatusChange, StatusReason, StreetAddress
@@ -27,17 +29,6 @@ router = APIRouter(prefix="/v1/services", tags=["services"], responses=ERRORS)
 DEFAULT_RADIUS_KM = 50.0
 LIST_PATH = "list"
 """GET /v1/services/list is the printable list; PUT there answers 405, so no site takes `list` as its id."""
-
-
-class Exclusion(BaseModel):
-    """Why a site was left out: `code` for screens to translate, its parameters, and the English."""
-
-    code: ExclusionCode
-    message: str = Field(description="the reason in English, e.g. 'closed (no power)'")
-    status_reason: StatusReason | None = Field(None, description="closed or full: what the operator said")
-    opens_at: datetime | None = Field(None, description="not_open_now: when it next opens (Ontario time)")
-    incidents: list[str] | None = Field(None, description="in_danger_zone: the incidents whose danger zones hold it")
-    language: str | None = Field(None, description="no_language: the language asked for")
 
 
 class SiteView(BaseModel):
@@ -71,7 +62,7 @@ class SiteView(BaseModel):
     closes_at: datetime | None = Field(description="when it next closes, if open now")
     in_danger_zones: list[str] = Field(description="incidents whose danger zones hold the site: no caller is sent there")
     in_affected_areas: list[str] = Field(description="incidents whose affected area holds the site: no reason to skip it")
-    reasons: list[Exclusion] = Field(description="why the site cannot serve the caller now; empty for a result")
+    reasons: list[Reason] = Field(description="why the site cannot serve the caller now; empty for a result")
 
 
 class ServiceSearch(BaseModel):
@@ -180,11 +171,12 @@ async def service_list(
 def _view(c, site_id: str) -> dict:
     entry = c.services.get(site_id)
     if entry is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no service site or shelter {site_id!r}")
+        raise refused(status.HTTP_404_NOT_FOUND, Reason(code="unknown_service", service_id=site_id,
+                                                        message=f"no service site or shelter {site_id!r}"))
     return look_at(entry, c.clock(), c.incidents).view()
 
 
-@router.get("/{service_id}", response_model=SiteView, responses={404: {"description": "no such site"}})
+@router.get("/{service_id}", response_model=SiteView, responses={404: refusal("no such site (`unknown_service`)")})
 async def get_service(service_id: IdPath, _: AnyRole, c: ContainerDep):
     """One service site, or an overnight shelter by its id, as the search shows it (without a
     distance); `reasons` says why it cannot take a caller now (closed, full, in a danger zone)."""
@@ -201,7 +193,7 @@ def _may_change(actor: Actor, owner: str | None) -> bool:
     status_code=status.HTTP_200_OK,
     responses={201: {"model": SiteView}, 202: {"model": Accepted},
                403: {"description": "only managers, admins and the owning partner"},
-               409: {"description": "the id is an overnight shelter's, or `list` (the printable list's path)"}},
+               409: refusal("the id is an overnight shelter's (`is_a_shelter`)")},
 )
 async def put_service(service_id: IdPath, body: ServiceProfile, actor: CurrentActor, c: ContainerDep,
                       response: Response):
@@ -209,7 +201,9 @@ async def put_service(service_id: IdPath, body: ServiceProfile, actor: CurrentAc
     accessibility, and open, limited or closed. Overnight shelters, which hold beds, are PUT at
     /v1/shelters/{id}. A partner may register and change only sites it runs (`partner_id`)."""
     if c.views.get(SHELTER_STATE, service_id) is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"{service_id!r} is an overnight shelter; use /v1/shelters/{service_id}")
+        raise refused(status.HTTP_409_CONFLICT, Reason(
+            code="is_a_shelter", message=f"{service_id!r} is an overnight shelter; use /v1/shelters/{service_id}",
+            service_id=service_id))
     existing = c.views.get(SERVICE_STATE, service_id)
     owner = existing.partner_id if existing is not None else body.partner_id
     if not (_may_change(actor, owner) and (actor.role != "partner" or body.partner_id == owner)):
@@ -227,14 +221,15 @@ async def put_service(service_id: IdPath, body: ServiceProfile, actor: CurrentAc
     "/{service_id}/status",
     response_model=SiteView,
     responses={202: {"model": Accepted}, 403: {"description": "only managers, admins and the owning partner"},
-               404: {"description": "no such service site"}},
+               404: refusal("no such service site (`unknown_service`)")},
 )
 async def set_service_status(service_id: IdPath, body: StatusChange, actor: CurrentActor, c: ContainerDep):
     """Mark a service site open, limited or closed, with why (`no_power`, `no_heat`, `no_staff`,
     `full`, ...), in one action. Closed sites are left out of every search with their reason."""
     site: ServiceSite | None = c.views.get(SERVICE_STATE, service_id)
     if site is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no service site {service_id!r}")
+        raise refused(status.HTTP_404_NOT_FOUND, Reason(code="unknown_service", service_id=service_id,
+                                                        message=f"no service site {service_id!r}"))
     if not _may_change(actor, site.partner_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "only a manager, an admin or the owning partner may change a service site")

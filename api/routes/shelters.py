@@ -6,13 +6,20 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
 from api.deps import AnyRole, ContainerDep, CurrentActor
+from api.refusals import refusal, refused
 from api.round_trip import round_trip
 from api.schemas import ERRORS, LATITUDE, LONGITUDE, IdPath, query_group
 from bus.topics import SHELTER_STATE, SHELTERS
+from handlers.reasons import Reason
 from handlers.shelters import RegisterShelter, SetShelterStatus, Shelter, ShelterProfile, ShelterStatusChange
 from handlers.sites import Schedule, SiteStatus, StatusReason, StreetAddress
 
 router = APIRouter(prefix="/v1/shelters", tags=["shelters"], responses=ERRORS)
+NO_SHELTER = refusal("no such shelter (`unknown_shelter`)")
+
+
+def _no_shelter(shelter_id: str) -> Reason:
+    return Reason(code="unknown_shelter", message=f"no shelter {shelter_id!r}", shelter_id=shelter_id)
 
 
 class ShelterView(BaseModel):
@@ -99,7 +106,7 @@ def _may_run(actor, shelter: Shelter) -> bool:
     response_model=ShelterView,
     responses={202: {"description": "accepted, not yet visible"},
                403: {"description": "only managers, admins and the partner that runs the shelter"},
-               404: {"description": "no such shelter"},
+               404: NO_SHELTER,
                422: {"description": "invalid status, or a reason missing (limited, closed) or given (open)"}},
 )
 async def set_shelter_status(shelter_id: IdPath, body: ShelterStatusChange, actor: CurrentActor, c: ContainerDep):
@@ -110,7 +117,7 @@ async def set_shelter_status(shelter_id: IdPath, body: ShelterStatusChange, acto
     takes referrals and shows its reason."""
     existing = c.views.get(SHELTER_STATE, shelter_id)
     if existing is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no shelter {shelter_id!r}")
+        raise refused(status.HTTP_404_NOT_FOUND, _no_shelter(shelter_id))
     if not _may_run(actor, existing):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "only a manager, an admin or the partner that runs the shelter may change its status")
@@ -141,10 +148,10 @@ async def list_shelters(
 ):
     """Shelters near a point (nearest first) or all of them, with beds available now.
 
-    Filtered first, and only the page is turned into views and written, here: FastAPI would
-    validate each entry against ShelterView again before serialising it. Building a view for every
-    shelter in reach and validating the page took 12 ms for 935 shelters within 50 km of Toronto
-    (2,000 in the directory), five times finding them and their hazards; the page alone, 0.6 ms."""
+    `available` keeps open shelters with free beds outside every danger zone; `limit` and `offset`
+    cut the page after that filter."""
+    # Filtered first, and only the page is turned into views and written here, not validated
+    # again by FastAPI: docs/adr/0011-shelter-page-only.md.
     if (lat is None) != (lon is None):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give both lat and lon, or neither")
     if lat is not None:
@@ -160,10 +167,10 @@ async def list_shelters(
     return Response(orjson.dumps(page), media_type="application/json")
 
 
-@router.get("/{shelter_id}", response_model=ShelterView, responses={404: {"description": "no such shelter"}})
+@router.get("/{shelter_id}", response_model=ShelterView, responses={404: NO_SHELTER})
 async def get_shelter(shelter_id: IdPath, _: AnyRole, c: ContainerDep):
     """One shelter and its beds."""
     shelter = c.views.get(SHELTER_STATE, shelter_id)
     if shelter is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no shelter {shelter_id!r}")
+        raise refused(status.HTTP_404_NOT_FOUND, _no_shelter(shelter_id))
     return view_of(c, shelter)

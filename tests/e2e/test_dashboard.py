@@ -339,6 +339,23 @@ class TestFrench:
         watched.screenshot("navigator-fr-phone")
         page.set_viewport_size(DESKTOP)
 
+    def test_why_no_bed_and_an_unknown_place_are_said_in_french_from_their_codes(self, open_page, tokens):
+        """The API says why in English beside a code; the French screen shows the code's text."""
+        watched = open_page(tokens["navigator"], lang="fr", path="/#/navigator", allowed_errors=("status of 422",))
+        page = watched.page
+        wait_until_live(page)
+        page.locator("#ref-where").fill("Orillia")
+        page.locator("#ref-language").select_option("cr")  # no shelter near Orillia serves in Cree
+        page.locator("#ref-submit").click()
+        left_out = page.locator("#referral-result [data-status='no_capacity'] li").first
+        expect(left_out).to_contain_text("pas de service en cri")
+        expect(page.locator("#referral-result")).not_to_contain_text("no service in")
+
+        page.locator("#ref-where").fill("Orilia")
+        page.locator("#ref-submit").click()
+        expect(page.locator("#referral-result .unknown-place")).to_contain_text("Lieu introuvable : Orilia")
+        expect(page.locator("#referral-result")).not_to_contain_text("unknown place")
+
 
 class TestServing:
     def test_the_app_is_served_with_its_files_and_nothing_outside_them(self, seeded):

@@ -78,7 +78,8 @@ def test_a_shelter_its_partner_marks_closed_flags_its_holds_and_limited_takes_re
     nothing = refer(navigator, "kenora-caller-2", KENORA)
     assert nothing["status"] == "no_capacity"
     nearest = nothing["alternatives"][0]
-    assert (nearest["shelter_id"], nearest["reasons"]) == ("kenora-legion", ["closed"])
+    assert (nearest["shelter_id"], nearest["reasons"]) == (
+        "kenora-legion", [{"code": "closed", "message": "closed", "status_reason": "no_power"}])
 
     limited = partner.post("/v1/shelters/kenora-legion/status", json={"status": "limited", "reason": "no_heat"})
     assert limited.status_code == 200, limited.text
@@ -102,7 +103,7 @@ def test_a_navigator_extends_a_hold_up_to_its_bound_and_finds_it_by_its_short_co
     assert datetime.fromisoformat(bounded.json()["hold_expires_at"]) == first_expiry + timedelta(seconds=900)
     refused = navigator.post("/v1/referrals/sudbury-caller/extend", json={"id": "ext-3"})
     assert refused.status_code == 409, refused.text
-    assert refused.json()["detail"]["reason"] == "at_limit"
+    assert refused.json()["detail"]["code"] == "at_limit"
 
     code = held["code"]
     found = navigator.get("/v1/referrals", params={"code": f"{code[:3]}-{code[3:]}".lower()}).json()

@@ -68,7 +68,7 @@ def wait_for_directory(navigator: httpx.Client, location: dict, expected_hazards
             answer = navigator.post("/v1/referrals", json=referral(f"probe-{uuid.uuid4().hex[:8]}", 0, location,
                                                                    needs={"language": "zz"})).json()
             found |= {a["shelter_id"] for a in answer.get("alternatives", [])
-                      if any("inside danger zone" in r for r in a["reasons"])}
+                      if any(r["code"] == "in_danger_zone" for r in a["reasons"])}
         return found >= expected_hazards
 
     until(seen, deadline_s=60, what="the workers' directories to know the incident")

@@ -12,7 +12,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 from shapely.geometry import Point, shape
 
-from handlers.cap import cap_id
+from formats.cap import cap_id
 from tests.support.poll import until
 
 CAP = Path(__file__).resolve().parents[1] / "unit" / "data" / "cap"

@@ -21,7 +21,7 @@ def worker(worker_for):
 
 
 async def test_a_refused_hold_moves_on_to_the_next_shelter_and_the_bed_it_holds_is_recorded(worker):
-    refused = HoldRefused(referral_id="ref-1", shelter_id=NEAR.shelter_id, reason="full")
+    refused = HoldRefused(referral_id="ref-1", shelter_id=NEAR.shelter_id, reasons=[{"code": "full", "message": "full"}])
     held = BedHeld(referral_id="ref-1", shelter_id=FAR.shelter_id, beds=3, expires_at=NOON + timedelta(hours=2))
 
     def recorded_held() -> bool:
@@ -33,7 +33,7 @@ async def test_a_refused_hold_moves_on_to_the_next_shelter_and_the_bed_it_holds_
     assert [(key, type(command), command.beds) for key, command in asked] == [
         (NEAR.shelter_id.encode(), HoldBed, 3), (FAR.shelter_id.encode(), HoldBed, 3)]
     referral = Referral.model_validate_json(worker.table[b"ref-1"])
-    assert (referral.shelter_id, referral.alternatives[0].reasons) == (FAR.shelter_id, ["full"])
+    assert (referral.shelter_id, referral.alternatives[0].reasons) == (FAR.shelter_id, [{"code": "full", "message": "full"}])
 
 
 async def test_a_bed_held_for_the_api_is_recorded_held_without_asking_any_shelter(worker):

@@ -16,7 +16,7 @@ class Topic:
 
 
 async def test_each_message_goes_keyed_by_its_id_in_order_and_nulls_are_dropped_only_when_asked():
-    first = HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reason="full")
+    first = HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reasons=[{"code": "full", "message": "full"}])
     second = first.model_copy(update={"referral_id": "ref-2"})
     topic = Topic()
     await send(topic, first, second)

@@ -84,7 +84,8 @@ async def test_no_hold_is_granted_at_a_shelter_inside_a_danger_zone_the_worker_k
     await worker.put((SHELTER, rotary_place(capacity=5)), (SHELTER, hold("call-1")),
                      done=lambda: len(worker.on(topics.REFERRALS)) == 1)
     [refused] = replies(worker)
-    assert (type(refused), refused.reason) == (HoldRefused, "inside danger zone of 'Severn River flooding'")
+    assert (type(refused), [r["code"] for r in refused.reasons]) == (HoldRefused, ["in_danger_zone"])
+    assert refused.reasons[0]["incidents"] == [FLOOD.id]
 
 
 async def test_the_sweep_asks_for_holds_a_danger_zone_newly_covers_to_be_flagged_once(worker):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.hsds import Directory, ImportedService, ImportedShelter, sites_from
-from handlers.hsds_tables import CAPACITY, PATHS, Row
+from formats.hsds import Directory, ImportedService, ImportedShelter, sites_from
+from formats.hsds_tables import CAPACITY, PATHS, Row
 
 ORG = "3e6c7171-c01e-4fcd-b8e9-bb7c040916b7"
 WARMING = "bee18ace-f96d-4bdd-b97b-184d566fb8cb"

@@ -7,20 +7,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"core", "geo", "handlers", "bus", "streams", "api", "muster", "bench", "tests"}
+OURS = {"core", "geo", "handlers", "formats", "bus", "streams", "api", "muster", "bench", "tests"}
 MAY_IMPORT = {
     "core": set(),
     "geo": set(),
     "handlers": {"geo"},
+    "formats": {"core", "geo", "handlers"},
     "bus": {"core", "handlers"},
     "streams": {"core", "geo", "handlers", "bus"},
-    "api": {"core", "geo", "handlers", "bus"},
+    "api": {"core", "geo", "handlers", "formats", "bus"},
 }
 """Each floor and the floors below it that it may use: dependencies point inward and down, to the
-rules. `muster/` (the CLI, the composition root, the broker manager, sample data) and `bench/` are
-the top floor: nothing above imports them."""
+rules. `formats/` (the adapters for CAP, HSDS and the exports) reads and writes other systems'
+formats for the rules it feeds; nothing below it (the rules, the bus, the workers) needs it.
+`muster/` (the CLI, the composition root, the broker manager, sample data) and `bench/` are the
+top floor: nothing above imports them."""
 FRAMEWORKS = {"faust", "aiokafka", "fastapi", "starlette", "uvicorn", "mode", "pydantic_settings"}
-PURE = {"core": FRAMEWORKS - {"pydantic_settings"}, "geo": FRAMEWORKS, "handlers": FRAMEWORKS}
+PURE = {"core": FRAMEWORKS - {"pydantic_settings"}, "geo": FRAMEWORKS, "handlers": FRAMEWORKS, "formats": FRAMEWORKS}
 """Third-party frameworks the inner floors never import: the rules and the geometry know nothing of
 Kafka, HTTP or Faust, and only core reads the environment."""
 
@@ -56,12 +59,17 @@ def test_nothing_imports_the_top_floor():
     assert {p: n for package in below for p, n in _offenders(package, {"muster", "bench"}).items()} == {}
 
 
+def test_nothing_below_the_format_adapters_imports_them():
+    below = ("core", "geo", "handlers", "bus", "streams")
+    assert {p: n for package in below for p, n in _offenders(package, {"formats"}).items()} == {}
+
+
 def test_the_api_never_imports_the_workers():
     assert _offenders("api", {"streams"}) == {}
 
 
 def test_no_pickle_anywhere():
-    for package in ("core", "handlers", "geo", "streams", "api", "bus", "muster"):
+    for package in ("core", "handlers", "formats", "geo", "streams", "api", "bus", "muster"):
         for path in (ROOT / package).rglob("*.py"):
             assert "pickle" not in imports(path), path
             assert "pickle" not in path.read_text().replace("no pickle", ""), path

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from handlers.hsds_tables import CAPACITY
+from formats.hsds_tables import CAPACITY
 from muster import hsds
 from muster.cli import cli
 from muster.seed import Refusal, Tally

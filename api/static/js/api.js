@@ -1,5 +1,7 @@
 // The bearer token (kept in sessionStorage, so it goes when the tab closes) and calls to the API.
 
+import { reason } from "./i18n.js";
+
 const TOKEN_KEY = "muster.token";
 
 export class ApiError extends Error {
@@ -122,8 +124,12 @@ export async function untilSettled(path, reply, settled) {
   return reply;
 }
 
-/** The `detail` of a FastAPI validation error as one readable line. */
+/**
+ * An error's `detail` as one readable line: a refusal's reason (`{code, ...}`) in the current
+ * language, a FastAPI validation error's list joined, anything else as its message or text.
+ */
 export function describe(detail) {
+  if (detail && typeof detail === "object" && !Array.isArray(detail) && "code" in detail) return reason(detail);
   if (Array.isArray(detail)) {
     return detail
       .map((item) => `${(item.loc || []).filter((p) => p !== "body").join(".")}: ${item.msg}`)

@@ -169,7 +169,7 @@ export const DICTIONARIES = {
     "nav.noCapacity": "No bed available",
     "nav.noCapacityIntro": "No shelter in range can take this household now. Nearest alternatives and why not:",
     "nav.noAlternatives": "No shelters within range.",
-    "nav.unknownPlace": "Place not found: {message}",
+    "nav.unknownPlace": "Place not found: {place}",
     "nav.suggestions": "Did you mean:",
     "nav.noSuggestions": "No similar place names. Try coordinates.",
     "nav.badCoords": "Coordinates must be latitude, longitude (for example 44.6, -79.42).",
@@ -269,16 +269,6 @@ export const DICTIONARIES = {
     "serviceType.transport": "Transport",
     "serviceType.pet_shelter": "Pet shelter",
     "serviceType.information_centre": "Information centre",
-    "exclusion.closed": "closed",
-    "exclusion.closedBecause": "closed ({reason})",
-    "exclusion.full": "full",
-    "exclusion.not_open_now": "not open now; opens {when}",
-    "exclusion.not_open_nowNever": "not open now, and no opening in the days ahead",
-    "exclusion.in_danger_zone": "inside a danger zone: {titles}",
-    "exclusion.no_pets": "no pets",
-    "exclusion.not_wheelchair_accessible": "not wheelchair accessible",
-    "exclusion.no_families": "no families",
-    "exclusion.no_language": "no service in {lang}",
     "compass.N": "N",
     "compass.NE": "NE",
     "compass.E": "E",
@@ -427,15 +417,54 @@ export const DICTIONARIES = {
     "lang.oj": "Ojibwe",
     "lang.cr": "Cree",
 
+    // Refusals and exclusions by reason code (handlers/reasons.py), filled from the reason's
+    // parameters; "reason.<code>.<variant>" when an optional parameter is there.
     "reason.closed": "closed",
+    "reason.closed.because": "closed ({status_reason})",
     "reason.full": "full",
-    "reason.onlyFree": "only {n} free beds",
-    "reason.noPets": "no pets",
-    "reason.notAccessible": "not wheelchair accessible",
-    "reason.noFamilies": "no families",
-    "reason.noLanguage": "no service in {lang}",
-    "reason.inDangerZone": "inside danger zone of {title}",
-    "reason.beyond": "beyond {km} km",
+    "reason.only_free": "only {free} free beds",
+    "reason.not_open_now": "not open now, and no opening in the days ahead",
+    "reason.not_open_now.opens": "not open now; opens {opens_at}",
+    "reason.in_danger_zone": "inside danger zone of {titles}",
+    "reason.no_pets": "no pets",
+    "reason.not_wheelchair_accessible": "not wheelchair accessible",
+    "reason.no_families": "no families",
+    "reason.no_language": "no service in {language}",
+    "reason.beyond": "beyond {radius_km} km",
+    "reason.unknown_shelter": "unknown shelter",
+    "reason.unknown_partner": "unknown partner {partner_id}",
+    "reason.no_inventory": "the partner holds no {resource_type}",
+    "reason.none_free": "no {resource_type} free",
+    "reason.too_many_claims": "too many open claims at this partner (at most {limit})",
+    "reason.claim_ended": "claim {status}",
+    "reason.ended_before_arrival": "claim {status} before it arrived",
+    "reason.unknown_incident": "no incident {incident_id}",
+    "reason.incident_closed": "incident {incident_id} is closed",
+    "reason.too_many_zones": "incident {incident_id} has {limit} danger zones, the most it may have",
+    "reason.no_danger_zone": "incident {incident_id} has no danger zone {zone_id}",
+    "reason.id_in_use": "{id} is already in use",
+    "reason.future_date": "{day} has not come yet",
+    "reason.unknown_request": "no resource request {request_id}",
+    "reason.request_fulfilled": "request {request_id} was already fulfilled",
+    "reason.request_cancelled": "request {request_id} was cancelled",
+    "reason.unknown_referral": "no referral {referral_id} of yours",
+    "reason.referral_not_held": "referral {referral_id} is {status}, not held",
+    "reason.unknown_service": "no service site {service_id}",
+    "reason.is_a_shelter": "{service_id} is an overnight shelter; change it as a shelter",
+    "reason.unknown_place": "unknown place {place}",
+    "reason.too_many_open_referrals": "you have {open} open referrals; confirm or release some before holding more beds",
+    "reason.unknown_entry": "no volunteer-hours entry {entry_id}",
+    "reason.correction_mismatch": "a correction must keep the partner and incident of the entry it corrects",
+    "reason.other": "{message}",
+    "claimStatus.refused": "refused",
+    "claimStatus.released": "released",
+    "claimStatus.consumed": "consumed",
+    "refStatus.pending": "pending",
+    "refStatus.held": "held",
+    "refStatus.confirmed": "confirmed",
+    "refStatus.released": "released",
+    "refStatus.expired": "expired",
+    "refStatus.no_capacity": "without a bed",
 
     ...CITIES,
     "water.superior": "Lake Superior",
@@ -594,7 +623,7 @@ export const DICTIONARIES = {
     "nav.noCapacity": "Aucun lit disponible",
     "nav.noCapacityIntro": "Aucun refuge à portée ne peut accueillir ce ménage maintenant. Solutions les plus proches et raisons :",
     "nav.noAlternatives": "Aucun refuge à portée.",
-    "nav.unknownPlace": "Lieu introuvable : {message}",
+    "nav.unknownPlace": "Lieu introuvable : {place}",
     "nav.suggestions": "Vouliez-vous dire :",
     "nav.noSuggestions": "Aucun nom de lieu semblable. Essayez des coordonnées.",
     "nav.badCoords": "Les coordonnées doivent être latitude, longitude (par exemple 44.6, -79.42).",
@@ -694,16 +723,6 @@ export const DICTIONARIES = {
     "serviceType.transport": "Transport",
     "serviceType.pet_shelter": "Refuge pour animaux",
     "serviceType.information_centre": "Centre d'information",
-    "exclusion.closed": "fermé",
-    "exclusion.closedBecause": "fermé ({reason})",
-    "exclusion.full": "complet",
-    "exclusion.not_open_now": "pas ouvert maintenant; ouvre {when}",
-    "exclusion.not_open_nowNever": "pas ouvert maintenant, et aucune ouverture dans les jours à venir",
-    "exclusion.in_danger_zone": "dans une zone de danger : {titles}",
-    "exclusion.no_pets": "animaux non admis",
-    "exclusion.not_wheelchair_accessible": "pas accessible en fauteuil roulant",
-    "exclusion.no_families": "pas de familles",
-    "exclusion.no_language": "pas de service en {lang}",
     "compass.N": "N",
     "compass.NE": "NE",
     "compass.E": "E",
@@ -853,14 +872,51 @@ export const DICTIONARIES = {
     "lang.cr": "cri",
 
     "reason.closed": "fermé",
+    "reason.closed.because": "fermé ({status_reason})",
     "reason.full": "complet",
-    "reason.onlyFree": "seulement {n} lits libres",
-    "reason.noPets": "animaux non admis",
-    "reason.notAccessible": "pas accessible en fauteuil roulant",
-    "reason.noFamilies": "pas de familles",
-    "reason.noLanguage": "pas de service en {lang}",
-    "reason.inDangerZone": "dans la zone de danger de {title}",
-    "reason.beyond": "au-delà de {km} km",
+    "reason.only_free": "seulement {free} lits libres",
+    "reason.not_open_now": "pas ouvert maintenant, et aucune ouverture dans les jours à venir",
+    "reason.not_open_now.opens": "pas ouvert maintenant; ouvre {opens_at}",
+    "reason.in_danger_zone": "dans la zone de danger de {titles}",
+    "reason.no_pets": "animaux non admis",
+    "reason.not_wheelchair_accessible": "pas accessible en fauteuil roulant",
+    "reason.no_families": "pas de familles",
+    "reason.no_language": "pas de service en {language}",
+    "reason.beyond": "au-delà de {radius_km} km",
+    "reason.unknown_shelter": "refuge inconnu",
+    "reason.unknown_partner": "partenaire inconnu : {partner_id}",
+    "reason.no_inventory": "le partenaire n’a pas de {resource_type}",
+    "reason.none_free": "aucun {resource_type} disponible",
+    "reason.too_many_claims": "trop de demandes ouvertes chez ce partenaire (au plus {limit})",
+    "reason.claim_ended": "demande {status}",
+    "reason.ended_before_arrival": "demande {status} avant son arrivée",
+    "reason.unknown_incident": "aucun incident {incident_id}",
+    "reason.incident_closed": "l’incident {incident_id} est clos",
+    "reason.too_many_zones": "l’incident {incident_id} a {limit} zones de danger, le maximum permis",
+    "reason.no_danger_zone": "l’incident {incident_id} n’a pas de zone de danger {zone_id}",
+    "reason.id_in_use": "{id} est déjà utilisé",
+    "reason.future_date": "le {day} n’est pas encore arrivé",
+    "reason.unknown_request": "aucune demande de ressources {request_id}",
+    "reason.request_fulfilled": "la demande {request_id} est déjà remplie",
+    "reason.request_cancelled": "la demande {request_id} a été annulée",
+    "reason.unknown_referral": "aucune orientation {referral_id} à votre nom",
+    "reason.referral_not_held": "l’orientation {referral_id} est {status}, sans lit réservé",
+    "reason.unknown_service": "aucun lieu de service {service_id}",
+    "reason.is_a_shelter": "{service_id} est un refuge de nuit; modifiez-le comme refuge",
+    "reason.unknown_place": "lieu inconnu : {place}",
+    "reason.too_many_open_referrals": "vous avez {open} orientations ouvertes; confirmez-en ou libérez-en avant de réserver d’autres lits",
+    "reason.unknown_entry": "aucune entrée d’heures de bénévolat {entry_id}",
+    "reason.correction_mismatch": "une correction doit garder le partenaire et l’incident de l’entrée qu’elle corrige",
+    "reason.other": "{message}",
+    "claimStatus.refused": "refusée",
+    "claimStatus.released": "libérée",
+    "claimStatus.consumed": "livrée",
+    "refStatus.pending": "en attente",
+    "refStatus.held": "réservée",
+    "refStatus.confirmed": "confirmée",
+    "refStatus.released": "libérée",
+    "refStatus.expired": "expirée",
+    "refStatus.no_capacity": "sans lit",
 
     ...CITIES,
     "city.saultSteMarie": "Sault-Sainte-Marie",
@@ -995,22 +1051,40 @@ export function formatDuration(seconds) {
   return t("time.hm", { h: Math.floor(minutes / 60), m: String(minutes % 60).padStart(2, "0") });
 }
 
-/** Server reasons ("only 2 free beds", "inside danger zone of 'X'") in the current language. */
-export function reason(text) {
-  const patterns = [
-    [/^closed$/, () => t("reason.closed")],
-    [/^full$/, () => t("reason.full")],
-    [/^only (\d+) free beds$/, (m) => t("reason.onlyFree", { n: m[1] })],
-    [/^no pets$/, () => t("reason.noPets")],
-    [/^not wheelchair accessible$/, () => t("reason.notAccessible")],
-    [/^no families$/, () => t("reason.noFamilies")],
-    [/^no service in (\w+)$/, (m) => t("reason.noLanguage", { lang: term("lang", m[1]) })],
-    [/^inside danger zone of (.+)$/, (m) => t("reason.inDangerZone", { title: m[1] })],
-    [/^beyond ([\d.]+) km$/, (m) => t("reason.beyond", { km: formatNumber(Number(m[1]), 1) })],
-  ];
-  for (const [pattern, render] of patterns) {
-    const match = pattern.exec(text);
-    if (match) return render(match);
+/**
+ * Why something was refused or left out, in the current language: a reason as the API gives it
+ * (`{code, message, ...parameters}`, handlers/reasons.py) as the text of `reason.<code>` (or of
+ * `reason.<code>.<variant>` when an optional parameter is there) with its parameters filled.
+ * A code this dashboard does not know yet shows the server's English message.
+ */
+export function reason(given) {
+  if (!given || typeof given !== "object") return String(given ?? "");
+  const key = `reason.${given.code}`;
+  if (!(key in DICTIONARIES.en)) return given.message ?? String(given.code);
+  const variant = given.code === "closed" && given.status_reason ? ".because"
+    : given.code === "not_open_now" && given.opens_at ? ".opens" : "";
+  return t(key + variant, reasonVars(given));
+}
+
+/** When a site opens next, as Ontario's clocks read it: "Mon 08:00" (sites keep Ontario hours). */
+function formatOntarioWeekdayTime(iso) {
+  const options = { weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "America/Toronto" };
+  return new Intl.DateTimeFormat(current === "fr" ? "fr-CA" : "en-CA", options).format(new Date(iso));
+}
+
+/** A reason's parameters as the sentence shows them: vocabulary translated, numbers and times localized. */
+function reasonVars(given) {
+  const vars = { ...given };
+  if (given.status_reason) vars.status_reason = term("statusReason", given.status_reason);
+  if (given.opens_at) vars.opens_at = formatOntarioWeekdayTime(given.opens_at);
+  if (given.titles) vars.titles = given.titles.map((title) => `“${title}”`).join(", ");
+  if (given.language) vars.language = term("lang", given.language);
+  if (given.radius_km !== undefined) vars.radius_km = formatNumber(given.radius_km, 1);
+  if (given.resource_type) vars.resource_type = term("resource", given.resource_type);
+  if (given.day) vars.day = formatDay(given.day);
+  if (given.status) {
+    const vocabulary = given.code === "referral_not_held" ? "refStatus" : "claimStatus";
+    vars.status = term(vocabulary, given.status);
   }
-  return text;
+  return vars;
 }

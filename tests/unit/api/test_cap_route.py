@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Point, shape
 
-from handlers.cap import cap_id
+from formats.cap import cap_id
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cap"
 XML = {"Content-Type": "application/xml"}

@@ -70,10 +70,13 @@ def test_a_missing_zone_or_incident_is_a_404_and_a_closed_incident_a_409(worked)
     worked.client.post("/v1/incidents", json=STORM, headers=as_manager(worked))
     missing = worked.client.delete("/v1/incidents/ice-storm-orillia/danger-zones/nowhere",
                                    params={"update_id": "r-1"}, headers=as_manager(worked))
-    assert missing.status_code == 404 and "no danger zone 'nowhere'" in missing.json()["detail"]
-    assert worked.client.put("/v1/incidents/nowhere/danger-zones/x", json=DOWNED_LINES,
-                             headers=as_manager(worked)).status_code == 404
+    assert missing.status_code == 404 and missing.json()["detail"] == {
+        "code": "no_danger_zone", "incident_id": "ice-storm-orillia", "zone_id": "nowhere",
+        "message": "incident 'ice-storm-orillia' has no danger zone 'nowhere'"}
+    unknown = worked.client.put("/v1/incidents/nowhere/danger-zones/x", json=DOWNED_LINES, headers=as_manager(worked))
+    assert unknown.status_code == 404 and unknown.json()["detail"]["code"] == "unknown_incident"
     worked.client.post("/v1/incidents/ice-storm-orillia/close", headers=as_manager(worked))
     closed = worked.client.put("/v1/incidents/ice-storm-orillia/danger-zones/x", json=DOWNED_LINES,
                                headers=as_manager(worked))
-    assert closed.status_code == 409
+    assert closed.status_code == 409 and closed.json()["detail"] == {
+        "code": "incident_closed", "incident_id": "ice-storm-orillia", "message": "incident 'ice-storm-orillia' is closed"}

@@ -14,9 +14,9 @@ import pytest
 from shapely.geometry import Point, shape
 
 from bus.topics import INCIDENT_STATE, PARTNER_STATE, REQUEST_STATE, SERVICE_STATE, SHELTER_STATE
+from formats.cap import read_alert
+from formats.exports import COMMITMENT_COLUMNS, spreadsheet_safe
 from handlers import partners as P
-from handlers.cap import read_alert
-from handlers.exports import COMMITMENT_COLUMNS, spreadsheet_safe
 from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.partners import InventoryClaimed
 from handlers.requests import Candidate, Context, RaiseRequest, decide as decide_request

@@ -111,7 +111,7 @@ class TestExtending:
         response = api.client.post("/v1/referrals/call-1/extend", json={"id": "ext-9"},
                                    headers=api.as_("navigator", sub="nav-1"))
         assert response.status_code == 409
-        assert response.json()["detail"] == {"reason": "at_limit", "message": "the hold is at its longest",
+        assert response.json()["detail"] == {"code": "at_limit", "message": "the hold is at its longest",
                                              "limit_at": (NOW + timedelta(hours=6)).isoformat()}
 
     def test_a_bed_no_longer_held_is_not_extended(self, api):
@@ -119,7 +119,7 @@ class TestExtending:
         with_referral(api, "arrived", status="confirmed")
         with_referral(api, "gone", status="expired")
         reasons = [api.client.post(f"/v1/referrals/{r}/extend", headers=api.as_("navigator", sub="nav-1")).json()
-                   ["detail"]["reason"] for r in ("arrived", "gone")]
+                   ["detail"]["code"] for r in ("arrived", "gone")]
         assert reasons == ["confirmed", "not_held"] and api.publisher.sent == []
 
 

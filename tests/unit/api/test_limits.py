@@ -39,7 +39,9 @@ def test_a_navigator_cannot_hold_more_than_the_cap_of_open_referrals(make_api):
             created_at=NOW, updated_at=NOW, shelter_id="s", hold_expires_at=NOW + timedelta(hours=2)))
     body = {"id": "r-next", "location": {"lat": 44.6, "lon": -79.4}}
     refused = api.client.post("/v1/referrals", json=body, headers=api.as_("navigator", sub="flood-navigator"))
-    assert refused.status_code == 429 and "open referrals" in refused.json()["detail"]
+    assert refused.status_code == 429 and refused.json()["detail"] == {
+        "code": "too_many_open_referrals", "open": 2,
+        "message": "you have 2 open referrals; confirm or release some before holding more beds"}
     other = api.client.post("/v1/referrals", json=body, headers=api.as_("navigator", sub="other-navigator"))
     assert other.status_code == 202
 

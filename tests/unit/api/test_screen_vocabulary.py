@@ -1,5 +1,6 @@
 """The navigator's screen names what the API sends it in both languages: every service type with
-the labels handlers/sites.py gives it, and every reason code a search leaves a site out with."""
+the labels handlers/sites.py gives it, and every status reason an operator gives a site (the
+reason codes a search leaves a site out with: tests/unit/api/test_reason_texts.py)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,6 @@ from typing import get_args
 import pytest
 
 from api.printed import STATUS_REASONS
-from handlers.service_directory import ExclusionCode
 from handlers.sites import SERVICE_TYPE_LABELS, SERVICE_TYPES, StatusReason
 
 JS = Path(__file__).resolve().parents[3] / "api" / "static" / "js"
@@ -38,14 +38,13 @@ def test_the_screen_offers_every_service_type_in_the_directorys_order():
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_every_reason_a_search_gives_reads_in_both_languages(lang):
+def test_every_status_reason_reads_in_both_languages(lang):
     words = dictionaries()[lang]
-    assert [code for code in get_args(ExclusionCode) if f"exclusion.{code}" not in words] == []
     assert [reason for reason in get_args(StatusReason) if f"statusReason.{reason}" not in words] == []
     assert set(STATUS_REASONS[lang]) == set(get_args(StatusReason))
 
 
 def test_french_words_differ_from_english_where_the_languages_do():
     words = dictionaries()
-    assert words["fr"]["exclusion.not_open_now"] != words["en"]["exclusion.not_open_now"]
+    assert words["fr"]["reason.not_open_now"] != words["en"]["reason.not_open_now"]
     assert (words["fr"]["compass.SW"], words["fr"]["compass.W"], words["fr"]["compass.NW"]) == ("SO", "O", "NO")

@@ -12,6 +12,7 @@ from handlers.partners import (
     ClaimRefused,
     ConsumeClaim,
     InventoryClaimed,
+    Partner,
     PartnerProfile,
     ReleaseClaim,
     decide,
@@ -108,7 +109,7 @@ class TestClaims:
         assert [r.granted for r in replies] == [8, 2]
         assert partner.committed["cots"] == 10 and partner.free["cots"] == 0
         partner, replies = run(partner, claim("r3", 1, wait=False))
-        assert isinstance(replies[0], ClaimRefused) and replies[0].reason == "no cots free"
+        assert isinstance(replies[0], ClaimRefused) and replies[0].reason == {"code": "none_free", "message": "no cots free", "resource_type": "cots"}
         assert partner.committed["cots"] == 10
 
     def test_a_short_partner_commits_part_and_the_rest_waits(self):
@@ -131,11 +132,13 @@ class TestClaims:
 
     def test_a_partner_without_the_resource_type_refuses(self):
         partner, replies = run(registered(), claim("r1", 1, resource_type="food_kits"))
-        assert isinstance(replies[0], ClaimRefused) and replies[0].reason == "holds no food_kits"
+        assert isinstance(replies[0], ClaimRefused) and replies[0].reason == {
+            "code": "no_inventory", "message": "holds no food_kits", "resource_type": "food_kits"}
 
     def test_an_unknown_partner_refuses(self):
         partner, replies = decide(None, claim("r1", 1), NOON)
-        assert partner is None and replies[0].reason == "unknown partner"
+        assert partner is None and replies[0].reason == {"code": "unknown_partner", "message": "unknown partner",
+                                                         "partner_id": "sample-orillia-responders"}
 
     def test_release_returns_units_and_is_idempotent(self):
         partner, _ = run(registered(), claim("r1", 6))
@@ -154,6 +157,29 @@ class TestClaims:
         partner, _ = run(registered(), release("r1"))
         partner, replies = run(partner, claim("r1", 3))
         assert isinstance(replies[0], ClaimRefused) and partner.committed == {}
+
+
+class TestStoredBeforeReasonsHadCodes:
+    def test_a_claim_refusal_stored_as_a_sentence_reads_as_a_coded_reason(self):
+        stored = {"v": 1, "type": "ClaimRefused", "request_id": "r1", "claim_id": "r1.1",
+                  "partner_id": "sample-orillia-responders", "resource_type": "cots", "reason": "no cots free"}
+        refused = ClaimRefused.model_validate(stored)
+        assert refused.v == 2 and refused.reason == {"code": "none_free", "message": "no cots free",
+                                                     "resource_type": "cots"}
+        assert ClaimRefused.model_validate({**stored, "reason": "unknown partner"}).reason == {
+            "code": "unknown_partner", "message": "unknown partner", "partner_id": "sample-orillia-responders"}
+
+    def test_a_partner_snapshot_stored_with_sentences_reads_each_claim_reason_as_coded(self):
+        partner, _ = run(registered(), release("r1"), claim("r2", 11, wait=False))
+        stored = partner.model_dump(mode="json")
+        stored["v"] = 1
+        for stored_claim, sentence in zip(stored["claims"].values(), ("claim released before it arrived",
+                                                                      "too many open claims at this partner")):
+            stored_claim["reason"] = sentence
+        read = Partner.model_validate(stored)
+        assert read.v == 2 and [c.reason["code"] for c in read.claims.values()] == [
+            "ended_before_arrival", "too_many_claims"]
+        assert read.claims["r1.1"].reason["status"] == "released"
 
     def test_lowering_inventory_below_commitments_keeps_them_and_shows_the_shortfall(self):
         partner, _ = run(registered(), claim("r1", 8))

@@ -2,6 +2,7 @@
 its callbacks and extensions; short codes a caller can read over the phone."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,9 @@ from handlers.referrals import (
     ConfirmReferral,
     Extension,
     PurgeReferral,
+    Referral,
     ReleaseReferral,
+    RequestReferral,
     decide,
     read_code,
     short_code,
@@ -39,6 +42,8 @@ from handlers.shelters import (
 from tests.support.clock import NOON
 from tests.support.referrals import FAR, NEAR, request
 
+FULL = {"code": "full", "message": "full"}
+
 
 def started(candidates=(NEAR, FAR)):
     return decide(None, request(candidates=list(candidates)), NOON)
@@ -52,16 +57,32 @@ def test_a_request_asks_the_nearest_candidate_for_the_whole_household():
 
 def test_a_refusal_moves_on_to_the_next_candidate_and_remembers_why():
     referral, _ = started()
-    referral, commands = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reason="full"), NOON)
+    referral, commands = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reasons=[FULL]), NOON)
     assert commands[0].shelter_id == "barrie-sadlon"
-    assert referral.alternatives[0].reasons == ["full"]
+    assert referral.alternatives[0].reasons == [FULL]
 
 
 def test_running_out_of_candidates_answers_no_capacity_with_alternatives():
     referral, _ = started(candidates=[NEAR])
-    referral, commands = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reason="full"), NOON)
+    referral, commands = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reasons=[FULL]), NOON)
     assert referral.status == "no_capacity" and commands == []
     assert [a.shelter_id for a in referral.alternatives] == ["orillia-rotary"]
+
+
+def test_a_referral_stored_with_sentences_for_reasons_reads_them_as_codes():
+    stored, _ = decide(None, request(candidates=[]), NOON)
+    record = json.loads(stored.model_dump_json())
+    record["v"] = 1
+    record["alternatives"] = [{"shelter_id": "washago", "name": "Sample: Washago", "distance_km": 12.5,
+                               "reasons": ["only 2 free beds, no pets", "inside danger zone of 'Flood'", "beyond 50 km"]}]
+    read = Referral.model_validate_json(json.dumps(record))
+    assert read.v == 2 and read.alternatives[0].reasons == [
+        {"code": "only_free", "message": "only 2 free beds", "free": 2}, {"code": "no_pets", "message": "no pets"},
+        {"code": "in_danger_zone", "message": "inside danger zone of 'Flood'", "incidents": [], "titles": ["Flood"]},
+        {"code": "beyond", "message": "beyond 50 km", "radius_km": 50.0}]
+    asked = RequestReferral.model_validate({**request().model_dump(mode="json"), "v": 1,
+                                            "alternatives": record["alternatives"]})
+    assert asked.v == 2 and asked.alternatives == read.alternatives
 
 
 def test_no_candidates_at_all_is_an_immediate_no_capacity():
@@ -85,8 +106,8 @@ def test_a_bed_held_for_the_api_starts_the_referral_held_from_the_request_it_car
 
 
 def test_a_refusal_to_the_api_starts_the_referral_at_the_next_candidate():
-    referral, commands = decide(None, asked_by_the_api(HoldRefused, shelter_id="orillia-rotary", reason="full"), NOON)
-    assert (referral.status, referral.shelter_id, referral.alternatives[0].reasons) == ("pending", "barrie-sadlon", ["full"])
+    referral, commands = decide(None, asked_by_the_api(HoldRefused, shelter_id="orillia-rotary", reasons=[FULL]), NOON)
+    assert (referral.status, referral.shelter_id, referral.alternatives[0].reasons) == ("pending", "barrie-sadlon", [FULL])
     assert commands == [HoldBed(shelter_id="barrie-sadlon", referral_id="ref-1", beds=3, needs=Needs(family=True), ttl_s=7200)]
 
 
@@ -112,8 +133,8 @@ def test_a_duplicate_request_changes_nothing_but_asks_the_current_shelter_again(
 
 def test_a_stale_refusal_asks_the_current_shelter_again_in_case_that_question_was_lost():
     referral, _ = started()
-    referral, asked = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reason="full"), NOON)
-    again, commands = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reason="full"), NOON)
+    referral, asked = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reasons=[FULL]), NOON)
+    again, commands = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reasons=[FULL]), NOON)
     assert again == referral and commands == asked == [HoldBed(shelter_id="barrie-sadlon", referral_id="ref-1", beds=3,
                                                                needs=Needs(family=True), ttl_s=7200)]
 
@@ -126,7 +147,7 @@ def test_releasing_again_repeats_the_release_in_case_it_was_lost():
 
 def test_a_hold_from_a_shelter_no_longer_asked_is_released():
     referral, _ = started()
-    referral, _ = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reason="full"), NOON)
+    referral, _ = decide(referral, HoldRefused(referral_id="ref-1", shelter_id="orillia-rotary", reasons=[FULL]), NOON)
     _, commands = decide(referral, BedHeld(referral_id="ref-1", shelter_id="orillia-rotary", beds=3, expires_at=NOON), NOON)
     assert commands == [ReleaseHold(shelter_id="orillia-rotary", referral_id="ref-1")]
 
@@ -188,10 +209,11 @@ def test_candidates_are_open_fitting_outside_danger_zones_and_nearest_first():
     candidates, excluded = directory.candidates(44.6082, -79.4197, 3, Needs(family=True), 60, incidents, limit=10)
     assert [c.shelter_id for c in candidates] == ["orillia", "barrie"]
     reasons = {a.shelter_id: a.reasons for a in excluded}
-    assert reasons["closed"] == ["closed"]
-    assert reasons["no-families"] == ["no families"]
-    assert reasons["full"] == ["only 2 free beds"]
-    assert reasons["washago"] == ["inside danger zone of 'Flood'"]
+    assert reasons["closed"] == [{"code": "closed", "message": "closed"}]
+    assert reasons["no-families"] == [{"code": "no_families", "message": "no families"}]
+    assert reasons["full"] == [{"code": "only_free", "message": "only 2 free beds", "free": 2}]
+    assert reasons["washago"] == [{"code": "in_danger_zone", "message": "inside danger zone of 'Flood'",
+                                   "incidents": ["flood"], "titles": ["Flood"]}]
 
 
 def test_a_shelter_marked_closed_is_never_a_candidate_and_a_limited_one_still_is():
@@ -202,7 +224,8 @@ def test_a_shelter_marked_closed_is_never_a_candidate_and_a_limited_one_still_is
         directory.apply(marked, shelter_id)
     candidates, excluded = directory.candidates(44.6082, -79.4197, 1, Needs(), 60, IncidentDirectory(), limit=10)
     assert [c.shelter_id for c in candidates] == ["no-heat"]
-    assert [(a.shelter_id, a.reasons) for a in excluded] == [("no-power", ["closed"])]
+    assert [(a.shelter_id, a.reasons) for a in excluded] == [
+        ("no-power", [{"code": "closed", "message": "closed", "status_reason": "no_power"}])]
 
 
 def test_with_nothing_in_range_the_nearest_shelters_beyond_it_are_offered_as_alternatives():
@@ -210,7 +233,8 @@ def test_with_nothing_in_range_the_nearest_shelters_beyond_it_are_offered_as_alt
     directory.apply(shelter("toronto", 43.65, -79.38), "toronto")
     candidates, excluded = directory.candidates(46.49, -80.99, 1, Needs(), 50, IncidentDirectory(), limit=10)
     assert candidates == []
-    assert excluded[0].shelter_id == "toronto" and excluded[0].reasons == ["beyond 50 km"]
+    assert excluded[0].shelter_id == "toronto" and excluded[0].reasons == [
+        {"code": "beyond", "message": "beyond 50 km", "radius_km": 50}]
 
 
 def test_an_ended_referral_is_forgotten_after_the_retention_and_not_before():

@@ -14,6 +14,7 @@ from handlers.requests import (
     Context,
     FulfilRequest,
     RaiseRequest,
+    ResourceRequest,
     decide,
     rank_candidates,
     request_messages,
@@ -170,6 +171,21 @@ def test_a_stale_directory_only_costs_a_refusal():
     request = world.requests["rr-1"]
     assert request.commitments == {"middle": 5}
     assert request.claims["rr-1.1"].status == "refused"
+
+
+def test_a_request_stored_with_a_claim_refused_in_a_sentence_reads_it_as_a_coded_reason():
+    world = orillia()
+    context = world.context()
+    world.partners["near"], _ = P.decide(world.partners["near"], P.ClaimInventory(
+        partner_id="near", claim_id="other.1", request_id="other", resource_type="cots", quantity=10), NOON)
+    world.send(RaiseRequest(id="rr-1", incident_id="i", resource_type="cots", quantity=5, location=ORILLIA_ARENA,
+                            needed_by="2025-03-30T18:00:00-04:00"), context)
+    stored = world.requests["rr-1"].model_dump(mode="json")
+    stored["v"] = 1
+    stored["claims"]["rr-1.1"]["reason"] = "no cots free"
+    read = ResourceRequest.model_validate(stored)
+    assert read.v == 2 and read.claims["rr-1.1"].reason == {"code": "none_free", "message": "no cots free",
+                                                            "resource_type": "cots"}
 
 
 def test_a_request_for_an_unknown_or_closed_incident_is_rejected():

@@ -47,7 +47,7 @@ def add_shelter(directory: ServiceDirectory, id_: str, km: float = 1.0, capacity
 
 def find(directory, query=ServiceQuery(), now=NOON, zones=None, where=ORILLIA):
     results, excluded = search(directory, *where, query, now, zones or IncidentDirectory())
-    return [f.entry.id for f in results], {f.entry.id: [r.code for r in f.reasons] for f in excluded}, results, excluded
+    return [f.entry.id for f in results], {f.entry.id: [r["code"] for r in f.reasons] for f in excluded}, results, excluded
 
 
 @pytest.fixture
@@ -197,7 +197,7 @@ class TestIncidents:
         view = left_out[0].view()
         assert view["in_danger_zones"] == ["flood-orillia"]
         assert view["reasons"] == [{"code": "in_danger_zone", "message": "inside a danger zone: Lake Couchiching flooding",
-                                    "incidents": ["flood-orillia"]}]
+                                    "incidents": ["flood-orillia"], "titles": ["Lake Couchiching flooding"]}]
 
     def test_a_site_in_an_affected_area_only_is_listed_and_says_so(self, directory):
         add_site(directory, "warming-centre", km=1)
@@ -264,7 +264,7 @@ class TestWhatASearchReads:
     def test_a_site_read_by_id_says_why_it_cannot_take_anyone_now(self, directory):
         add_shelter(directory, "full-shelter", capacity=1, held=1)
         found = look_at(directory.get("full-shelter"), NOON, IncidentDirectory())
-        assert (found.distance_km, [r.code for r in found.reasons]) == (None, ["full"])
+        assert (found.distance_km, [r["code"] for r in found.reasons]) == (None, ["full"])
 
 
 class TestLanguages:
@@ -298,7 +298,7 @@ def reference(directory: ServiceDirectory, lat: float, lon: float, query: Servic
         if not reasons:
             results.append((entry.id, round(km, 9)))
         elif len(excluded) < query.excluded_limit:
-            excluded.append((entry.id, round(km, 9), tuple(r.code for r in reasons)))
+            excluded.append((entry.id, round(km, 9), tuple(r["code"] for r in reasons)))
     return results, excluded
 
 
@@ -333,5 +333,5 @@ def test_a_search_lists_what_a_scan_of_every_site_would(rng, now):
         where = north(rng.uniform(0, 40))
         results, excluded = search(directory, *where, query, now, zones)
         assert ([(f.entry.id, round(f.distance_km, 9)) for f in results],
-                [(f.entry.id, round(f.distance_km, 9), tuple(r.code for r in f.reasons)) for f in excluded]
+                [(f.entry.id, round(f.distance_km, 9), tuple(r["code"] for r in f.reasons)) for f in excluded]
                 ) == reference(directory, *where, query, now, zones)

@@ -2,6 +2,7 @@
 bound; holds at a shelter that closes or that a danger zone covers are flagged once; never overbook."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -48,7 +49,7 @@ def test_a_hold_that_fits_is_granted_and_counted():
 def test_two_navigators_cannot_hold_the_last_bed():
     shelter, _ = decide(opened(capacity=1), hold("r1"), NOON)
     shelter, replies = decide(shelter, hold("r2"), NOON)
-    assert isinstance(replies[0], HoldRefused) and replies[0].reason == "full"
+    assert isinstance(replies[0], HoldRefused) and replies[0].reasons == [{"code": "full", "message": "full"}]
     assert shelter.held == 1
 
 
@@ -68,19 +69,37 @@ def test_a_hold_asked_with_a_request_answers_with_the_request_untouched():
     assert "request" not in held.model_dump_json()
 
 
-def test_needs_the_shelter_cannot_meet_are_refused_with_each_reason():
+def test_needs_the_shelter_cannot_meet_are_refused_with_each_reason_coded():
     _, replies = decide(opened(), hold("r1", pets=True, wheelchair=True, language="oj"), NOON)
-    assert replies[0].reason == "no pets, not wheelchair accessible, no service in oj"
+    assert replies[0].reasons == [{"code": "no_pets", "message": "no pets"},
+                                  {"code": "not_wheelchair_accessible", "message": "not wheelchair accessible"},
+                                  {"code": "no_language", "message": "no service in oj", "language": "oj"}]
+
+
+def test_a_shelter_with_too_few_beds_says_how_many_are_free():
+    _, replies = decide(opened(capacity=2), hold("r1", beds=3), NOON)
+    assert replies[0].reasons == [{"code": "only_free", "message": "only 2 free beds", "free": 2}]
 
 
 def test_a_closed_shelter_refuses_holds():
     _, replies = decide(opened(open=False), hold("r1"), NOON)
-    assert replies[0].reason == "closed"
+    assert replies[0].reasons == [{"code": "closed", "message": "closed"}]
 
 
 def test_an_unknown_shelter_refuses_rather_than_crashing():
     state, replies = decide(None, hold("r1"), NOON)
-    assert state is None and replies[0].reason == "unknown shelter"
+    assert state is None and replies[0].reasons == [
+        {"code": "unknown_shelter", "message": "unknown shelter", "shelter_id": "orillia-rotary"}]
+
+
+def test_a_refusal_stored_as_one_sentence_reads_as_coded_reasons():
+    stored = {"v": 1, "type": "HoldRefused", "referral_id": "r1", "shelter_id": "orillia-rotary",
+              "reason": "only 2 free beds, no pets, inside danger zone of 'Severn River flooding'"}
+    refused = HoldRefused.model_validate_json(json.dumps(stored))
+    assert refused.v == 2 and [(r["code"], r.get("free"), r.get("titles")) for r in refused.reasons] == [
+        ("only_free", 2, None), ("no_pets", None, None), ("in_danger_zone", None, ["Severn River flooding"])]
+    odd = HoldRefused.model_validate({**stored, "reason": "gone fishing"})
+    assert odd.reasons == [{"code": "other", "message": "gone fishing"}]
 
 
 def test_holds_expire_after_their_ttl_and_the_bed_returns():
@@ -179,7 +198,8 @@ class TestAShelterThatLosesPower:
         limited, _ = decide(opened(), status("limited", "no_staff"), NOON)
         assert isinstance(decide(limited, hold("r1"), NOON)[1][0], BedHeld)
         closed, _ = decide(opened(), status("closed", "damaged"), NOON)
-        assert decide(closed, hold("r1"), NOON)[1][0].reason == "closed"
+        assert decide(closed, hold("r1"), NOON)[1][0].reasons == [
+            {"code": "closed", "message": "closed", "status_reason": "damaged"}]
 
     def test_reopening_clears_the_reason(self):
         closed, _ = decide(opened(), status("closed", "no_power"), NOON)
@@ -200,8 +220,9 @@ class TestAShelterThatLosesPower:
 class TestADangerZoneOverHeldBeds:
     def test_no_new_hold_is_granted_inside_a_danger_zone(self):
         state, replies = decide(opened(), hold("r1"), NOON, FLOOD)
-        assert replies == [HoldRefused(referral_id="r1", shelter_id="orillia-rotary",
-                                       reason="inside danger zone of 'Severn River flooding'")]
+        assert replies == [HoldRefused(referral_id="r1", shelter_id="orillia-rotary", reasons=[
+            {"code": "in_danger_zone", "message": "inside danger zone of 'Severn River flooding'",
+             "incidents": ["flood-severn"], "titles": ["Severn River flooding"]}])]
         assert state.holds == {}
 
     def test_holds_there_are_flagged_once_per_incident_with_its_id(self):

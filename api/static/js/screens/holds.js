@@ -50,7 +50,7 @@ async function extend(app, id, actions) {
     const { status, body } = await post(`/v1/referrals/${encodeURIComponent(id)}/extend`, { id: newId("ext-") });
     notes.set(id, { text: status === 202 ? t("holds.accepted") : t("holds.extended", { when: formatDateTime(body.hold_expires_at) }) });
   } catch (err) {
-    const reason = err instanceof ApiError && err.status === 409 ? err.detail?.reason : null;
+    const reason = err instanceof ApiError && err.status === 409 ? err.detail?.code : null;
     notes.set(id, { error: true, text: reason ? t(`extendRefused.${reason}`) : t("error.generic", { detail: describe(err.detail ?? String(err)) }) });
   } finally {
     extending.delete(id);

@@ -83,7 +83,7 @@ async function submit(app) {
     const response = await post("/v1/referrals", body);
     current = { answer: await settle(response.body) };
   } catch (err) {
-    if (err instanceof ApiError && err.status === 422 && err.detail && !Array.isArray(err.detail) && "suggestions" in err.detail) {
+    if (err instanceof ApiError && err.status === 422 && err.detail?.code === "unknown_place") {
       current = { unknownPlace: err.detail };
     } else {
       current = { error: errorText(err) };

@@ -5,7 +5,7 @@
 
 import { ApiError, describe, get } from "../api.js";
 import { $, h, replace, sampleBadge } from "../dom.js";
-import { formatNumber, lang, siteStatusText, t, term } from "../i18n.js";
+import { formatNumber, lang, reason, siteStatusText, t, term } from "../i18n.js";
 import { parseCoordinates } from "../geo.js";
 import { state } from "../store.js";
 
@@ -73,26 +73,6 @@ function distanceText(site, center) {
 
 function incidentTitle(id) {
   return state.incidents.get(id)?.title || id;
-}
-
-/** One reason a site was left out, from its code and parameters (never from the English message). */
-export function exclusionText(reason) {
-  switch (reason.code) {
-    case "closed":
-      return reason.status_reason
-        ? t("exclusion.closedBecause", { reason: term("statusReason", reason.status_reason) })
-        : t("exclusion.closed");
-    case "not_open_now":
-      return reason.opens_at
-        ? t("exclusion.not_open_now", { when: `${weekday(reason.opens_at)} ${clockTime(reason.opens_at)}` })
-        : t("exclusion.not_open_nowNever");
-    case "in_danger_zone":
-      return t("exclusion.in_danger_zone", { titles: (reason.incidents || []).map(incidentTitle).join(", ") });
-    case "no_language":
-      return t("exclusion.no_language", { lang: term("lang", reason.language) });
-    default:
-      return t(`exclusion.${reason.code}`);
-  }
 }
 
 function renderTypes() {
@@ -178,7 +158,7 @@ async function search() {
     const { body } = await get(`/v1/services?${params(query)}`);
     current = { query, answer: body };
   } catch (err) {
-    if (err instanceof ApiError && err.status === 422 && err.detail && !Array.isArray(err.detail) && "suggestions" in err.detail) {
+    if (err instanceof ApiError && err.status === 422 && err.detail?.code === "unknown_place") {
       current = { unknownPlace: err.detail };
     } else {
       current = { error: errorText(err) };
@@ -227,7 +207,7 @@ function excludedItem(site, answer) {
     h("span", { class: "row-main" },
       h("span", { class: "row-title" }, site.name, " ", sampleBadge(site)),
       h("span", { class: "row-meta" }, t(`serviceType.${site.service_type}`)),
-      h("span", { class: "row-meta exclusion" }, site.reasons.map(exclusionText).join(" · "))),
+      h("span", { class: "row-meta exclusion" }, site.reasons.map(reason).join(" · "))),
     h("span", { class: "row-figure" }, distanceText(site, answer.center)));
 }
 
@@ -261,12 +241,12 @@ function renderAnswer(answer) {
     renderList());
 }
 
-/** The answer to a place the gazetteer does not know: its message, and the places it suggests as
- * buttons that call `choose(name)`. `attrs` are the container's (class, dataset). */
+/** The answer to a place the gazetteer does not know (an `unknown_place` reason): the place, and
+ * the places it suggests as buttons that call `choose(name)`. `attrs` are the container's (class, dataset). */
 export function unknownPlace(detail, attrs, choose) {
   const suggestions = detail.suggestions || [];
   return h("div", attrs,
-    h("p", { class: "error" }, t("nav.unknownPlace", { message: detail.message || "" })),
+    h("p", { class: "error" }, t("nav.unknownPlace", { place: detail.place })),
     suggestions.length
       ? [h("p", {}, t("nav.suggestions")),
         h("ul", { class: "suggestions" }, suggestions.map((name) =>

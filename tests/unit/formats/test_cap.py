@@ -11,8 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, shape
 
-from geo.gazetteer import OntarioGazetteer
-from handlers.cap import (
+from formats.cap import (
     APPROXIMATE_RADIUS_KM,
     CapError,
     CapReference,
@@ -22,6 +21,7 @@ from handlers.cap import (
     find_incident,
     read_alert,
 )
+from geo.gazetteer import OntarioGazetteer
 from handlers.common import ID_PATTERN, Actor, CircleArea
 from handlers.directories import IncidentDirectory
 from handlers.incidents import CloseIncident, DeclareIncident, EndAlert, PartnerReach, UpdateIncident, decide

@@ -21,7 +21,7 @@ where: organizations run services, services are offered at locations, and each p
   status       service status `active` is open (or `limited`, when the extension row says so);
                `temporarily closed` is closed; `inactive` and `defunct` are not imported
   hours        schedules of the service_at_location, else of the service, else of the location
-               (handlers/hsds_fields.py says which rules Muster reads)
+               (formats/hsds_fields.py says which rules Muster reads)
   phone        the first voice number of the service_at_location, service, location, organization
   languages    ISO 639 codes of the language rows of the location and of the service, together
                (English when there are none); a phone's own languages are not the site's
@@ -41,11 +41,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from formats import hsds_fields as fields
+from formats.hsds_fields import Linked
+from formats.hsds_tables import CAPACITY, SITE, Rejection, Row, Tables
 from geo.ontario import why_not_in_ontario
-from handlers import hsds_fields as fields
 from handlers.common import ID_PATTERN, describe_validation_error
-from handlers.hsds_fields import Linked
-from handlers.hsds_tables import CAPACITY, SITE, Rejection, Row, Tables
 from handlers.services import ServiceProfile
 from handlers.shelters import ShelterProfile
 from handlers.sites import BED_SERVICE, SERVICE_TYPES

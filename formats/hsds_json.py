@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from handlers.hsds_tables import CAPACITY, PATHS, SITE, Rejection, Row, table_names
+from formats.hsds_tables import CAPACITY, PATHS, SITE, Rejection, Row, table_names
 
 NESTED: dict[str, dict[str, tuple[str, str]]] = {
     "organization": {"services": ("service", "organization_id"), "locations": ("location", "organization_id"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 
-from handlers.hsds import sites_from
-from handlers.hsds_json import tables_from_json
-from handlers.hsds_tables import CAPACITY
+from formats.hsds import sites_from
+from formats.hsds_json import tables_from_json
+from formats.hsds_tables import CAPACITY
 from tests.support.hsds import AT_LINDSAY, LINDSAY, ORG, WARMING
 
 CHARGING = "5b924fa4-4955-4d60-8b88-57aeb45d23d5"

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from formats.hsds_tables import Rejection, Row
 from handlers.common import describe_validation_error
-from handlers.hsds_tables import Rejection, Row
 from handlers.sites import (
     BED_SERVICE,
     SERVICE_TYPE_LABELS,

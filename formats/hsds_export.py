@@ -4,7 +4,7 @@ Each site (shelter or other service) is one service at one location, run by an o
 stands for its partner (or for Muster's directory when it has none). Its hours, phone, address,
 languages, wheelchair access and type (a term of Muster's service-type taxonomy, named by its 211
 term) are written where HSDS keeps them; beds go to `x_muster_capacity`, the rest HSDS cannot say
-to `x_muster_service`. Importing the package (handlers/hsds.py) gives the same directory.
+to `x_muster_service`. Importing the package (formats/hsds.py) gives the same directory.
 """
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping
 from datetime import time
 from typing import Any
 
-from handlers.exports import spreadsheet_safe
-from handlers.hsds import CAPACITY_COLUMNS, SITE_COLUMNS
-from handlers.hsds_tables import CAPACITY, PATHS, SITE
+from formats.exports import spreadsheet_safe
+from formats.hsds import CAPACITY_COLUMNS, SITE_COLUMNS
+from formats.hsds_tables import CAPACITY, PATHS, SITE
 from handlers.services import ServiceProfile
 from handlers.shelters import ShelterProfile
 from handlers.sites import BED_SERVICE, SERVICE_TYPE_LABELS, Schedule

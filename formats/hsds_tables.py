@@ -3,7 +3,7 @@ and what a report says about a row. Shared by the readers (CSV, JSON), the mappi
 
 Every HSDS form Muster reads (a CSV package, tabular JSON, compiled or organisation-nested JSON)
 is first turned into these tables, one list of `Row`s per HSDS resource name, so that one mapping
-(handlers/hsds.py) reads them all alike.
+(formats/hsds.py) reads them all alike.
 """
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.exports import spreadsheet_safe
+from formats.exports import spreadsheet_safe
 
 CAPACITY = "x_muster_capacity"
-"""Muster's extension for beds: one row per bed service_at_location (handlers/hsds.py)."""
+"""Muster's extension for beds: one row per bed service_at_location (formats/hsds.py)."""
 SITE = "x_muster_service"
 """Muster's extension for every other service: its type, needs and status, one row per
 service_at_location; optional."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from handlers.hsds import sites_from
-from handlers.hsds_export import COLUMNS, datapackage, package_from
-from handlers.hsds_tables import CAPACITY, PATHS, SITE
+from formats.hsds import sites_from
+from formats.hsds_export import COLUMNS, datapackage, package_from
+from formats.hsds_tables import CAPACITY, PATHS, SITE
 from handlers.services import ServiceProfile
 from handlers.shelters import ShelterProfile
 from handlers.sites import SERVICE_TYPES, Schedule

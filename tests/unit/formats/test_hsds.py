@@ -7,9 +7,9 @@ import re
 
 import pytest
 
+from formats.hsds import DEFAULT_TYPES, ImportedService, ImportedShelter, site_id, sites_from
+from formats.hsds_tables import CAPACITY, SITE
 from handlers.common import ID_PATTERN
-from handlers.hsds import DEFAULT_TYPES, ImportedService, ImportedShelter, site_id, sites_from
-from handlers.hsds_tables import CAPACITY, SITE
 from handlers.shelters import ShelterProfile
 from tests.support.hsds import (
     AT_FENELON,
