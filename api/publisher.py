@@ -73,6 +73,6 @@ class Publisher:
                 ),
                 timeout=self.settings.reply_timeout_s + 5,
             )
-        except (KafkaError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, KafkaError) as exc:
             log.warning("Kafka did not take a %s: %s", spec.name, type(exc).__name__)
             raise BrokerUnavailable(type(exc).__name__) from None

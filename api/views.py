@@ -84,7 +84,7 @@ class Views:
             return False
         try:
             await asyncio.wait_for(self._tail.ready.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         return True
 
@@ -148,7 +148,7 @@ class Views:
         self._waiters[(spec.name, key)].append((predicate, future))
         try:
             return await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
 
     def subscribe(self) -> asyncio.Queue:

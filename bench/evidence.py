@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from handlers import shelters
 from handlers.shelters import HoldBed, RegisterShelter, Shelter
 
-NOW = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 30, 12, 0, tzinfo=UTC)
 
 
 def _shelter_with_holds(h: int) -> bytes:

@@ -140,7 +140,7 @@ class Watch:
         self.admin: AIOKafkaAdminClient | None = None
         self._partitions: dict[str, list[TopicPartition]] = {}
 
-    async def __aenter__(self) -> "Watch":
+    async def __aenter__(self) -> Watch:
         await self.consumer.start()
         return self
 

@@ -157,7 +157,7 @@ class BareRoundTrip:
         await self.producer.send_and_wait(self.source, key=key, value=b"x" * 200)
         try:
             await asyncio.wait_for(future, 10)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.waiting.pop(key, None)
             return False, "timeout"
         return True, "echoed"
@@ -301,7 +301,7 @@ def hop_percentiles(answered: dict[str, tuple[float, float]], stamps: dict[str, 
             continue
         sent, answer = answered[rid]
         points = [sent, *(seen[kind] for _, kind in HOPS[:-1]), answer]
-        for (name, _), start, end in zip(HOPS, points, points[1:]):
+        for (name, _), start, end in zip(HOPS, points, points[1:], strict=False):
             spans[name].append((end - start) * 1000.0)
     return {name: {"n": len(v), "p50_ms": round(percentile(v, 50), 1), "p99_ms": round(percentile(v, 99), 1)}
             for name, v in spans.items() if v}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 
 from bus import topics
@@ -23,7 +23,7 @@ from handlers.shelters import Needs, RegisterShelter, Shelter
 
 # Where southern Ontario's people (and so its shelters and callers) are.
 REGION = (42.2, 46.6, -83.0, -74.6)  # min lat, max lat, min lon, max lon
-NOW = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 30, 12, 0, tzinfo=UTC)
 
 WEIGHTS = {"shelter_update": 0.38, "referral": 0.50, "hours": 0.10, "request": 0.02}
 """Referrals and bed counts dominate an ice storm; hours are logged daily, requests are rare."""

@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -54,7 +54,7 @@ class Plan:
     service_queries: int  # (f) navigators' searches, each answered by both sides
 
     @staticmethod
-    def make(quick: bool, idle_s: float | None) -> "Plan":
+    def make(quick: bool, idle_s: float | None) -> Plan:
         if quick:
             return Plan(quick=True, events=1500, shelters=400, rate_s=5, warm_s=10, rates=(10, 50),
                         idle_s=30 if idle_s is None else idle_s, steps=(10, 20, 35, 50, 75, 100, 150, 200), step_s=3,
@@ -96,7 +96,7 @@ def main(quick: bool = False, only: str | None = None, bootstrap: str | None = N
     results: dict = {
         "mode": "quick" if quick else "full",
         "sections_run": [SECTIONS[s] for s in sections],
-        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": bench_env.git_commit(),
         "machine": bench_env.machine(),
         "versions": bench_env.versions(broker) if broker else bench_env.versions("127.0.0.1:0"),

@@ -158,7 +158,7 @@ class BruteForce:
         danger = zones.hazards_at_each(entries)
         judged = sorted(
             ((km, entry.id, entry, opening, inside, exclusions(entry, opening, inside, query, zones))
-             for km, entry, inside in zip(distances[kept].tolist(), entries, danger)
+             for km, entry, inside in zip(distances[kept].tolist(), entries, danger, strict=True)
              for opening in (entry.hours.at(now),)),
             key=lambda row: (row[0], row[1]))
         results, excluded = [], []
@@ -170,7 +170,7 @@ class BruteForce:
             elif len(excluded) < query.excluded_limit:
                 excluded.append((entry, km, opening, inside, reasons))
         listed = results + excluded
-        affected = dict(zip((id(row[0]) for row in listed), zones.affected_at_each([row[0] for row in listed])))
+        affected = dict(zip((id(row[0]) for row in listed), zones.affected_at_each([row[0] for row in listed]), strict=True))
 
         def found(row) -> Found:
             entry, km, opening, inside, reasons = row
@@ -232,8 +232,8 @@ def same(a: tuple[list[Found], list[Found]], b: tuple[list[Found], list[Found]])
         return (found.entry.id, found.opening, found.danger_zones, found.affected_areas, found.reasons)
 
     return all(len(x) == len(y) and [key(f) for f in x] == [key(f) for f in y]
-               and all(abs(f.distance_km - g.distance_km) <= TOLERANCE_KM for f, g in zip(x, y))
-               for x, y in zip(a, b))
+               and all(abs(f.distance_km - g.distance_km) <= TOLERANCE_KM for f, g in zip(x, y, strict=True))
+               for x, y in zip(a, b, strict=True))
 
 
 def run(sites: int, n_queries: int, seed: int = 60) -> dict:
@@ -272,7 +272,7 @@ def _measure(sites: int, n_queries: int, seed: int) -> dict:
         "mean_results": round(float(np.mean([len(r) for r, _ in got])), 1),
         "mean_excluded": round(float(np.mean([len(e) for _, e in got])), 1),
         "muster_qps": round(n_queries / muster_s, 1), "brute_force_qps": round(n_queries / ref_s, 2),
-        "identical_share": sum(same(a, b) for a, b in zip(got, ref)) / n_queries,
+        "identical_share": sum(same(a, b) for a, b in zip(got, ref, strict=True)) / n_queries,
     }
     row["ratio"] = round(row["muster_qps"] / row["brute_force_qps"], 1)
     return row

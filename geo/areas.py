@@ -78,7 +78,7 @@ def polygon_from_geojson(obj: dict, max_vertices: int = 5000) -> tuple[Area, str
     _check_structure(polygons, labels, max_vertices)
     notes: list[str] = []
     shapes = []
-    for rings, label in zip(polygons, labels):
+    for rings, label in zip(polygons, labels, strict=True):
         closed = [_read_ring(ring, f"{label}ring {r}", notes) for r, ring in enumerate(rings)]
         shapes.append(Polygon(closed[0], closed[1:]))
     geom: Any = shapes[0] if kind == "Polygon" else MultiPolygon(shapes)
@@ -160,7 +160,7 @@ def area_km2(geom: shapely.Geometry) -> float:
 def _check_structure(polygons: list, labels: list[str], max_vertices: int) -> None:
     """Check nesting and the vertex budget before reading numbers: huge input is refused cheaply."""
     vertices = 0
-    for rings, label in zip(polygons, labels):
+    for rings, label in zip(polygons, labels, strict=True):
         where = label.strip() or "Polygon"
         if not isinstance(rings, list) or not rings:
             raise AreaError(f"{where}: coordinates must be a non-empty list of rings")

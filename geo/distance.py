@@ -47,7 +47,7 @@ def geodesic_km_each(lat: float, lon: float, lats: list[float], lons: list[float
     if len(lats) > _ONE_CALL_EACH_UP_TO:
         return geodesic_km_many(lat, lon, lats, lons).tolist()
     inv, lat, lon = GEOD.inv, float(lat), float(lon)
-    return [inv(lon, lat, x, y)[2] / 1000.0 for x, y in zip(lons, lats)]
+    return [inv(lon, lat, x, y)[2] / 1000.0 for x, y in zip(lons, lats, strict=True)]
 
 
 def enclosing_boxes(lat: float, lon: float, radius_km: float) -> list[Box]:

@@ -106,7 +106,7 @@ class HazardZones:
             raise ValueError(f"{len(lats)} lats but {len(lons)} lons")
         ids = []
         try:
-            for lat, lon in zip(lats, lons):
+            for lat, lon in zip(lats, lons, strict=True):
                 x = floor(lon * scale) - x0
                 y = floor(lat * scale) - y0
                 ids.append(raster[y * nx + x] if 0 <= x < nx and 0 <= y < ny else 0)
@@ -131,7 +131,7 @@ class HazardZones:
         hits = _intersects_xy(np.array(geoms, dtype=object), np.array(xs, dtype=float),
                               np.array(ys, dtype=float)).tolist()
         more: dict[int, list[str]] = {point: [] for point in points}
-        for point, key, hit in zip(points, keys, hits):
+        for point, key, hit in zip(points, keys, hits, strict=True):
             if hit:
                 more[point].append(key)
         for point, keys_in in more.items():

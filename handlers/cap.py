@@ -360,11 +360,11 @@ def _in_one_language(infos: list[Element]) -> list[Element]:
         return []
     languages = [(_text(i, "language") or "en-US").casefold() for i in infos]
     for wanted in ("en-ca", "en"):
-        chosen = [i for i, language in zip(infos, languages)
+        chosen = [i for i, language in zip(infos, languages, strict=True)
                   if language == wanted or (wanted == "en" and language.startswith("en"))]
         if chosen:
             return chosen
-    return [i for i, language in zip(infos, languages) if language == languages[0]]
+    return [i for i, language in zip(infos, languages, strict=True) if language == languages[0]]
 
 
 def _block(info: Element, now: datetime) -> _Block:

@@ -5,8 +5,8 @@ happened, imperative for requests that may be refused) and its schema version `v
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, Union
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -31,7 +31,7 @@ Timestamp = AwareDatetime
 
 
 def utc(dt: datetime) -> datetime:
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 class Record(BaseModel):
@@ -114,7 +114,7 @@ def _valid_area(area: PolygonArea | MultiPolygonArea | CircleArea):
 
 
 Area = Annotated[
-    Union[PolygonArea, MultiPolygonArea, CircleArea], AfterValidator(_valid_area)
+    PolygonArea | MultiPolygonArea | CircleArea, AfterValidator(_valid_area)
 ]
 """An incident or service area: GeoJSON Polygon/MultiPolygon or a circle; checked with geo/."""
 

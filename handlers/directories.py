@@ -158,7 +158,7 @@ class ShelterDirectory:
         inside = incidents.hazards_at_each(shelters)
         return [unmet_needs(shelter, household, needs, shelter.free)
                 + [f"inside danger zone of {incidents.incidents[name].title!r}" for name in names]
-                for shelter, names in zip(shelters, inside)]
+                for shelter, names in zip(shelters, inside, strict=True)]
 
     def candidates(self, lat: float, lon: float, household: int, needs: Needs, radius_km: float,
                    incidents: IncidentDirectory, limit: int) -> tuple[list[Candidate], list[Alternative]]:
@@ -170,7 +170,7 @@ class ShelterDirectory:
         excluded: list[Alternative] = []
         for batch in self.index.nearest_batches(lat, lon, radius_km, first=limit + ALTERNATIVES_SHOWN):
             shelters = [self.shelters[key] for key, _ in batch]
-            for shelter, (_, km), reasons in zip(shelters, batch, self._reasons(shelters, household, needs, incidents)):
+            for shelter, (_, km), reasons in zip(shelters, batch, self._reasons(shelters, household, needs, incidents), strict=True):
                 if reasons:
                     if len(excluded) < ALTERNATIVES_SHOWN:
                         excluded.append(Alternative(shelter_id=shelter.id, name=shelter.name, distance_km=round(km, 3), reasons=reasons))
@@ -182,7 +182,7 @@ class ShelterDirectory:
             beyond = [(key, km) for key, km in self.index.nearest(lat, lon, ALTERNATIVES_SHOWN + len(excluded))
                       if km > radius_km][:ALTERNATIVES_SHOWN - len(excluded)]
             shelters = [self.shelters[key] for key, _ in beyond]
-            for shelter, (key, km), reasons in zip(shelters, beyond, self._reasons(shelters, household, needs, incidents)):
+            for shelter, (key, km), reasons in zip(shelters, beyond, self._reasons(shelters, household, needs, incidents), strict=True):
                 excluded.append(Alternative(shelter_id=key, name=shelter.name, distance_km=round(km, 3),
                                             reasons=[f"beyond {radius_km:g} km", *reasons]))
         return candidates, excluded

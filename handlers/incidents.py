@@ -18,7 +18,7 @@ Facts on `alerts` (keyed by incident id): PartnerAlerted, once per partner per i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, NamedTuple, Union
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import AfterValidator, Field, TypeAdapter, model_validator
 
@@ -236,7 +236,7 @@ class AlertPartner(Command):
 
 
 IncidentCommand = Annotated[
-    Union[DeclareIncident, UpdateIncident, CloseIncident, AlertPartner, SetDangerZone, RemoveDangerZone, EndAlert],
+    DeclareIncident | UpdateIncident | CloseIncident | AlertPartner | SetDangerZone | RemoveDangerZone | EndAlert,
     Field(discriminator="type"),
 ]
 incident_commands: TypeAdapter[IncidentCommand] = TypeAdapter(IncidentCommand)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter, field_validator, model_validator
 
@@ -123,7 +123,7 @@ class ConsumeClaim(Command):
 
 
 PartnerCommand = Annotated[
-    Union[RegisterPartner, ClaimInventory, ReleaseClaim, ConsumeClaim], Field(discriminator="type")
+    RegisterPartner | ClaimInventory | ReleaseClaim | ConsumeClaim, Field(discriminator="type")
 ]
 partner_commands: TypeAdapter[PartnerCommand] = TypeAdapter(PartnerCommand)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter
 
@@ -137,8 +137,8 @@ class PurgeReferral(Command):
 
 
 ReferralMessage = Annotated[
-    Union[RequestReferral, ConfirmReferral, ReleaseReferral, PurgeReferral,
-          BedHeld, HoldRefused, HoldConfirmed, HoldEnded, HoldFlagged, HoldExtended, ExtendRefused],
+    RequestReferral | ConfirmReferral | ReleaseReferral | PurgeReferral
+    | BedHeld | HoldRefused | HoldConfirmed | HoldEnded | HoldFlagged | HoldExtended | ExtendRefused,
     Field(discriminator="type"),
 ]
 referral_messages: TypeAdapter[ReferralMessage] = TypeAdapter(ReferralMessage)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Any, Literal, NamedTuple, Union
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import AwareDatetime, Field, TypeAdapter
 
@@ -71,7 +71,7 @@ class FulfilRequest(Command):
 
 
 RequestMessage = Annotated[
-    Union[RaiseRequest, CancelRequest, FulfilRequest, InventoryClaimed, ClaimRefused], Field(discriminator="type")
+    RaiseRequest | CancelRequest | FulfilRequest | InventoryClaimed | ClaimRefused, Field(discriminator="type")
 ]
 request_messages: TypeAdapter[RequestMessage] = TypeAdapter(RequestMessage)
 

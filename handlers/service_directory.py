@@ -357,7 +357,7 @@ def search(directory: ServiceDirectory, lat: float, lon: float, query: ServiceQu
     results: list[Found] = []
     excluded: list[Found] = []
     affected = zones.affected_at_each([entry for entry, *_ in kept])
-    for (entry, km, danger, out), areas in zip(kept, affected):
+    for (entry, km, danger, out), areas in zip(kept, affected, strict=True):
         opening = entry.hours.at_moment(moment)
         reasons = tuple(exclusions(entry, opening, danger, query, zones)) if out else ()
         (excluded if out else results).append(Found(entry, km, opening, tuple(danger), tuple(areas), reasons))
@@ -370,7 +370,7 @@ def _batches(directory: ServiceDirectory, stream: Iterator[tuple[float, str, str
     services, shelters = directory.services, directory.shelters
     while batch := list(islice(stream, size)):
         entries = [(shelters if service_type == BED_SERVICE else services)[key] for _, key, service_type in batch]
-        yield list(zip(batch, entries, zones.hazards_at_each(entries)))
+        yield list(zip(batch, entries, zones.hazards_at_each(entries), strict=True))
         size *= 2
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter, field_validator, model_validator
 
@@ -85,7 +85,7 @@ class SetServiceStatus(StatusChange, Command):
     id: Id
 
 
-ServiceCommand = Annotated[Union[RegisterService, SetServiceStatus], Field(discriminator="type")]
+ServiceCommand = Annotated[RegisterService | SetServiceStatus, Field(discriminator="type")]
 service_commands: TypeAdapter[ServiceCommand] = TypeAdapter(ServiceCommand)
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter, model_validator
 
@@ -149,7 +149,7 @@ class SetShelterStatus(ShelterStatusChange, Command):
 
 
 ShelterCommand = Annotated[
-    Union[RegisterShelter, SetShelterStatus, HoldBed, ConfirmHold, ReleaseHold, ExtendHold, ExpireHolds, FlagHolds],
+    RegisterShelter | SetShelterStatus | HoldBed | ConfirmHold | ReleaseHold | ExtendHold | ExpireHolds | FlagHolds,
     Field(discriminator="type"),
 ]
 shelter_commands: TypeAdapter[ShelterCommand] = TypeAdapter(ShelterCommand)

@@ -32,7 +32,7 @@ class Child:
     or a benchmark can stop exactly its own after an error.
     """
 
-    started: list["Child"] = []
+    started: list[Child] = []
 
     def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path) -> None:
         self.name = name

@@ -59,7 +59,7 @@ async def _read(request: Request, c) -> CapIngest:
         422: {"description": "not a CAP 1.2 alert Muster can act on; `detail` says why (e.g. no area in "
                              "Ontario, an unknown place)"},
     },
-    openapi_extra={"requestBody": {"required": True, "content": {t: _XML_BODY for t in MEDIA_TYPES}}},
+    openapi_extra={"requestBody": {"required": True, "content": dict.fromkeys(MEDIA_TYPES, _XML_BODY)}},
 )
 async def ingest_cap(request: Request, actor: Manager, c: ContainerDep, response: Response):
     """Ingest a CAP 1.2 / CAP-CP alert as of Muster's clock. Alert declares an incident (recorded

@@ -51,7 +51,7 @@ async def events(
             while not await request.is_disconnected():
                 try:
                     change = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
                 if change["kind"] in kinds:

@@ -53,7 +53,7 @@ async def export_shelters(_: AnyRole, c: ContainerDep):
     zones (`in_danger_zones`) or affected areas (`in_affected_areas`) they lie in; no holds."""
     shelters = sorted(c.views.all(SHELTER_STATE).values(), key=lambda s: s.id)
     features = [shelter_feature(s, danger, affected) for s, danger, affected
-                in zip(shelters, c.incidents.hazards_at_each(shelters), c.incidents.affected_at_each(shelters))]
+                in zip(shelters, c.incidents.hazards_at_each(shelters), c.incidents.affected_at_each(shelters), strict=True)]
     return _geojson(feature_collection(features, notice=NOTICE), "muster-shelters.geojson")
 
 

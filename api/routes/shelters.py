@@ -151,11 +151,11 @@ async def list_shelters(
     else:
         near = [(s, None) for s in sorted(c.views.all(SHELTER_STATE).values(), key=lambda s: s.id)]
     danger = c.incidents.hazards_at_each([s for s, _ in near])
-    found = [(s, km, zones) for (s, km), zones in zip(near, danger)
+    found = [(s, km, zones) for (s, km), zones in zip(near, danger, strict=True)
              if not available or (s.open and s.free > 0 and not zones)]
     page = found[offset : offset + limit]
     affected = c.incidents.affected_at_each([s for s, _, _ in page])
-    page = [view_of(c, s, km, zones, areas) for (s, km, zones), areas in zip(page, affected)]
+    page = [view_of(c, s, km, zones, areas) for (s, km, zones), areas in zip(page, affected, strict=True)]
     return Response(orjson.dumps(page), media_type="application/json")
 
 

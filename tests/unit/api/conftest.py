@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +17,7 @@ from core.settings import Settings
 from geo.gazetteer import OntarioGazetteer
 from handlers.incidents import decide, incident_commands
 
-NOW = datetime(2025, 3, 30, 16, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 30, 16, 0, tzinfo=UTC)
 
 
 @dataclass

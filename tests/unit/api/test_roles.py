@@ -135,7 +135,7 @@ def templates_of(documented, method: str, path: str) -> set[tuple[str, str]]:
     for template_method, template in documented:
         pattern = template.replace("{", "<").split("/")
         if method == template_method and len(pattern) == len(path.split("/")) and all(
-                t.startswith("<") or t == p for t, p in zip(pattern, path.split("/"))):
+                t.startswith("<") or t == p for t, p in zip(pattern, path.split("/"), strict=True)):
             found.add((template_method, template))
     return found
 

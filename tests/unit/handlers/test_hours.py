@@ -1,7 +1,7 @@
 """Volunteer hour rules without Kafka: entries validated, duplicates counted once, corrections supersede."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from handlers.errors import Rejected
 from handlers.hours import HoursLogged, HoursTotals, LogHours, log_hours
 
-NOON = datetime(2025, 3, 31, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
 ORILLIA = "ice-storm-2025-orillia"
 
 

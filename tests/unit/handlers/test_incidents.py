@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -27,7 +27,7 @@ from handlers.incidents import (
 )
 from tests.support.incidents import V1_FLOOD
 
-NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2025, 3, 30, 12, 0, tzinfo=UTC)
 ORILLIA = {"center": {"lat": 44.6082, "lon": -79.4197}, "radius_km": 15}
 SQUARE = {"type": "Polygon", "coordinates": [[[-79.6, 44.5], [-79.2, 44.5], [-79.2, 44.8], [-79.6, 44.8], [-79.6, 44.5]]]}
 BOWTIE = {"type": "Polygon", "coordinates": [[[-79.6, 44.5], [-79.2, 44.8], [-79.2, 44.5], [-79.6, 44.8], [-79.6, 44.5]]]}

@@ -1,7 +1,7 @@
 """Partner rules without Kafka: the registry, and commitments that never exceed inventory."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -22,7 +22,7 @@ from handlers.partners import (
     reach_changed,
 )
 
-NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2025, 3, 30, 12, 0, tzinfo=UTC)
 ORILLIA = {"lat": 44.6087, "lon": -79.4207, "place": "Orillia, ON"}
 
 

@@ -2,7 +2,7 @@
 its callbacks and extensions; short codes a caller can read over the phone."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -39,7 +39,7 @@ from handlers.shelters import (
     decide as decide_shelter,
 )
 
-NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2025, 3, 30, 12, 0, tzinfo=UTC)
 NEAR = Candidate(shelter_id="orillia-rotary", name="Sample: Rotary Place", distance_km=1.0)
 FAR = Candidate(shelter_id="barrie-sadlon", name="Sample: Sadlon Arena", distance_km=30.0)
 

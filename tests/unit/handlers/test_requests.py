@@ -3,7 +3,7 @@
 The partner side is the real partner handler, so these scenarios run the whole conversation."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -21,7 +21,7 @@ from handlers.requests import (
     request_messages,
 )
 
-NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2025, 3, 30, 12, 0, tzinfo=UTC)
 ORILLIA_ARENA = {"lat": 44.5953, "lon": -79.4417}
 ARENA = Point(**ORILLIA_ARENA)
 

@@ -2,7 +2,7 @@
 each change applied once however often it is sent."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from handlers.errors import Rejected
 from handlers.services import RegisterService, ServiceSite, SetServiceStatus, decide, service_commands
 from handlers.sites import StatusChange
 
-NOON = datetime(2025, 3, 30, 16, 0, tzinfo=timezone.utc)
+NOON = datetime(2025, 3, 30, 16, 0, tzinfo=UTC)
 LATER = NOON + timedelta(minutes=5)
 LIBRARY = "ptbo-library-charging"
 

@@ -2,7 +2,7 @@
 bound; holds at a shelter that closes or that a danger zone covers are flagged once; never overbook."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -31,7 +31,7 @@ from handlers.shelters import (
     needs_flagging,
 )
 
-NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2025, 3, 30, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
