@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import math
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,9 +107,11 @@ class PointIndex:
         return len(self._pos) - self._dead + len(self._delta)
 
     def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
         if key in self._delta:
             return True
-        pos = self._pos.get(key)  # type: ignore[arg-type]
+        pos = self._pos.get(key)
         return pos is not None and bool(self._live[pos])
 
     def upsert(self, key: str, lat: float, lon: float, tag: int = 0) -> None:
@@ -237,7 +239,8 @@ class PointIndex:
                       if distance <= radius_km]
             ready.sort()
 
-    def _candidates(self, lat: float, lon: float, radius_km: float, where: TagFilter | None = None):
+    def _candidates(self, lat: float, lon: float, radius_km: float, where: TagFilter | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, Callable[[list[float]], list[str]]]:
         """Table rows of the points that may lie within radius_km and whose tags pass `where` (the
         delta's appended, with ids from len(table) on); minus the dot product of each one's unit
         vector with the query's, which grows with the spherical distance; and a function from
@@ -301,7 +304,7 @@ class PointIndex:
     def _tag_at(self, pos: int) -> int:
         return sum(int(words[pos]) << (64 * word) for word, words in enumerate(self._tags))
 
-    def _passing(self, gather, where: TagFilter) -> np.ndarray | None:
+    def _passing(self, gather: Callable[[np.ndarray], np.ndarray], where: TagFilter) -> np.ndarray | None:
         """Which candidates pass `where` (None: all of them): `gather` takes a column in table
         order to the candidates'. Only the words `where` names are read."""
         passed: np.ndarray | None = None
@@ -425,7 +428,7 @@ def _table(lats: np.ndarray, lons: np.ndarray, first_id: int) -> np.ndarray:
 
 
 
-def _unit_vectors(lats, lons) -> np.ndarray:
+def _unit_vectors(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """Rows x, y, z on the unit sphere, treating geodetic lat/lon as spherical (for the bounds)."""
     phi, lam = np.radians(lats), np.radians(lons)
     cos_phi = np.cos(phi)
