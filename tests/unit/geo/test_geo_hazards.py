@@ -1,5 +1,7 @@
 """HazardZones answers as a naive loop over every area would, without rebuilding per query."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 import shapely
@@ -233,7 +235,7 @@ def test_points_on_cell_edges_vertices_and_polygon_edges_get_the_exact_answer(se
     lats, lons = [], []
     for geom in areas.values():
         coords = np.asarray(shapely.get_parts(geom)[0].exterior.coords)
-        for (lon, lat), (lon2, lat2) in zip(coords[:12], coords[1:13], strict=True):
+        for (lon, lat), (lon2, lat2) in pairwise(coords[:13]):
             on_grid_lon, on_grid_lat = np.floor(lon / size) * size, np.floor(lat / size) * size
             for point_lon, point_lat in ((lon, lat), ((lon + lon2) / 2, (lat + lat2) / 2),
                                          (on_grid_lon, lat), (lon, on_grid_lat),
