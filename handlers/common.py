@@ -105,7 +105,7 @@ class CircleArea(BaseModel):
     radius_km: float = Field(gt=0, le=500)
 
 
-def _valid_area(area: PolygonArea | MultiPolygonArea | CircleArea):
+def _valid_area(area: PolygonArea | MultiPolygonArea | CircleArea) -> PolygonArea | MultiPolygonArea | CircleArea:
     try:
         area_geometry(area.model_dump(), max_vertices=MAX_AREA_VERTICES)
     except AreaError as exc:

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
-from geo.areas import distance_to_area_km
+from geo.areas import Area, distance_to_area_km
 from geo.hazards import HazardZones
 from geo.index import PointIndex
 from geo.union import union_areas
 from handlers.incidents import Incident, PartnerReach
 from handlers.referrals import Alternative, Candidate
 from handlers.shelters import Needs, Shelter, unmet_needs
+from handlers.taxonomy import Capability
 
 ALTERNATIVES_SHOWN = 5
 
@@ -58,7 +60,8 @@ class IncidentDirectory:
         self.areas[key] = shape(incident.area)
         self.affected.set(key, self.areas[key])
         if incident.danger_zones:
-            self.danger.set(key, union_areas(shape(z.area) for z in incident.danger_zones))
+            # areas in an incident's snapshot were validated as polygons before it was stored
+            self.danger.set(key, union_areas(cast(Area, shape(z.area)) for z in incident.danger_zones))
         else:
             self.danger.remove(key)
 
@@ -99,7 +102,7 @@ class PartnerPlace:
     lat: float
     lon: float
     service_area: Any
-    capabilities: tuple[str, ...]
+    capabilities: tuple[Capability, ...]
     inventory: dict[str, int] = field(default_factory=dict)
     free: dict[str, int] = field(default_factory=dict)
     """Units not yet committed, as last seen: a hint for ranking; the partner's owner decides."""
@@ -117,12 +120,12 @@ class PartnerDirectory:
     def remove(self, partner_id: str) -> None:
         self.places.pop(partner_id, None)
 
-    def in_reach(self, area, reach_km: float) -> list[PartnerReach]:
+    def in_reach(self, area: BaseGeometry, reach_km: float) -> list[PartnerReach]:
         """The partners the area reaches, as `reach_of` decides."""
         return [reach for place in self.places.values() if (reach := reach_of(area, place, reach_km)) is not None]
 
 
-def reach_of(area, place: PartnerPlace, reach_km: float) -> PartnerReach | None:
+def reach_of(area: BaseGeometry, place: PartnerPlace, reach_km: float) -> PartnerReach | None:
     """An area reaches a partner whose base lies within `reach_km` of it or whose service area meets it."""
     distance = distance_to_area_km(area, place.lat, place.lon)
     serves = place.service_area is not None and place.service_area.intersects(area)

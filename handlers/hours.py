@@ -12,6 +12,7 @@ exact however the entries are folded.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -42,7 +43,7 @@ class HoursEntry(Message):
     corrects: Id | None = Field(None, description="the id of an earlier entry this one replaces")
 
     @model_validator(mode="after")
-    def _plausible(self):
+    def _plausible(self) -> HoursEntry:
         if self.hours <= 0:
             raise ValueError("hours must be at least 0.01")
         if self.hours > self.volunteers * MAX_HOURS_PER_VOLUNTEER:
@@ -180,7 +181,7 @@ class HoursTotals:
         rows = [HoursRow(partner_id=p, activity=a, date=d, entries=n, volunteers=v, hours=h / 100)
                 for (p, a, d), (n, v, h) in cells]
 
-        def by(pick) -> dict[str, HoursSum]:
+        def by(pick: Callable[[Cell], object]) -> dict[str, HoursSum]:
             sums: dict[str, list[int]] = {}
             for key, (n, v, h) in cells:
                 total = sums.setdefault(str(pick(key)), [0, 0, 0])

@@ -143,10 +143,10 @@ class ServiceDirectory:
             if has:
                 tag |= bit
         for language in entry.languages:
-            bit = self._language_bits.get(language)
-            if bit is None and len(self._language_bits) < LANGUAGE_BITS:
-                bit = self._language_bits[language] = 1 << (_FIRST_LANGUAGE_BIT + len(self._language_bits))
-            tag |= bit or 0
+            language_bit = self._language_bits.get(language)
+            if language_bit is None and len(self._language_bits) < LANGUAGE_BITS:
+                language_bit = self._language_bits[language] = 1 << (_FIRST_LANGUAGE_BIT + len(self._language_bits))
+            tag |= language_bit or 0
         for hour, closed in enumerate(closed_hours(entry.hours.schedules)):
             if closed:
                 tag |= 1 << (_CLOSED_AT + hour)
@@ -168,10 +168,10 @@ class ServiceDirectory:
             if wanted:
                 bits |= bit
         if needs.language:
-            bit = self._language_bits.get(needs.language)
-            if bit is None and len(self._language_bits) < LANGUAGE_BITS:
+            language_bit = self._language_bits.get(needs.language)
+            if language_bit is None and len(self._language_bits) < LANGUAGE_BITS:
                 return None  # every language seen has a bit while there is room: no site offers this one
-            bits |= bit or 0
+            bits |= language_bit or 0
         return bits
 
     def nearest(self, lat: float, lon: float, radius_km: float, wanted: Wanted,

@@ -98,14 +98,17 @@ class ServiceSite(ServiceProfile):
     version: int = 1
 
     def profile(self) -> ServiceProfile:
-        return ServiceProfile.model_validate(self.model_dump(include=PROFILE_FIELDS))
+        return ServiceProfile.model_validate(self.model_dump(include=set(PROFILE_FIELDS)))
 
 
 Decision = tuple[ServiceSite | None, list[Message]]
+"""A service rule's outcome: the site's next snapshot and the events it emits (none, so far)."""
+Rule = Callable[[ServiceSite | None, Any, datetime], Decision]
+"""A rule for one command type; `HANDLERS` picks it by the command's type."""
 
 
 def register(state: ServiceSite | None, cmd: RegisterService, now: datetime) -> Decision:
-    profile = ServiceProfile.model_validate(cmd.model_dump(include=PROFILE_FIELDS))
+    profile = ServiceProfile.model_validate(cmd.model_dump(include=set(PROFILE_FIELDS)))
     if state is not None and state.profile() == profile:
         return state, []
     version = 1 if state is None else state.version + 1
@@ -121,7 +124,7 @@ def set_status(state: ServiceSite | None, cmd: SetServiceStatus, now: datetime) 
                                     "updated_at": now, "version": state.version + 1}), []
 
 
-HANDLERS: dict[type, Callable[[Any, Any, datetime], Decision]] = {
+HANDLERS: dict[type[Message], Rule] = {
     RegisterService: register,
     SetServiceStatus: set_status,
 }
