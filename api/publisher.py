@@ -36,8 +36,8 @@ class Publisher:
         self.started = False
 
     async def start(self) -> None:
-        self._producer = make_producer(self.settings)
-        await self._producer.start()
+        self._producer = producer = make_producer(self.settings)
+        await producer.start()
         self.started = True
 
     async def stop(self) -> None:

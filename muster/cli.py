@@ -7,6 +7,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 from aiokafka.errors import KafkaError
@@ -104,7 +105,7 @@ def api(host: str | None = typer.Option(None), port: int | None = typer.Option(N
     _logging()
     _topics_ready(settings)
     # In JSON mode uvicorn's own loggers pass through the root handler, so every line is JSON.
-    own_logging = {"log_config": None} if settings.log_format == "json" else {}
+    own_logging: dict[str, Any] = {"log_config": None} if settings.log_format == "json" else {}
     uvicorn.run(build_api(settings), host=host or settings.api_host, port=port or settings.api_port,
                 log_level="info", access_log=False, **own_logging)
 

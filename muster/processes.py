@@ -64,12 +64,12 @@ class Child:
 
     def kill(self) -> None:
         """kill -9: no goodbye to the consumer group, no flush."""
-        if self.running:
+        if self.proc is not None and self.running:
             self.proc.kill()
             self.proc.wait(10)
 
     def stop(self, timeout: float = 30) -> None:
-        if not self.running:
+        if self.proc is None or not self.running:
             return
         self.signal(signal.SIGCONT)  # a paused child cannot act on SIGTERM
         self.signal(signal.SIGTERM)

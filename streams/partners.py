@@ -23,7 +23,7 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
         new, replies = partners.decide(current, command, clock())
         for reply in replies:
             await requests.send(key=reply.request_id.encode(), value=reply.model_dump_json().encode())
-        if partners.reach_changed(current, new):
+        if new is not None and partners.reach_changed(current, new):
             reaching = await directories.incidents_reaching(partners.place_of(new), settings.alert_reach_km)
             for alert in incidents.alerts_for_partner(reaching, clock()):
                 await incident_commands.send(key=alert.id.encode(), value=alert.model_dump_json().encode())

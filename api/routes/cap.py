@@ -26,6 +26,7 @@ def _same_alert(incident: Incident, ingest: CapIngest) -> bool:
         known, sent = incident.source, ingest.source
         return (known.sender, known.identifier, known.sent) == (sent.sender, sent.identifier, sent.sent)
     body = ingest.declaration
+    assert body is not None, "an Alert is read with its declaration"
     return (incident.kind, incident.title, incident.severity, incident.area_input) == (
         body.kind, body.title, body.severity, body.area.model_dump()
     )

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from api.deps import AnyRole, ContainerDep
 from api.routes.resource_requests import seen_by
-from api.schemas import JSON_ERRORS
+from api.schemas import JSON_ERRORS, Responses
 from bus.topics import INCIDENT_STATE, PARTNER_STATE, REQUEST_STATE, SERVICE_STATE, SHELTER_STATE
 from handlers.common import ID_PATTERN
 from handlers.exports import (
@@ -28,7 +28,7 @@ from handlers.exports import (
 router = APIRouter(prefix="/v1/exports", tags=["exports"], responses=JSON_ERRORS)
 
 GEOJSON = "application/geo+json"
-_GEOJSON_OK = {200: {"content": {GEOJSON: {"schema": {"type": "object"}}},
+_GEOJSON_OK: Responses = {200: {"content": {GEOJSON: {"schema": {"type": "object"}}},
                      "description": "a GeoJSON FeatureCollection (RFC 7946)"}}
 
 

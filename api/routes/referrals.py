@@ -19,6 +19,7 @@ from api.schemas import (
     IdempotencyKey,
     IdPath,
     Problem,
+    Responses,
     accepted,
     check_idempotency_key,
 )
@@ -41,7 +42,7 @@ from handlers.shelters import CallbackFlag, ExtendHold, ExtendRefusal, Needs
 from handlers.sites import SiteStatus, StatusReason
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"], responses=ERRORS)
-PENDING = {202: {"description": "still deciding after the reply deadline; poll `href`"}}
+PENDING: Responses = {202: {"description": "still deciding after the reply deadline; poll `href`"}}
 
 
 class ReferralRequest(BaseModel):
@@ -291,13 +292,13 @@ class ExtendConflict(BaseModel):
     detail: ExtendRefusalDetail
 
 
-def _refused(reason: str, message: str, limit_at: datetime | None = None) -> HTTPException:
+def _refused(reason: str | None, message: str | None, limit_at: datetime | None = None) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, {"reason": reason, "message": message, "limit_at": _iso(limit_at)})
 
 
 def _extension_answered(c, referral: Referral) -> JSONResponse:
     extension = referral.extension
-    if extension.outcome == "refused":
+    if extension is not None and extension.outcome == "refused":
         raise _refused(extension.reason, extension.message or extension.reason, referral.hold_limit_at)
     return JSONResponse(answer(c, referral).model_dump(mode="json"))
 

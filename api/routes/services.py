@@ -113,9 +113,14 @@ async def search_services(
     Give `lat` and `lon`, or `place`. The caller's location is used for this answer only: it is
     neither stored nor logged. Written with orjson from views built once per snapshot, so a page
     costs a copy per site."""
-    if (lat is None) != (lon is None) or (lat is None) == (place is None):
+    location: Point | Place
+    if lat is not None and lon is not None and place is None:
+        location = Point(lat=lat, lon=lon)
+    elif lat is None and lon is None and place is not None:
+        location = Place(place=place)
+    else:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give lat and lon, or place (not both)")
-    center, place_name = await locate(c, Point(lat=lat, lon=lon) if place is None else Place(place=place))
+    center, place_name = await locate(c, location)
     query = ServiceQuery(types=tuple(type_ or ()), needs=Needs(pets=pets, wheelchair=wheelchair, family=family,
                                                                language=language),
                          open_now=open_now, radius_km=radius_km, limit=limit, excluded_limit=excluded_limit)

@@ -48,7 +48,7 @@ class ShelterView(BaseModel):
     updated_at: str
 
 
-_FROM_SNAPSHOT = frozenset(ShelterView.model_fields) - {"distance_km", "in_danger_zones", "in_affected_areas"}
+_FROM_SNAPSHOT = set(ShelterView.model_fields) - {"distance_km", "in_danger_zones", "in_affected_areas"}
 
 
 def view_of(c, shelter: Shelter, distance_km: float | None = None, in_danger_zones: list[str] | None = None,
@@ -146,8 +146,9 @@ async def list_shelters(
     (2,000 in the directory), five times finding them and their hazards; the page alone, 0.6 ms."""
     if (lat is None) != (lon is None):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give both lat and lon, or neither")
-    if lat is not None:
-        near = c.shelters.near(lat, lon, radius_km)
+    near: list[tuple[Shelter, float | None]]
+    if lat is not None and lon is not None:
+        near = list(c.shelters.near(lat, lon, radius_km))
     else:
         near = [(s, None) for s in sorted(c.views.all(SHELTER_STATE).values(), key=lambda s: s.id)]
     danger = c.incidents.hazards_at_each([s for s, _ in near])
@@ -155,8 +156,8 @@ async def list_shelters(
              if not available or (s.open and s.free > 0 and not zones)]
     page = found[offset : offset + limit]
     affected = c.incidents.affected_at_each([s for s, _, _ in page])
-    page = [view_of(c, s, km, zones, areas) for (s, km, zones), areas in zip(page, affected, strict=True)]
-    return Response(orjson.dumps(page), media_type="application/json")
+    views = [view_of(c, s, km, zones, areas) for (s, km, zones), areas in zip(page, affected, strict=True)]
+    return Response(orjson.dumps(views), media_type="application/json")
 
 
 @router.get("/{shelter_id}", response_model=ShelterView, responses={404: {"description": "no such shelter"}})
