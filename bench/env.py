@@ -185,7 +185,7 @@ def _listening_pids(port: int) -> list[int]:
             parts = line.split()
             if parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == port:
                 inodes.add(parts[9])
-    pids = []
+    pids: list[int] = []
     if not inodes:
         return pids
     for proc in Path("/proc").iterdir():

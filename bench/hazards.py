@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 
 import shapely
 from shapely.geometry import Point, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from bench.timing import clock, collector_paused, in_turns
 from geo.areas import circle
@@ -63,7 +65,7 @@ def queries(polygons: dict[str, Polygon], n: int, seed: int) -> list[tuple[float
     return out
 
 
-def naive(polygons: dict[str, Polygon], lat: float, lon: float) -> list[str]:
+def naive(polygons: Mapping[str, BaseGeometry], lat: float, lon: float) -> list[str]:
     point = Point(lon, lat)
     return sorted(key for key, polygon in polygons.items() if polygon.contains(point))
 
