@@ -3,11 +3,16 @@
 takes a caller's location; the location is used for the answer and never stored."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import HTTPException, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from handlers.common import Point
+
+if TYPE_CHECKING:
+    from api.deps import Container
 
 
 class Place(BaseModel):
@@ -17,16 +22,16 @@ class Place(BaseModel):
     place: str = Field(min_length=1, max_length=200)
 
 
-async def locate(c, location: Point | Place) -> tuple[Point, str | None]:
+async def locate(container: Container, location: Point | Place) -> tuple[Point, str | None]:
     """The point to search from, and the geocoder's name for the place (None for coordinates).
 
     Raises a 422 HTTPException naming an unknown place, with the geocoder's suggestions when it
     has any. Geocoding runs in the thread pool: a network geocoder may take seconds."""
     if isinstance(location, Point):
         return location, None
-    found = await run_in_threadpool(c.geocoder.geocode, location.place)
+    found = await run_in_threadpool(container.geocoder.geocode, location.place)
     if found is None:
-        suggest = getattr(c.geocoder, "suggest", None)
+        suggest = getattr(container.geocoder, "suggest", None)
         close = suggest(location.place) if suggest else []
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,

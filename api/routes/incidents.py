@@ -5,7 +5,7 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from api.deps import AnyRole, ContainerDep, Manager
+from api.deps import AnyRole, Container, ContainerDep, Manager
 from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, accepted, check_idempotency_key
 from bus.topics import INCIDENT_STATE, INCIDENTS
 from handlers.common import ID_PATTERN
@@ -35,8 +35,8 @@ class IncidentOverview(Incident):
     volunteer_hours: HoursSum
 
 
-def _overview(c, incident: Incident, actor) -> IncidentOverview:
-    hours = c.hours.summary(incident.id, actor.partner_id if actor.role == "partner" else None)
+def _overview(container: Container, incident: Incident, actor) -> IncidentOverview:
+    hours = container.hours.summary(incident.id, actor.partner_id if actor.role == "partner" else None)
     return IncidentOverview(**dict(incident), volunteer_hours=hours)
 
 
@@ -51,48 +51,48 @@ def _accepted(id_: str):
     responses={200: {"model": Incident, "description": "already declared with this id"},
                202: {"model": Accepted}, 409: {"description": "this id names a different incident"}},
 )
-async def declare_incident(body: IncidentDeclaration, actor: Manager, c: ContainerDep, response: Response,
+async def declare_incident(body: IncidentDeclaration, actor: Manager, container: ContainerDep, response: Response,
                            idempotency_key: IdempotencyKey = None):
     """Declare an incident: its affected area, and its danger zones (where referrals never go) or,
     without `danger_zones`, its kind's default. The same id again returns the incident already declared."""
     check_idempotency_key(idempotency_key, body.id)
-    existing = c.views.get(INCIDENT_STATE, body.id)
+    existing = container.views.get(INCIDENT_STATE, body.id)
     if existing is not None:
         if not same_declaration(existing, body):
             raise HTTPException(status.HTTP_409_CONFLICT, f"incident {body.id!r} was declared with other details")
         response.status_code = status.HTTP_200_OK
         return existing
-    command = DeclareIncident(**command_fields(body), actor=actor, accepted_at=c.clock())
-    await c.publisher.send(INCIDENTS, body.id, command)
-    incident = await c.views.wait_for(INCIDENT_STATE, body.id, lambda _: True, c.settings.reply_timeout_s)
+    command = DeclareIncident(**command_fields(body), actor=actor, accepted_at=container.clock())
+    await container.publisher.send(INCIDENTS, body.id, command)
+    incident = await container.views.wait_for(INCIDENT_STATE, body.id, lambda _: True, container.settings.reply_timeout_s)
     return incident if incident is not None else _accepted(body.id)
 
 
 @router.get("", response_model=list[IncidentOverview])
 async def list_incidents(
     actor: AnyRole,
-    c: ContainerDep,
+    container: ContainerDep,
     status_: Literal["active", "closed"] | None = Query(None, alias="status"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000),
 ):
     """Incidents, newest first, with their areas, alerted partners and volunteer-hour totals."""
-    incidents = [i for i in c.views.all(INCIDENT_STATE).values() if status_ is None or i.status == status_]
+    incidents = [i for i in container.views.all(INCIDENT_STATE).values() if status_ is None or i.status == status_]
     incidents.sort(key=lambda i: (i.declared_at, i.id), reverse=True)
-    return [_overview(c, i, actor) for i in incidents[offset : offset + limit]]
+    return [_overview(container, i, actor) for i in incidents[offset : offset + limit]]
 
 
-def _get(c, incident_id: str) -> Incident:
-    incident = c.views.get(INCIDENT_STATE, incident_id)
+def _get(container: Container, incident_id: str) -> Incident:
+    incident = container.views.get(INCIDENT_STATE, incident_id)
     if incident is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id!r}")
     return incident
 
 
 @router.get("/{incident_id}", response_model=IncidentOverview, responses={404: {"description": "no such incident"}})
-async def get_incident(incident_id: IdPath, actor: AnyRole, c: ContainerDep):
+async def get_incident(incident_id: IdPath, actor: AnyRole, container: ContainerDep):
     """One incident: state, area, alerted partners, volunteer-hour totals."""
-    return _overview(c, _get(c, incident_id), actor)
+    return _overview(container, _get(container, incident_id), actor)
 
 
 @router.patch(
@@ -100,30 +100,30 @@ async def get_incident(incident_id: IdPath, actor: AnyRole, c: ContainerDep):
     response_model=Incident,
     responses={202: {"model": Accepted}, 404: {"description": "no such incident"}, 409: {"description": "closed"}},
 )
-async def update_incident(incident_id: IdPath, body: IncidentChanges, actor: Manager, c: ContainerDep):
+async def update_incident(incident_id: IdPath, body: IncidentChanges, actor: Manager, container: ContainerDep):
     """Change title, severity or affected area; partners newly in reach are alerted once. A danger
     zone that is the whole area by the kind's default follows the new area; others stay as set."""
-    incident = _get(c, incident_id)
+    incident = _get(container, incident_id)
     if incident.status == "closed":
         raise HTTPException(status.HTTP_409_CONFLICT, f"incident {incident_id!r} is closed")
     if body.update_id in incident.applied_updates:
         return incident
-    command = UpdateIncident(**command_fields(body), id=incident_id, actor=actor, accepted_at=c.clock())
-    return await _applied(c, command)
+    command = UpdateIncident(**command_fields(body), id=incident_id, actor=actor, accepted_at=container.clock())
+    return await _applied(container, command)
 
 
-async def _applied(c, command: UpdateIncident | SetDangerZone | RemoveDangerZone):
+async def _applied(container: Container, command: UpdateIncident | SetDangerZone | RemoveDangerZone):
     """Send a change and answer with the incident once it shows, or 202 after the reply deadline."""
-    await c.publisher.send(INCIDENTS, command.id, command)
-    updated = await c.views.wait_for(
-        INCIDENT_STATE, command.id, lambda i: command.update_id in i.applied_updates, c.settings.reply_timeout_s
+    await container.publisher.send(INCIDENTS, command.id, command)
+    updated = await container.views.wait_for(
+        INCIDENT_STATE, command.id, lambda i: command.update_id in i.applied_updates, container.settings.reply_timeout_s
     )
     return updated if updated is not None else _accepted(command.id)
 
 
-def _changeable(c, incident_id: str, update_id: str) -> tuple[Incident, bool]:
+def _changeable(container: Container, incident_id: str, update_id: str) -> tuple[Incident, bool]:
     """The incident a change is for, and whether that change is applied already; 409 once closed."""
-    incident = _get(c, incident_id)
+    incident = _get(container, incident_id)
     if update_id in incident.applied_updates:
         return incident, True
     if incident.status == "closed":
@@ -139,19 +139,19 @@ def _changeable(c, incident_id: str, update_id: str) -> tuple[Incident, bool]:
                422: {"description": "an invalid area, or one wholly outside Ontario"}},
 )
 async def set_danger_zone(incident_id: IdPath, zone_id: IdPath, body: DangerZoneChange, actor: Manager,
-                          c: ContainerDep):
+                          container: ContainerDep):
     """Add a danger zone (evacuation, inundation, fire, hazmat, other) to an active incident, or
     replace the zone of this id: no referral goes inside it. Its area is validated and repaired as
     an incident's is; `update_id` makes a retry apply once."""
-    incident, done = _changeable(c, incident_id, body.update_id)
+    incident, done = _changeable(container, incident_id, body.update_id)
     if done:
         return incident
     if incident.zone(zone_id) is None and len(incident.danger_zones) >= MAX_DANGER_ZONES:
         raise HTTPException(status.HTTP_409_CONFLICT,
                             f"incident {incident_id!r} has {MAX_DANGER_ZONES} danger zones, the most it may have")
     command = SetDangerZone(**command_fields(body), id=incident_id, zone_id=zone_id, actor=actor,
-                            accepted_at=c.clock())
-    return await _applied(c, command)
+                            accepted_at=container.clock())
+    return await _applied(container, command)
 
 
 @router.delete(
@@ -161,20 +161,20 @@ async def set_danger_zone(incident_id: IdPath, zone_id: IdPath, body: DangerZone
                409: {"description": "the incident is closed"}},
 )
 async def remove_danger_zone(
-    incident_id: IdPath, zone_id: IdPath, actor: Manager, c: ContainerDep,
+    incident_id: IdPath, zone_id: IdPath, actor: Manager, container: ContainerDep,
     update_id: str = Query(..., min_length=1, max_length=128, pattern=ID_PATTERN,
                            description="client-chosen id of this removal; a retry with it applies once"),
 ):
     """Remove a danger zone from an active incident: referrals may go there again (unless another
     zone holds it). The affected area stays as it is."""
-    incident, done = _changeable(c, incident_id, update_id)
+    incident, done = _changeable(container, incident_id, update_id)
     if done:
         return incident
     if incident.zone(zone_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"incident {incident_id!r} has no danger zone {zone_id!r}")
     command = RemoveDangerZone(id=incident_id, zone_id=zone_id, update_id=update_id, actor=actor,
-                               accepted_at=c.clock())
-    return await _applied(c, command)
+                               accepted_at=container.clock())
+    return await _applied(container, command)
 
 
 @router.post(
@@ -182,11 +182,11 @@ async def remove_danger_zone(
     response_model=Incident,
     responses={202: {"model": Accepted}, 404: {"description": "no such incident"}},
 )
-async def close_incident(incident_id: IdPath, actor: Manager, c: ContainerDep):
+async def close_incident(incident_id: IdPath, actor: Manager, container: ContainerDep):
     """Stand an incident down; its danger zones no longer exclude shelters."""
-    incident = _get(c, incident_id)
+    incident = _get(container, incident_id)
     if incident.status == "closed":
         return incident
-    await c.publisher.send(INCIDENTS, incident_id, CloseIncident(id=incident_id, actor=actor, accepted_at=c.clock()))
-    closed = await c.views.wait_for(INCIDENT_STATE, incident_id, lambda i: i.status == "closed", c.settings.reply_timeout_s)
+    await container.publisher.send(INCIDENTS, incident_id, CloseIncident(id=incident_id, actor=actor, accepted_at=container.clock()))
+    closed = await container.views.wait_for(INCIDENT_STATE, incident_id, lambda i: i.status == "closed", container.settings.reply_timeout_s)
     return closed if closed is not None else _accepted(incident_id)

@@ -68,18 +68,18 @@ def view_of(partner: Partner, actor: Actor) -> PartnerView:
     responses={201: {"model": PartnerView, "description": "registered"}, 202: {"model": Accepted},
                422: {"description": "invalid profile, e.g. inventory its capabilities do not provide"}},
 )
-async def put_partner(partner_id: IdPath, body: PartnerProfile, actor: Admin, c: ContainerDep, response: Response):
+async def put_partner(partner_id: IdPath, body: PartnerProfile, actor: Admin, container: ContainerDep, response: Response):
     """Register or update a partner: capabilities, base, service area, inventory. Lowering inventory
     below what is committed keeps the commitments and shows the shortfall."""
     try:
-        command = RegisterPartner(**dict(body), id=partner_id, actor=actor, accepted_at=c.clock())
+        command = RegisterPartner(**dict(body), id=partner_id, actor=actor, accepted_at=container.clock())
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"invalid partner id {partner_id!r}") from exc
-    existing = c.views.get(PARTNER_STATE, partner_id)
+    existing = container.views.get(PARTNER_STATE, partner_id)
     if existing is not None and existing.profile() == body:
         return view_of(existing, actor)
-    await c.publisher.send(PARTNERS, partner_id, command)
-    partner = await c.views.wait_for(PARTNER_STATE, partner_id, lambda p: p.profile() == body, c.settings.reply_timeout_s)
+    await container.publisher.send(PARTNERS, partner_id, command)
+    partner = await container.views.wait_for(PARTNER_STATE, partner_id, lambda p: p.profile() == body, container.settings.reply_timeout_s)
     if partner is None:
         return accepted(f"/v1/partners/{partner_id}", partner_id)
     if existing is None:
@@ -90,7 +90,7 @@ async def put_partner(partner_id: IdPath, body: PartnerProfile, actor: Admin, c:
 @router.get("", response_model=list[PartnerView], response_model_exclude_none=True)
 async def list_partners(
     actor: AnyRole,
-    c: ContainerDep,
+    container: ContainerDep,
     capability: Capability | None = Query(None, description="only partners with this capability"),
     resource_type: ResourceType | None = Query(None, description="only partners holding this resource type"),
     limit: int = Query(100, ge=1, le=1000),
@@ -98,7 +98,7 @@ async def list_partners(
 ):
     """Partners by id, with what they can do and hold."""
     found = [
-        p for p in sorted(c.views.all(PARTNER_STATE).values(), key=lambda p: p.id)
+        p for p in sorted(container.views.all(PARTNER_STATE).values(), key=lambda p: p.id)
         if (capability is None or capability in p.capabilities)
         and (resource_type is None or p.inventory.get(resource_type, 0) > 0)
     ]
@@ -107,9 +107,9 @@ async def list_partners(
 
 @router.get("/{partner_id}", response_model=PartnerView, response_model_exclude_none=True,
             responses={404: {"description": "no such partner"}})
-async def get_partner(partner_id: IdPath, actor: AnyRole, c: ContainerDep):
+async def get_partner(partner_id: IdPath, actor: AnyRole, container: ContainerDep):
     """One partner; its commitments only for admins, managers and the partner itself."""
-    partner = c.views.get(PARTNER_STATE, partner_id)
+    partner = container.views.get(PARTNER_STATE, partner_id)
     if partner is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no partner {partner_id!r}")
     return view_of(partner, actor)

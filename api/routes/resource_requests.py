@@ -5,7 +5,7 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from api.deps import AnyRole, ContainerDep, Manager
+from api.deps import AnyRole, Container, ContainerDep, Manager
 from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, accepted, check_idempotency_key
 from bus.topics import INCIDENT_STATE, REQUEST_STATE, REQUESTS
 from handlers.common import Actor
@@ -33,8 +33,8 @@ def seen_by(request: ResourceRequest, actor: Actor) -> ResourceRequest:
     })
 
 
-def _get(c, request_id: str) -> ResourceRequest:
-    request = c.views.get(REQUEST_STATE, request_id)
+def _get(container: Container, request_id: str) -> ResourceRequest:
+    request = container.views.get(REQUEST_STATE, request_id)
     if request is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no resource request {request_id!r}")
     return request
@@ -48,33 +48,33 @@ def _get(c, request_id: str) -> ResourceRequest:
                202: {"model": Accepted}, 409: {"description": "this id names a different request, or the incident is closed"},
                422: {"description": "invalid request or unknown incident"}},
 )
-async def raise_request(body: ResourceRequestBody, actor: Manager, c: ContainerDep, response: Response,
+async def raise_request(body: ResourceRequestBody, actor: Manager, container: ContainerDep, response: Response,
                         idempotency_key: IdempotencyKey = None):
     """Ask partners for units of one resource type; commitments may come from several partners, the
     rest stays open as `remaining`. The same id again returns the request already raised."""
     check_idempotency_key(idempotency_key, body.id)
-    existing = c.views.get(REQUEST_STATE, body.id)
+    existing = container.views.get(REQUEST_STATE, body.id)
     if existing is not None:
         if existing.body() != body:
             raise HTTPException(status.HTTP_409_CONFLICT, f"request {body.id!r} was raised with other details")
         response.status_code = status.HTTP_200_OK
         return existing
-    incident = c.views.get(INCIDENT_STATE, body.incident_id)
+    incident = container.views.get(INCIDENT_STATE, body.incident_id)
     if incident is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown incident {body.incident_id!r}")
     if incident.status != "active":
         raise HTTPException(status.HTTP_409_CONFLICT, f"incident {body.incident_id!r} is {incident.status}")
-    await c.publisher.send(REQUESTS, body.id, RaiseRequest(**dict(body), actor=actor, accepted_at=c.clock()))
+    await container.publisher.send(REQUESTS, body.id, RaiseRequest(**dict(body), actor=actor, accepted_at=container.clock()))
     # Answer once the first round of claims has been answered, if that is soon; else as it is now.
-    request = await c.views.wait_for(REQUEST_STATE, body.id, lambda r: r.asking is None, c.settings.reply_timeout_s)
-    request = request or c.views.get(REQUEST_STATE, body.id)
+    request = await container.views.wait_for(REQUEST_STATE, body.id, lambda r: r.asking is None, container.settings.reply_timeout_s)
+    request = request or container.views.get(REQUEST_STATE, body.id)
     return request if request is not None else _accepted(body.id)
 
 
 @router.get("", response_model=list[ResourceRequest])
 async def list_requests(
     actor: AnyRole,
-    c: ContainerDep,
+    container: ContainerDep,
     incident_id: str | None = Query(None, max_length=128),
     status_: Literal["open", "committed", "cancelled", "fulfilled"] | None = Query(None, alias="status"),
     resource_type: ResourceType | None = Query(None),
@@ -83,7 +83,7 @@ async def list_requests(
 ):
     """Resource requests, newest first: status, commitments per partner, remaining."""
     found = [
-        r for r in c.views.all(REQUEST_STATE).values()
+        r for r in container.views.all(REQUEST_STATE).values()
         if (incident_id is None or r.incident_id == incident_id) and (status_ is None or r.status == status_)
         and (resource_type is None or r.resource_type == resource_type)
     ]
@@ -92,21 +92,21 @@ async def list_requests(
 
 
 @router.get("/{request_id}", response_model=ResourceRequest, responses={404: {"description": "no such request"}})
-async def get_request(request_id: IdPath, actor: AnyRole, c: ContainerDep):
+async def get_request(request_id: IdPath, actor: AnyRole, container: ContainerDep):
     """One request: status, commitments per partner, remaining, and what waits at a partner
     (a partner sees only its own commitments)."""
-    return seen_by(_get(c, request_id), actor)
+    return seen_by(_get(container, request_id), actor)
 
 
-async def _end(c, request_id: str, command, ends_as: str, conflicts_with: str, why: str):
+async def _end(container: Container, request_id: str, command, ends_as: str, conflicts_with: str, why: str):
     """Cancel and fulfil alike: idempotent once ended that way, a conflict if ended the other way."""
-    request = _get(c, request_id)
+    request = _get(container, request_id)
     if request.status == ends_as:
         return request
     if request.status == conflicts_with:
         raise HTTPException(status.HTTP_409_CONFLICT, f"request {request_id!r} {why}")
-    await c.publisher.send(REQUESTS, request_id, command)
-    done = await c.views.wait_for(REQUEST_STATE, request_id, lambda r: r.status == ends_as, c.settings.reply_timeout_s)
+    await container.publisher.send(REQUESTS, request_id, command)
+    done = await container.views.wait_for(REQUEST_STATE, request_id, lambda r: r.status == ends_as, container.settings.reply_timeout_s)
     return done if done is not None else _accepted(request_id)
 
 
@@ -115,9 +115,9 @@ async def _end(c, request_id: str, command, ends_as: str, conflicts_with: str, w
     response_model=ResourceRequest,
     responses={202: {"model": Accepted}, 404: {"description": "no such request"}, 409: {"description": "already fulfilled"}},
 )
-async def cancel_request(request_id: IdPath, actor: Manager, c: ContainerDep):
+async def cancel_request(request_id: IdPath, actor: Manager, container: ContainerDep):
     """No longer needed: every commitment goes back to its partner."""
-    return await _end(c, request_id, CancelRequest(id=request_id, actor=actor, accepted_at=c.clock()),
+    return await _end(container, request_id, CancelRequest(id=request_id, actor=actor, accepted_at=container.clock()),
                       "cancelled", "fulfilled", "was already fulfilled")
 
 
@@ -126,7 +126,7 @@ async def cancel_request(request_id: IdPath, actor: Manager, c: ContainerDep):
     response_model=ResourceRequest,
     responses={202: {"model": Accepted}, 404: {"description": "no such request"}, 409: {"description": "cancelled"}},
 )
-async def fulfil_request(request_id: IdPath, actor: Manager, c: ContainerDep):
+async def fulfil_request(request_id: IdPath, actor: Manager, container: ContainerDep):
     """Delivered: the committed units leave the partners' inventory; anything still waiting is dropped."""
-    return await _end(c, request_id, FulfilRequest(id=request_id, actor=actor, accepted_at=c.clock()),
+    return await _end(container, request_id, FulfilRequest(id=request_id, actor=actor, accepted_at=container.clock()),
                       "fulfilled", "cancelled", "was cancelled")

@@ -5,7 +5,7 @@ import orjson
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
-from api.deps import AnyRole, ContainerDep, CurrentActor
+from api.deps import AnyRole, Container, ContainerDep, CurrentActor
 from api.schemas import ERRORS, IdPath, accepted
 from bus.topics import SHELTER_STATE, SHELTERS
 from handlers.shelters import RegisterShelter, SetShelterStatus, Shelter, ShelterProfile, ShelterStatusChange
@@ -51,15 +51,15 @@ class ShelterView(BaseModel):
 _FROM_SNAPSHOT = set(ShelterView.model_fields) - {"distance_km", "in_danger_zones", "in_affected_areas"}
 
 
-def view_of(c, shelter: Shelter, distance_km: float | None = None, in_danger_zones: list[str] | None = None,
+def view_of(container: Container, shelter: Shelter, distance_km: float | None = None, in_danger_zones: list[str] | None = None,
             in_affected_areas: list[str] | None = None) -> dict:
     """A ShelterView as JSON-ready data: one pydantic-core dump of the snapshot's public fields,
     so a listing of hundreds is not validated into views and then serialised again."""
     lat, lon = shelter.location.lat, shelter.location.lon
     view = shelter.model_dump(mode="json", include=_FROM_SNAPSHOT)
     view["distance_km"] = None if distance_km is None else round(distance_km, 3)
-    view["in_danger_zones"] = c.incidents.hazards_at(lat, lon) if in_danger_zones is None else in_danger_zones
-    view["in_affected_areas"] = c.incidents.affected_at(lat, lon) if in_affected_areas is None else in_affected_areas
+    view["in_danger_zones"] = container.incidents.hazards_at(lat, lon) if in_danger_zones is None else in_danger_zones
+    view["in_affected_areas"] = container.incidents.affected_at(lat, lon) if in_affected_areas is None else in_affected_areas
     return view
 
 
@@ -70,23 +70,23 @@ def view_of(c, shelter: Shelter, distance_km: float | None = None, in_danger_zon
     responses={201: {"model": ShelterView}, 202: {"description": "accepted, not yet visible"},
                403: {"description": "only managers, admins and the owning partner"}},
 )
-async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentActor, c: ContainerDep, response: Response):
+async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentActor, container: ContainerDep, response: Response):
     """Create or update a shelter's profile: capacity, occupancy, services, open or closed."""
-    existing = c.views.get(SHELTER_STATE, shelter_id)
+    existing = container.views.get(SHELTER_STATE, shelter_id)
     owner = existing.partner_id if existing is not None else body.partner_id
     allowed = actor.role in ("manager", "admin") or (
         actor.role == "partner" and actor.partner_id == owner and body.partner_id == owner
     )
     if not allowed:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only a manager, an admin or the owning partner may change a shelter")
-    command = RegisterShelter(**dict(body), id=shelter_id, actor=actor, accepted_at=c.clock())
-    await c.publisher.send(SHELTERS, shelter_id, command)
-    shelter = await c.views.wait_for(SHELTER_STATE, shelter_id, lambda s: s.profile() == body, c.settings.reply_timeout_s)
+    command = RegisterShelter(**dict(body), id=shelter_id, actor=actor, accepted_at=container.clock())
+    await container.publisher.send(SHELTERS, shelter_id, command)
+    shelter = await container.views.wait_for(SHELTER_STATE, shelter_id, lambda s: s.profile() == body, container.settings.reply_timeout_s)
     if shelter is None:
         return accepted(f"/v1/shelters/{shelter_id}", shelter_id)
     if existing is None:
         response.status_code = status.HTTP_201_CREATED
-    return view_of(c, shelter)
+    return view_of(container, shelter)
 
 
 def _may_run(actor, shelter: Shelter) -> bool:
@@ -103,33 +103,33 @@ def _may_run(actor, shelter: Shelter) -> bool:
                404: {"description": "no such shelter"},
                422: {"description": "invalid status, or a reason missing (limited, closed) or given (open)"}},
 )
-async def set_shelter_status(shelter_id: IdPath, body: ShelterStatusChange, actor: CurrentActor, c: ContainerDep):
+async def set_shelter_status(shelter_id: IdPath, body: ShelterStatusChange, actor: CurrentActor, container: ContainerDep):
     """Mark a shelter open, limited or closed, and why (no power, no heat, no staff, ...), in one action.
 
     Only the status and its reason change. A closed shelter gets no referrals and every bed held
     or confirmed there is flagged for the navigator to call the caller back; a limited one still
     takes referrals and shows its reason."""
-    existing = c.views.get(SHELTER_STATE, shelter_id)
+    existing = container.views.get(SHELTER_STATE, shelter_id)
     if existing is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no shelter {shelter_id!r}")
     if not _may_run(actor, existing):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "only a manager, an admin or the partner that runs the shelter may change its status")
     command = SetShelterStatus(shelter_id=shelter_id, status=body.status, reason=body.reason,
-                               actor=actor, accepted_at=c.clock())
-    await c.publisher.send(SHELTERS, shelter_id, command)
-    shelter = await c.views.wait_for(SHELTER_STATE, shelter_id,
+                               actor=actor, accepted_at=container.clock())
+    await container.publisher.send(SHELTERS, shelter_id, command)
+    shelter = await container.views.wait_for(SHELTER_STATE, shelter_id,
                                      lambda s: (s.status, s.status_reason) == (body.status, body.reason),
-                                     c.settings.reply_timeout_s)
+                                     container.settings.reply_timeout_s)
     if shelter is None:
         return accepted(f"/v1/shelters/{shelter_id}", shelter_id)
-    return view_of(c, shelter)
+    return view_of(container, shelter)
 
 
 @router.get("", response_model=list[ShelterView])
 async def list_shelters(
     _: AnyRole,
-    c: ContainerDep,
+    container: ContainerDep,
     lat: float | None = Query(None, ge=-90, le=90),
     lon: float | None = Query(None, ge=-180, le=180),
     radius_km: float = Query(50, gt=0, le=2000),
@@ -148,22 +148,22 @@ async def list_shelters(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give both lat and lon, or neither")
     near: list[tuple[Shelter, float | None]]
     if lat is not None and lon is not None:
-        near = list(c.shelters.near(lat, lon, radius_km))
+        near = list(container.shelters.near(lat, lon, radius_km))
     else:
-        near = [(s, None) for s in sorted(c.views.all(SHELTER_STATE).values(), key=lambda s: s.id)]
-    danger = c.incidents.hazards_at_each([s for s, _ in near])
+        near = [(s, None) for s in sorted(container.views.all(SHELTER_STATE).values(), key=lambda s: s.id)]
+    danger = container.incidents.hazards_at_each([s for s, _ in near])
     found = [(s, km, zones) for (s, km), zones in zip(near, danger, strict=True)
              if not available or (s.open and s.free > 0 and not zones)]
     page = found[offset : offset + limit]
-    affected = c.incidents.affected_at_each([s for s, _, _ in page])
-    views = [view_of(c, s, km, zones, areas) for (s, km, zones), areas in zip(page, affected, strict=True)]
+    affected = container.incidents.affected_at_each([s for s, _, _ in page])
+    views = [view_of(container, s, km, zones, areas) for (s, km, zones), areas in zip(page, affected, strict=True)]
     return Response(orjson.dumps(views), media_type="application/json")
 
 
 @router.get("/{shelter_id}", response_model=ShelterView, responses={404: {"description": "no such shelter"}})
-async def get_shelter(shelter_id: IdPath, _: AnyRole, c: ContainerDep):
+async def get_shelter(shelter_id: IdPath, _: AnyRole, container: ContainerDep):
     """One shelter and its beds."""
-    shelter = c.views.get(SHELTER_STATE, shelter_id)
+    shelter = container.views.get(SHELTER_STATE, shelter_id)
     if shelter is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no shelter {shelter_id!r}")
-    return view_of(c, shelter)
+    return view_of(container, shelter)
