@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -43,7 +43,7 @@ class HoursEntry(Message):
     corrects: Id | None = Field(None, description="the id of an earlier entry this one replaces")
 
     @model_validator(mode="after")
-    def _plausible(self) -> HoursEntry:
+    def _plausible(self) -> Self:
         if self.hours <= 0:
             raise ValueError("hours must be at least 0.01")
         if self.hours > self.volunteers * MAX_HOURS_PER_VOLUNTEER:

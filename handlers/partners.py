@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, TypeAdapter, field_validator, model_validator
 
@@ -76,7 +76,7 @@ class PartnerProfile(Message):
         return capabilities
 
     @model_validator(mode="after")
-    def _inventory_fits_capabilities(self) -> PartnerProfile:
+    def _inventory_fits_capabilities(self) -> Self:
         missing = [f"{t} needs {PROVIDED_BY[t]}" for t in sorted(self.inventory) if PROVIDED_BY[t] not in self.capabilities]
         if missing:
             raise ValueError(f"inventory the capabilities do not provide: {'; '.join(missing)}")
@@ -167,7 +167,7 @@ class Partner(PartnerProfile):
     version: int = 1
 
     @model_validator(mode="after")
-    def _counts_match_claims(self) -> Partner:
+    def _counts_match_claims(self) -> Self:
         if self.committed != _sum(self.claims, "granted") or self.waiting != _sum(self.claims, "waiting"):
             raise ValueError("committed and waiting must equal the open claims")
         return self

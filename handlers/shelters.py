@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, TypeAdapter, model_validator
 
@@ -135,7 +135,7 @@ class ShelterStatusChange(Record):
     reason: StatusReason | None = Field(None, description="why it is limited or closed; required for those")
 
     @model_validator(mode="after")
-    def _reason_fits_status(self) -> ShelterStatusChange:
+    def _reason_fits_status(self) -> Self:
         if self.status == "open" and self.reason is not None:
             raise ValueError("an open shelter takes no reason")
         if self.status != "open" and self.reason is None:
@@ -206,7 +206,7 @@ class Shelter(ShelterProfile):
     version: int = 1
 
     @model_validator(mode="after")
-    def _counts_match_holds(self) -> Shelter:
+    def _counts_match_holds(self) -> Self:
         held = sum(h.beds for h in self.holds.values() if h.status == "held")
         confirmed = sum(h.beds for h in self.holds.values() if h.status == "confirmed")
         if (held, confirmed) != (self.held, self.confirmed):
