@@ -3,6 +3,7 @@ it; the navigator's own holds, with their time left and the callbacks they need.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Container, ContainerDep, Navigator
 from api.places import Place, locate
+from api.round_trip import NotShownYet, round_trip
 from api.schemas import (
     ERRORS,
     JSON_ERRORS,
@@ -20,7 +22,6 @@ from api.schemas import (
     IdPath,
     Problem,
     Responses,
-    accepted,
     check_idempotency_key,
 )
 from api.sheet import sheet_page
@@ -92,6 +93,10 @@ def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
 
 
+def _href(referral_id: str) -> str:
+    return f"/v1/referrals/{referral_id}"
+
+
 def answer(container: Container, referral: Referral, place: str | None = None) -> ReferralAnswer:
     """What the navigator sees; `place` is the geocoded caller location, never stored."""
     shelter = None
@@ -102,7 +107,7 @@ def answer(container: Container, referral: Referral, place: str | None = None) -
             place=record.place if record else None, location=record.location if record else None,
             status=record.status if record else None, status_reason=record.status_reason if record else None,
         )
-    href = f"/v1/referrals/{referral.id}"
+    href = _href(referral.id)
     expires_at = referral.hold_expires_at if referral.status == "held" else None
     return ReferralAnswer(
         id=referral.id, code=referral.code, status=referral.status, shelter=shelter,
@@ -116,10 +121,10 @@ def answer(container: Container, referral: Referral, place: str | None = None) -
     )
 
 
-def _respond(container: Container, referral: Referral | None, referral_id: str, place: str | None = None) -> JSONResponse:
-    if referral is None or referral.status == "pending":
-        body = {"id": referral_id, "status": "pending", "href": f"/v1/referrals/{referral_id}"}
-        return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED)
+def _respond(container: Container, referral: Referral, place: str | None = None) -> JSONResponse:
+    """201 for a held bed, 200 for any other outcome; 202 while the referral is still pending."""
+    if referral.status == "pending":
+        raise NotShownYet(referral.id, _href(referral.id), "pending")
     code = status.HTTP_201_CREATED if referral.status == "held" else status.HTTP_200_OK
     return JSONResponse(answer(container, referral, place).model_dump(mode="json"), status_code=code)
 
@@ -155,7 +160,7 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, container: Conta
     existing = container.views.get(REFERRAL_STATE, body.id)
     if existing is not None:
         _owned(container, body.id, actor)
-        return _respond(container, existing, body.id)
+        return _respond(container, existing)
     open_now = container.open_referrals.get(actor.sub, 0)
     if open_now >= container.settings.max_open_holds_per_navigator:
         raise HTTPException(
@@ -174,12 +179,11 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, container: Conta
         code=_code_for(container, body.id, actor.sub), actor=actor, accepted_at=container.clock(),
     )
     ask = first_ask(command)
-    if ask is None:
-        await container.publisher.send(REFERRALS, body.id, command)
-    else:
-        await container.publisher.send(SHELTERS, ask.shelter_id, ask, audited=(command, f"{REFERRALS.name}/{body.id}"))
-    referral = await container.views.wait_for(REFERRAL_STATE, body.id, lambda r: r.status != "pending", container.settings.reply_timeout_s)
-    return _respond(container, referral, body.id, place)
+    topic, message = (REFERRALS, command) if ask is None else (SHELTERS, ask)
+    referral: Referral = await round_trip(container, topic, message, REFERRAL_STATE, lambda r: r.status != "pending",
+                                          key=body.id, audited=(command, f"{REFERRALS.name}/{body.id}"),
+                                          href=_href(body.id), pending="pending")
+    return _respond(container, referral, place)
 
 
 NEEDS_NAVIGATOR = frozenset({"pending", "held"})
@@ -244,15 +248,13 @@ async def get_referral(referral_id: IdPath, actor: Navigator, container: Contain
     return answer(container, referral)
 
 
-async def _follow_up(container: Container, referral_id: IdPath, actor: Actor, command, done) -> JSONResponse:
+async def _follow_up(container: Container, referral_id: IdPath, actor: Actor, command: ConfirmReferral | ReleaseReferral,
+                     done: Callable[[Referral], bool]) -> JSONResponse:
     referral = _owned(container, referral_id, actor)
-    if done(referral):
-        return JSONResponse(answer(container, referral).model_dump(mode="json"))
-    await container.publisher.send(REFERRALS, referral_id, command)
-    after = await container.views.wait_for(REFERRAL_STATE, referral_id, done, container.settings.reply_timeout_s)
-    if after is None:
-        return _respond(container, None, referral_id)
-    return JSONResponse(answer(container, after).model_dump(mode="json"))
+    if not done(referral):
+        referral = await round_trip(container, REFERRALS, command, REFERRAL_STATE, done, href=_href(referral_id),
+                                    pending="pending")
+    return JSONResponse(answer(container, referral).model_dump(mode="json"))
 
 
 @router.post("/{referral_id}/confirm", response_model=ReferralAnswer,
@@ -320,12 +322,10 @@ async def extend_referral(referral_id: IdPath, actor: Navigator, container: Cont
     command = ExtendHold(shelter_id=referral.shelter_id, referral_id=referral_id, extension_id=extension_id,
                          extend_s=container.settings.hold_extend_s, max_hold_s=container.settings.hold_max_s,
                          actor=actor, accepted_at=container.clock())
-    await container.publisher.send(SHELTERS, referral.shelter_id, command, audited=(command, f"{REFERRALS.name}/{referral_id}"))
-    after = await container.views.wait_for(REFERRAL_STATE, referral_id,
-                                   lambda r: r.extension is not None and r.extension.id == extension_id,
-                                   container.settings.reply_timeout_s)
-    if after is None:
-        return accepted(f"/v1/referrals/{referral_id}", referral_id)
+    after: Referral = await round_trip(container, SHELTERS, command, REFERRAL_STATE,
+                                       lambda r: r.extension is not None and r.extension.id == extension_id,
+                                       key=referral_id, audited=(command, f"{REFERRALS.name}/{referral_id}"),
+                                       href=_href(referral_id))
     return _extension_answered(container, after)
 
 
