@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
@@ -309,9 +310,14 @@ class Moment:
     def of(cls, now: datetime) -> Moment:
         local = now.astimezone(ONTARIO)
         day = local.date()
-        changes = ONTARIO.utcoffset(datetime.combine(day, time(0))) != ONTARIO.utcoffset(
-            datetime.combine(day + timedelta(days=1), time(0)))
-        return cls(day, now.timestamp(), None if changes else local.weekday() * 24 + local.hour)
+        return cls(day, now.timestamp(), None if _clocks_change(day) else local.weekday() * 24 + local.hour)
+
+
+@lru_cache(maxsize=8)
+def _clocks_change(day: date) -> bool:
+    """Whether Ontario's clocks change on this day; a search asks it of every query's day."""
+    return ONTARIO.utcoffset(datetime.combine(day, time(0))) != ONTARIO.utcoffset(
+        datetime.combine(day + timedelta(days=1), time(0)))
 
 
 HOURS_A_WEEK = 7 * 24

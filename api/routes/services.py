@@ -26,7 +26,7 @@ router = APIRouter(prefix="/v1/services", tags=["services"], responses=ERRORS)
 
 DEFAULT_RADIUS_KM = 50.0
 LIST_PATH = "list"
-"""GET /v1/services/list is the printable list, so no site may take `list` as its id."""
+"""GET /v1/services/list is the printable list; PUT there answers 405, so no site takes `list` as its id."""
 
 
 class Exclusion(BaseModel):
@@ -213,9 +213,6 @@ async def put_service(service_id: IdPath, body: ServiceProfile, actor: CurrentAc
     """Create or update a service site: type, place, street address, phone, hours, languages,
     accessibility, and open, limited or closed. Overnight shelters, which hold beds, are PUT at
     /v1/shelters/{id}. A partner may register and change only sites it runs (`partner_id`)."""
-    if service_id == LIST_PATH:
-        raise HTTPException(status.HTTP_409_CONFLICT, "'list' names the printable list (GET /v1/services/list); "
-                                                      "choose another id")
     if container.views.get(SHELTER_STATE, service_id) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{service_id!r} is an overnight shelter; use /v1/shelters/{service_id}")
     existing = container.views.get(SERVICE_STATE, service_id)
