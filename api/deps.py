@@ -35,7 +35,8 @@ class Container:
     incidents: IncidentDirectory = field(default_factory=IncidentDirectory)
     services: ServiceDirectory = field(default_factory=ServiceDirectory)
     """Service sites and overnight shelters by type and place, for the navigator's search."""
-    limiter: RateLimiter | None = None
+    limiter: RateLimiter = field(init=False)
+    """Per-token request rates, from the settings."""
     open_referrals: dict[str, int] = field(default_factory=dict)
     """Referrals pending or holding a bed, per navigator: the cap on holds reads it."""
     referrals: ReferralIndex = field(default_factory=ReferralIndex)
@@ -44,14 +45,12 @@ class Container:
     """Volunteer-hour totals, folded from the hours log as it is read."""
     metrics: ApiMetrics = field(default_factory=ApiMetrics)
     """Counters and the referral latency histogram behind /metrics."""
-    audit: AuditTrail | None = None
+    audit: AuditTrail = field(init=False)
     """The newest audit records, read as the audit topic is."""
 
     def __post_init__(self) -> None:
-        if self.audit is None:
-            self.audit = AuditTrail(self.settings.audit_window)
-        if self.limiter is None:
-            self.limiter = RateLimiter(self.settings.rate_limit_per_s, self.settings.rate_limit_burst)
+        self.audit = AuditTrail(self.settings.audit_window)
+        self.limiter = RateLimiter(self.settings.rate_limit_per_s, self.settings.rate_limit_burst)
 
 
 async def get_container(request: Request) -> Container:

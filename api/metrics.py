@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -21,6 +21,12 @@ from pydantic import BaseModel, ConfigDict
 
 from api.publisher import audited_as
 from bus.topics import ALL, DEAD_LETTERS, SHELTER_STATE
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from api.deps import Container
+    from api.publisher import Publisher
 
 # Only the series listed in the README: no `_created` twin of each counter and histogram.
 disable_created_metrics()
@@ -142,18 +148,19 @@ class ReferralTimer:
         await self.app(scope, receive, timed_send)
 
 
-def instrument(app, container) -> None:
+def instrument(app: FastAPI, container: Container) -> None:
     """Count what the API produces and the dead letters it sees; time referrals; read the views at
     each scrape."""
     app.add_middleware(ReferralTimer, metrics=container.metrics)
     if isinstance(container.publisher, CountingPublisher):
         return  # the container already serves another app: count once
-    container.publisher = CountingPublisher(container.publisher, container.metrics)
+    # a Publisher in all but name: it sends through the one it wraps and passes every other call on
+    container.publisher = cast("Publisher", CountingPublisher(container.publisher, container.metrics))
     container.metrics.registry.register(ViewsCollector(container.views))
     container.views.follow(DEAD_LETTERS, DeadLetterSeen,
                            container.metrics.dead_letter_seen(container.settings.topic_prefix), keep=False, bulk=True)
 
 
-def render(container) -> bytes:
+def render(container: Container) -> bytes:
     """The container's metrics in Prometheus' text format (version 0.0.4)."""
     return generate_latest(container.metrics.registry)

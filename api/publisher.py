@@ -36,8 +36,8 @@ class Publisher:
         self.started = False
 
     async def start(self) -> None:
-        self._producer = make_producer(self.settings)
-        await self._producer.start()
+        self._producer = producer = make_producer(self.settings)
+        await producer.start()
         self.started = True
 
     async def stop(self) -> None:
@@ -74,6 +74,6 @@ class Publisher:
                 ),
                 timeout=self.settings.reply_timeout_s + 5,
             )
-        except (KafkaError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, KafkaError) as exc:
             log.warning("Kafka did not take a %s: %s", spec.name, type(exc).__name__)
             raise BrokerUnavailable(type(exc).__name__) from None

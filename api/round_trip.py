@@ -11,7 +11,7 @@ from api.deps import Container
 from bus.topics import TopicSpec
 from handlers.common import Keyed
 
-S = TypeVar("S")
+S = TypeVar("S", bound=BaseModel)
 
 
 class NotShownYet(Exception):
@@ -24,7 +24,8 @@ class NotShownYet(Exception):
         self.body = {"id": id_, "status": status, "href": href}
 
 
-async def round_trip(c: Container, topic: TopicSpec, command: Keyed, state: TopicSpec, shows: Callable[[S], bool], *,
+async def round_trip(container: Container, topic: TopicSpec[Keyed], command: Keyed, state: TopicSpec[S],
+                     shows: Callable[[S], bool], *,
                      href: str, key: str | None = None, audited: tuple[BaseModel, str] | None = None,
                      pending: Literal["accepted", "pending"] = "accepted") -> S:
     """Send `command` to `topic` (audited as `audited`, see Publisher.send), then return the record of
@@ -32,9 +33,9 @@ async def round_trip(c: Container, topic: TopicSpec, command: Keyed, state: Topi
 
     Raises NotShownYet (a 202 naming `href`, with `pending` as its status) if it has not shown
     within the reply deadline, and BrokerUnavailable (a 503) if Kafka did not take the command."""
-    await c.publisher.send(topic, command, audited=audited)
+    await container.publisher.send(topic, command, audited=audited)
     key = command.key if key is None else key
-    shown = await c.views.wait_for(state, key, shows, c.settings.reply_timeout_s)
+    shown = await container.views.wait_for(state, key, shows, container.settings.reply_timeout_s)
     if shown is None:
         raise NotShownYet(key, href, pending)
     return shown

@@ -1,7 +1,7 @@
 """Response shapes shared by routes (the command and state schemas live in handlers/)."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Header, HTTPException, Path, status
 from pydantic import BaseModel
@@ -24,7 +24,10 @@ class Problem(BaseModel):
 IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN,
                             description="an id: letters, digits and `._:@-`, at most 128 characters")]
 
-ERRORS = {
+Responses = dict[int | str, dict[str, Any]]
+"""OpenAPI responses by status code, as FastAPI's `responses=` takes them."""
+
+ERRORS: Responses = {
     400: {"model": Problem, "description": "the body is not valid JSON"},
     401: {"model": Problem, "description": "missing, invalid or expired bearer token"},
     403: {"model": Problem, "description": "the token's role may not do this"},
@@ -34,8 +37,8 @@ ERRORS = {
     503: {"model": Problem, "description": "Kafka is unavailable; retry after the Retry-After header"},
 }
 
-PROBLEM_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-JSON_ERRORS = {code: {"description": spec["description"], "content": PROBLEM_JSON}
+PROBLEM_JSON: dict[str, Any] = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+JSON_ERRORS: Responses = {code: {"description": spec["description"], "content": PROBLEM_JSON}
                for code, spec in ERRORS.items() if "model" in spec}
 """ERRORS for a route whose success is not JSON: its errors still are."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
+from typing import TYPE_CHECKING
 
 from api.printed import Lang, PrintedSite, hours_now, weekly_hours
 from api.service_list import gather, site_item
@@ -13,6 +14,9 @@ from bus.topics import SHELTER_STATE
 from handlers.service_directory import ServiceDirectory, ServiceQuery, Zones
 from handlers.shelters import Needs, Shelter
 from handlers.sites import ONTARIO, opening
+
+if TYPE_CHECKING:
+    from api.deps import Container
 
 ALSO_NEAR_TYPES = ("warming_centre", "meals", "charging_station", "pharmacy")
 """What a caller at a shelter in a storm looks for next, nearest one of each on the sheet."""
@@ -135,9 +139,9 @@ def also_near(directory: ServiceDirectory, zones: Zones, shelter: Shelter, needs
     return gather(directory, zones, shelter.name, location.lat, location.lon, query, 1, now, lang).sites
 
 
-def sheet_page(c, referral, lang: Lang) -> str:
+def sheet_page(container: Container, referral, lang: Lang) -> str:
     """The sheet for a referral answer (`ReferralAnswer`) holding a bed, from the container's views."""
-    now = c.clock()
-    shelter = c.views.get(SHELTER_STATE, referral.shelter.id) if referral.shelter else None
-    nearby = also_near(c.services, c.incidents, shelter, referral.needs, now, lang) if shelter else ()
+    now = container.clock()
+    shelter = container.views.get(SHELTER_STATE, referral.shelter.id) if referral.shelter else None
+    nearby = also_near(container.services, container.incidents, shelter, referral.needs, now, lang) if shelter else ()
     return render_sheet(referral, lang, now, shelter, nearby)

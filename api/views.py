@@ -11,7 +11,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -21,19 +21,20 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Predicate = Callable[[Any], bool]
-Listener = Callable[[str, Any, Any], None]
+R = TypeVar("R", bound=BaseModel)
+Listener = Callable[[str, R | None, R | None], None]
+"""`listener(key, old, new)`: a record's change, None where there was none or it was deleted."""
 
 
 @dataclass
 class _Followed:
     """How one topic's records reach the views: see `Views.follow`."""
-    spec: TopicSpec
+    spec: TopicSpec[BaseModel]
     model: type[BaseModel]
     keep: bool
     bulk: bool
     broadcast: bool
-    listener: Listener | None
+    listener: Listener[Any] | None
 
 
 class Views:
@@ -41,14 +42,16 @@ class Views:
         self.settings = settings
         self._followed: dict[str, _Followed] = {}
         """By full topic name, as records arrive."""
-        self.tables: dict[str, dict[str, Any]] = {}
+        self.tables: dict[str, dict[str, BaseModel]] = {}
+        """Each kept topic's records by key, by TopicSpec name: read them through `get` and `all`."""
         self.records_read: Counter[str] = Counter()
         """Records read per topic (by TopicSpec name), tombstones included: for /metrics."""
-        self._waiters: dict[tuple[str, str], list[tuple[Predicate, asyncio.Future]]] = defaultdict(list)
-        self._subscribers: set[asyncio.Queue] = set()
+        self._waiters: dict[tuple[str, str], list[tuple[Callable[[Any], bool], asyncio.Future[Any]]]] = \
+            defaultdict(list)
+        self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._tail: Tail | None = None
 
-    def follow(self, spec: TopicSpec, model: type[BaseModel], listener: Listener | None = None,
+    def follow(self, spec: TopicSpec[R], model: type[R], listener: Listener[R] | None = None,
                keep: bool = True, bulk: bool = False, broadcast: bool = True) -> None:
         """Keep `spec`'s records as `model`s by key; `listener(key, old, new)` sees each change.
 
@@ -64,11 +67,13 @@ class Views:
         if keep:
             self.tables[spec.name] = {}
 
-    def get(self, spec: TopicSpec, key: str) -> Any:
-        return self.tables[spec.name].get(key)
+    def get(self, spec: TopicSpec[R], key: str) -> R | None:
+        """The record kept under `key`, as the model `follow` was given for `spec`; None if none."""
+        return cast("R | None", self.tables[spec.name].get(key))
 
-    def all(self, spec: TopicSpec) -> dict[str, Any]:
-        return self.tables[spec.name]
+    def all(self, spec: TopicSpec[R]) -> dict[str, R]:
+        """Every record kept for `spec`, by key (the live table: do not change it)."""
+        return cast("dict[str, R]", self.tables[spec.name])
 
     @property
     def ready(self) -> bool:
@@ -84,7 +89,7 @@ class Views:
             return False
         try:
             await asyncio.wait_for(self._tail.ready.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         return True
 
@@ -122,7 +127,7 @@ class Views:
         if self._subscribers and new is not None and followed.broadcast:
             self._publish({"kind": name, "id": id_, "data": new.model_dump(mode="json", exclude_none=True)})
 
-    def _resolve(self, name: str, key: str, value: Any) -> None:
+    def _resolve(self, name: str, key: str, value: BaseModel | None) -> None:
         waiting = self._waiters.get((name, key))
         if not waiting:
             return
@@ -139,27 +144,27 @@ class Views:
         else:
             self._waiters.pop((name, key), None)
 
-    async def wait_for(self, spec: TopicSpec, key: str, predicate: Predicate, timeout: float) -> Any:
+    async def wait_for(self, spec: TopicSpec[R], key: str, predicate: Callable[[R], bool], timeout: float) -> R | None:
         """The record once `predicate` holds for it, or None after `timeout` seconds."""
         current = self.get(spec, key)
         if current is not None and predicate(current):
             return current
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._waiters[(spec.name, key)].append((predicate, future))
         try:
             return await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
 
-    def subscribe(self) -> asyncio.Queue:
-        queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
+    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
         self._subscribers.add(queue)
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue) -> None:
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
         self._subscribers.discard(queue)
 
-    def _publish(self, change: dict) -> None:
+    def _publish(self, change: dict[str, Any]) -> None:
         for queue in list(self._subscribers):
             try:
                 queue.put_nowait(change)

@@ -43,7 +43,7 @@ class CpuMeter:
         self.pids = dict(pids)
         self.marks: list[tuple[float, float, dict[str, float]]] = []
 
-    def start(self) -> "CpuMeter":
+    def start(self) -> CpuMeter:
         self.marks = [self._read()]
         return self
 

@@ -90,13 +90,13 @@ def find_broker(bootstrap: str | None) -> str:
     try:
         from muster import broker
     except Exception as exc:  # muster/broker.py is optional for the bench
-        raise SystemExit(f"no Kafka broker answers at {wanted}, and the local one cannot be started: {exc}")
+        raise SystemExit(f"no Kafka broker answers at {wanted}, and the local one cannot be started: {exc}") from exc
     settings = get_settings()
     log.info("no broker at %s; starting the local one", wanted)
     try:
         return broker.start(settings.broker_port, settings.broker_home)
     except Exception as exc:
-        raise SystemExit(f"no Kafka broker answers at {wanted}, and starting the local one failed: {exc}")
+        raise SystemExit(f"no Kafka broker answers at {wanted}, and starting the local one failed: {exc}") from exc
 
 
 # --- machine and versions -------------------------------------------------------------------
@@ -185,7 +185,7 @@ def _listening_pids(port: int) -> list[int]:
             parts = line.split()
             if parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == port:
                 inodes.add(parts[9])
-    pids = []
+    pids: list[int] = []
     if not inodes:
         return pids
     for proc in Path("/proc").iterdir():

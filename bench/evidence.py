@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from handlers import shelters
+from handlers.common import Point
 from handlers.shelters import HoldBed, RegisterShelter, Shelter
 
-NOW = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 30, 12, 0, tzinfo=UTC)
 
 
 def _shelter_with_holds(h: int) -> bytes:
-    cmd = RegisterShelter(id="evidence-shelter", name="Sample evidence shelter", location={"lat": 44.6, "lon": -79.4},
+    cmd = RegisterShelter(id="evidence-shelter", name="Sample evidence shelter", location=Point(lat=44.6, lon=-79.4),
                           capacity=100_000, occupancy=0)
     state, _ = shelters.decide(None, cmd, NOW)
+    assert state is not None
     holds = {f"ref-{i:06d}": shelters.Hold(referral_id=f"ref-{i:06d}", beds=1, status="held", held_at=NOW,
                                            expires_at=NOW + timedelta(hours=2)) for i in range(h)}
     state = shelters._with_holds(state, holds, NOW)
@@ -38,6 +40,7 @@ def hold_cost(h: int, repeat: int) -> dict:
         command = shelters.shelter_commands.validate_json(raw)
         current = Shelter.model_validate_json(snapshot)  # Snapshots.get
         new, _ = shelters.decide(current, command, NOW)
+        assert new is not None
         new.model_dump_json(exclude_none=True).encode()  # Snapshots.put
     per_event_ms = (time.perf_counter() - started) / repeat * 1000.0
     return {"holds": h, "snapshot_bytes": len(snapshot), "ms_per_hold_event": round(per_event_ms, 3)}

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 
 import shapely
 from shapely.geometry import Point, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from bench.timing import clock, collector_paused, in_turns
 from geo.areas import circle
@@ -63,7 +65,7 @@ def queries(polygons: dict[str, Polygon], n: int, seed: int) -> list[tuple[float
     return out
 
 
-def naive(polygons: dict[str, Polygon], lat: float, lon: float) -> list[str]:
+def naive(polygons: Mapping[str, BaseGeometry], lat: float, lon: float) -> list[str]:
     point = Point(lon, lat)
     return sorted(key for key, polygon in polygons.items() if polygon.contains(point))
 
@@ -90,10 +92,10 @@ def _measure(n_areas: int, n_queries: int, seed: int) -> dict:
     blocks = [([lat for lat, _ in qs[i:i + BLOCK]], [lon for _, lon in qs[i:i + BLOCK]])
               for i in range(0, len(qs), BLOCK)]
     (got, batched, ref, ref_prepared), (zones_s, batch_s, naive_s, prepared_s) = in_turns([
-        lambda block: [zones.containing(lat, lon) for lat, lon in zip(*block)],
+        lambda block: [zones.containing(lat, lon) for lat, lon in zip(*block, strict=True)],
         lambda block: zones.containing_many(*block),  # sorted tuples, as listings read them; compared as lists below
-        lambda block: [naive(polygons, lat, lon) for lat, lon in zip(*block)],
-        lambda block: [naive(prepared, lat, lon) for lat, lon in zip(*block)],
+        lambda block: [naive(polygons, lat, lon) for lat, lon in zip(*block, strict=True)],
+        lambda block: [naive(prepared, lat, lon) for lat, lon in zip(*block, strict=True)],
     ], blocks)
     batched = [list(names) for names in batched]
     row = {
@@ -102,7 +104,7 @@ def _measure(n_areas: int, n_queries: int, seed: int) -> dict:
         "zones_qps": round(n_queries / zones_s, 1), "naive_qps": round(n_queries / naive_s, 1),
         "batch_qps": round(n_queries / batch_s, 1),
         "prepared_qps": round(n_queries / prepared_s, 1),
-        "identical_share": sum(a == b == c == d for a, b, c, d in zip(got, batched, ref, ref_prepared)) / n_queries,
+        "identical_share": sum(a == b == c == d for a, b, c, d in zip(got, batched, ref, ref_prepared, strict=True)) / n_queries,
     }
     row["ratio_vs_naive"] = round(row["zones_qps"] / row["naive_qps"], 1)
     row["batch_ratio_vs_naive"] = round(row["batch_qps"] / row["naive_qps"], 1)

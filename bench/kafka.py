@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -36,7 +36,7 @@ async def create_topics(bootstrap: str, names: Iterable[str], partitions: int) -
         await admin.close()
 
 
-async def produce(bootstrap: str, records: list[tuple[str, bytes | None, bytes]], *,
+async def produce(bootstrap: str, records: Sequence[tuple[str, bytes | None, bytes]], *,
                   partition_of: dict[int, int] | None = None, linger_ms: int = 20) -> float:
     """Send every (topic, key, value) and wait for all acks; returns the seconds it took."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=linger_ms,
@@ -114,7 +114,7 @@ async def group_members(bootstrap: str, group: str) -> tuple[str, int, int]:
 
 async def wait_group(bootstrap: str, group: str, members: int, deadline_s: float = 90) -> None:
     end = time.monotonic() + deadline_s
-    last = None
+    last: tuple[str, int, int] | str | None = None
     while time.monotonic() < end:
         try:
             last = await group_members(bootstrap, group)
@@ -140,7 +140,7 @@ class Watch:
         self.admin: AIOKafkaAdminClient | None = None
         self._partitions: dict[str, list[TopicPartition]] = {}
 
-    async def __aenter__(self) -> "Watch":
+    async def __aenter__(self) -> Watch:
         await self.consumer.start()
         return self
 

@@ -157,7 +157,7 @@ class BareRoundTrip:
         await self.producer.send_and_wait(self.source, key=key, value=b"x" * 200)
         try:
             await asyncio.wait_for(future, 10)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.waiting.pop(key, None)
             return False, "timeout"
         return True, "echoed"
@@ -221,6 +221,7 @@ class MusterStack:
 
     def _incidents(self, n: int) -> list[Command]:
         from bench.mix import MANAGER, NOW, _dump
+        from handlers.common import CircleArea, Point
         from handlers.incidents import DeclareIncident
 
         out = []
@@ -228,7 +229,7 @@ class MusterStack:
             lat, lon = self.mix._point()
             cmd = DeclareIncident(id=f"bench-incident-{i}", kind=self.rng.choice(["flood", "ice_storm", "wildfire"]),
                                   title=f"Sample bench incident {i}", severity="moderate",
-                                  area={"center": {"lat": lat, "lon": lon}, "radius_km": self.rng.uniform(2, 15)},
+                                  area=CircleArea(center=Point(lat=lat, lon=lon), radius_km=self.rng.uniform(2, 15)),
                                   actor=MANAGER, accepted_at=NOW)
             out.append(Command(topics.INCIDENTS.name, cmd.id, _dump(cmd), "setup", (topics.INCIDENT_STATE.name, cmd.id)))
         return out
@@ -300,8 +301,8 @@ def hop_percentiles(answered: dict[str, tuple[float, float]], stamps: dict[str, 
         if rid not in answered or not all(kind in seen for _, kind in HOPS[:-1]):
             continue
         sent, answer = answered[rid]
-        points = [sent, *(seen[kind] for _, kind in HOPS[:-1]), answer]
-        for (name, _), start, end in zip(HOPS, points, points[1:]):
+        points = [sent, *(seen[kind] for _, kind in HOPS[:-1] if kind is not None), answer]
+        for (name, _), start, end in zip(HOPS, points, points[1:], strict=False):
             spans[name].append((end - start) * 1000.0)
     return {name: {"n": len(v), "p50_ms": round(percentile(v, 50), 1), "p99_ms": round(percentile(v, 99), 1)}
             for name, v in spans.items() if v}
@@ -358,7 +359,8 @@ async def rates(bare: BareRoundTrip, stack: MusterStack, offered: list[float], d
                 broker_pid: int | None = None) -> list[dict]:
     """Bare and referral round trips at each offered rate, duration_s each, side by side: taking
     turns every `TURN_S`, so that a change in the box's load falls on both."""
-    rows, groups = [], {}
+    rows: list[dict] = []
+    groups: dict[object, set[str]] = {}
     rounds = max(2, round(duration_s / TURN_S))
     for rate in offered:
         b, m, cpu_b, cpu_m = [], [], [], []
@@ -395,7 +397,7 @@ def slowest(answered: dict[str, tuple[float, float]], ids: set[str], share: floa
 async def after_idle(bare: BareRoundTrip, stack: MusterStack, idle_since: float) -> dict:
     """The first referral and the first bare round trip after both sat idle, then one more of each."""
     idle = time.monotonic() - idle_since
-    out = {"idle_s": round(idle, 1)}
+    out: dict[str, object] = {"idle_s": round(idle, 1)}
     for label, call in (("referral_first", stack.refer), ("bare_first", bare.call),
                         ("referral_second", stack.refer), ("bare_second", bare.call)):
         t = time.perf_counter()

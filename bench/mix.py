@@ -12,18 +12,18 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 
 from bus import topics
-from handlers.common import Actor
+from handlers.common import Actor, Point
 from handlers.directories import IncidentDirectory, ShelterDirectory
 from handlers.incidents import DeclareIncident
 from handlers.shelters import Needs, RegisterShelter, Shelter
 
 # Where southern Ontario's people (and so its shelters and callers) are.
 REGION = (42.2, 46.6, -83.0, -74.6)  # min lat, max lat, min lon, max lon
-NOW = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 30, 12, 0, tzinfo=UTC)
 
 WEIGHTS = {"shelter_update": 0.38, "referral": 0.50, "hours": 0.10, "request": 0.02}
 """Referrals and bed counts dominate an ice storm; hours are logged daily, requests are rare."""
@@ -73,7 +73,7 @@ class Mix:
             lat, lon = self._point()
             self.revision[sid] = 0
             cmd = RegisterShelter(
-                id=sid, name=f"Sample bench shelter {i} r0", location={"lat": lat, "lon": lon},
+                id=sid, name=f"Sample bench shelter {i} r0", location=Point(lat=lat, lon=lon),
                 capacity=self.rng.choice([2000, 3000, 5000]), occupancy=self.rng.randint(0, 200),
                 accepts_pets=self.rng.random() < 0.5, accessible=self.rng.random() < 0.7,
                 families=self.rng.random() < 0.8, languages=["en", "fr"] if self.rng.random() < 0.4 else ["en"],
@@ -89,12 +89,12 @@ class Mix:
         for p in self.partners:
             body = {k: v for k, v in p.items() if k != "id"}
             body["inventory"] = {k: min(1_000_000, v * 1000) for k, v in body.get("inventory", {}).items()}
-            cmd = RegisterPartner(id=p["id"], **body, actor=ADMIN, accepted_at=NOW)
-            out.append(Command(topics.PARTNERS.name, p["id"], _dump(cmd), "setup", (topics.PARTNER_STATE.name, p["id"])))
+            partner = RegisterPartner(id=p["id"], **body, actor=ADMIN, accepted_at=NOW)
+            out.append(Command(topics.PARTNERS.name, p["id"], _dump(partner), "setup", (topics.PARTNER_STATE.name, p["id"])))
         for incident in self.scenario["incidents"]:
-            cmd = DeclareIncident(**incident, actor=MANAGER, accepted_at=NOW)
-            out.append(Command(topics.INCIDENTS.name, cmd.id, _dump(cmd), "setup",
-                               (topics.INCIDENT_STATE.name, cmd.id)))
+            declaration = DeclareIncident(**incident, actor=MANAGER, accepted_at=NOW)
+            out.append(Command(topics.INCIDENTS.name, declaration.id, _dump(declaration), "setup",
+                               (topics.INCIDENT_STATE.name, declaration.id)))
         return out
 
     def timed(self, n: int, run: str) -> list[Command]:

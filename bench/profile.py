@@ -55,7 +55,7 @@ class Profiler:
         beside = Path(sys.executable).parent / "py-spy"
         return shutil.which("py-spy") or (str(beside) if beside.exists() else None)
 
-    def start(self) -> "Profiler":
+    def start(self) -> Profiler:
         spy = self.executable()
         if spy is None:
             self.error = "py-spy is not installed (pip install -e '.[dev]' installs it)"

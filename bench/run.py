@@ -15,8 +15,9 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from rich.console import Console
 
@@ -54,7 +55,7 @@ class Plan:
     service_queries: int  # (f) navigators' searches, each answered by both sides
 
     @staticmethod
-    def make(quick: bool, idle_s: float | None) -> "Plan":
+    def make(quick: bool, idle_s: float | None) -> Plan:
         if quick:
             return Plan(quick=True, events=1500, shelters=400, rate_s=5, warm_s=10, rates=(10, 50),
                         idle_s=30 if idle_s is None else idle_s, steps=(10, 20, 35, 50, 75, 100, 150, 200), step_s=3,
@@ -83,7 +84,7 @@ def parse_only(only: str | None) -> list[str]:
 
 
 def main(quick: bool = False, only: str | None = None, bootstrap: str | None = None, idle_s: float | None = None,
-         profile: bool = True, output: Path | None = None, console: Console | None = None) -> dict:
+         profile: bool = True, output: Path | Literal[False] | None = None, console: Console | None = None) -> dict:
     console = console or Console()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("aiokafka", "kafka"):
@@ -96,7 +97,7 @@ def main(quick: bool = False, only: str | None = None, bootstrap: str | None = N
     results: dict = {
         "mode": "quick" if quick else "full",
         "sections_run": [SECTIONS[s] for s in sections],
-        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": bench_env.git_commit(),
         "machine": bench_env.machine(),
         "versions": bench_env.versions(broker) if broker else bench_env.versions("127.0.0.1:0"),
@@ -150,6 +151,7 @@ async def _run(plan: Plan, sections: list[str], broker: str | None, profile: boo
     out = results["sections"]
 
     async def section_a() -> None:
+        assert broker is not None, "section a needs a broker"
         mix = Mix(shelters=plan.shelters)
         setup = mix.setup()
         commands = mix.timed(plan.events, "a")
@@ -198,9 +200,11 @@ async def _run(plan: Plan, sections: list[str], broker: str | None, profile: boo
 
     in_process = {"c": section_c, "d": section_d, "f": section_f}
 
-    stack = bare_rt = None
+    stack: latency.MusterStack | None = None
+    bare_rt: latency.BareRoundTrip | None = None
     try:
         if "b" in sections or "e" in sections:
+            assert broker is not None, "sections b and e need a broker"
             _step(console, "starting the latency stack (1 worker, 1 API) and the bare echo")
             bare_rt = latency.BareRoundTrip(broker)
             await bare_rt.start()
@@ -209,6 +213,7 @@ async def _run(plan: Plan, sections: list[str], broker: str | None, profile: boo
         fillers = [s for s in in_process if s in sections]
         a_in_idle = "a" in sections and plan.idle_s >= 300 and "b" in sections
         if "b" in sections:
+            assert bare_rt is not None and stack is not None
             _step(console, f"(b) warm-up: both sides at {max(plan.rates):g}/s for {plan.warm_s:g} s, untimed")
             await latency.warm_up(bare_rt, stack, max(plan.rates), plan.warm_s)
             _step(console, f"(b) round trips at {', '.join(f'{r:g}/s' for r in plan.rates)}")
@@ -236,6 +241,7 @@ async def _run(plan: Plan, sections: list[str], broker: str | None, profile: boo
             for f in fillers:
                 in_process[f]()
         if "e" in sections:
+            assert stack is not None
             _step(console, f"(e) API under {plan.concurrency} concurrent clients")
             out["api"] = {"rows": await latency.api_load(stack, plan.concurrency, plan.api_s, broker_pid)}
     finally:

@@ -42,7 +42,7 @@ class VectorisedScan:
     def within(self, lat: float, lon: float, radius_km: float) -> list[tuple[str, float]]:
         distances = geodesic_km_many(lat, lon, self.lats, self.lons)
         inside = np.nonzero(distances <= radius_km)[0]
-        found = sorted(zip(distances[inside].tolist(), self.keys[inside].tolist()))
+        found = sorted(zip(distances[inside].tolist(), self.keys[inside].tolist(), strict=True))
         return [(key, d) for d, key in found]
 
 
@@ -51,7 +51,7 @@ def geopy_within(keys, lats, lons, lat: float, lon: float, radius_km: float) -> 
     from geopy.distance import geodesic
 
     found = []
-    for key, plat, plon in zip(keys, lats.tolist(), lons.tolist()):
+    for key, plat, plon in zip(keys, lats.tolist(), lons.tolist(), strict=True):
         km = geodesic((lat, lon), (plat, plon)).km
         if km <= radius_km:
             found.append((km, key))
@@ -60,7 +60,7 @@ def geopy_within(keys, lats, lons, lat: float, lon: float, radius_km: float) -> 
 
 
 def same(a: list[tuple[str, float]], b: list[tuple[str, float]], tol_km: float = TOLERANCE_KM) -> bool:
-    return [k for k, _ in a] == [k for k, _ in b] and all(abs(x - y) <= tol_km for (_, x), (_, y) in zip(a, b))
+    return [k for k, _ in a] == [k for k, _ in b] and all(abs(x - y) <= tol_km for (_, x), (_, y) in zip(a, b, strict=True))
 
 
 def run(sizes: list[int], queries: int, geopy_queries: dict[int, int], radius_km: float = 100.0,
@@ -73,11 +73,11 @@ def _size(n: int, queries: int, g: int, radius_km: float, seed: int, k: int) -> 
     """Every measurement at n shelters, with g geopy queries."""
     keys, lats, lons = points(n, seed + n)
     t = clock()
-    index = PointIndex(zip(keys, lats.tolist(), lons.tolist()))
+    index = PointIndex(zip(keys, lats.tolist(), lons.tolist(), strict=True))
     build_s = clock() - t
     scan = VectorisedScan(keys, lats, lons)
     qkeys, qlats, qlons = points(queries, seed + 1)
-    qs = list(zip(qlats.tolist(), qlons.tolist()))
+    qs = list(zip(qlats.tolist(), qlons.tolist(), strict=True))
     index.within(*qs[0], radius_km)  # warm-up
     scan.within(*qs[0], radius_km)
     # As in (d): each method answers a block of queries back to back (`in_turns`), as geopy's scan
@@ -112,9 +112,9 @@ def _size(n: int, queries: int, g: int, radius_km: float, seed: int, k: int) -> 
         "mean_candidates": round(float(np.mean([len(r) for r in ref])), 1),
         "index_qps": round(queries / nearest_s, 1), "vectorised_qps": round(queries / scan_s, 2),
         "index_after_scan_qps": round(queries / after_scan_s, 1),
-        "identical_share": sum(same(a, b[:k]) for a, b in zip(nearest, ref)) / queries,
+        "identical_share": sum(same(a, b[:k]) for a, b in zip(nearest, ref, strict=True)) / queries,
         "full_index_qps": round(queries / full_s, 1),
-        "full_identical_share": sum(same(a, b) for a, b in zip(full, ref)) / queries,
+        "full_identical_share": sum(same(a, b) for a, b in zip(full, ref, strict=True)) / queries,
     }
     row["ratio_vs_vectorised"] = round(row["index_qps"] / row["vectorised_qps"], 1)
     row["full_ratio_vs_vectorised"] = round(row["full_index_qps"] / row["vectorised_qps"], 1)
@@ -135,5 +135,5 @@ def _size(n: int, queries: int, g: int, radius_km: float, seed: int, k: int) -> 
         row["ratio_vs_geopy"] = round(row["index_qps"] / row["geopy_qps"], 0)
         row["index_after_geopy_qps"] = round(g / index_g, 1)
         # geopy (geographiclib in Python) and pyproj (PROJ's C port) agree to nanometres
-        row["identical_share_vs_geopy"] = sum(same(a, b, 1e-6) for a, b in zip(nearest[:g], gres)) / g
+        row["identical_share_vs_geopy"] = sum(same(a, b, 1e-6) for a, b in zip(nearest[:g], gres, strict=True)) / g
     return row

@@ -23,18 +23,20 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import numpy as np
 
 from bench.timing import clock, collector_paused, in_turns
 from geo.distance import geodesic_km_many
 from geo.gazetteer import _places
+from handlers.common import CircleArea, Point
 from handlers.directories import IncidentDirectory
 from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.service_directory import Found, ServiceDirectory, ServiceQuery, SiteEntry, exclusions, search
 from handlers.services import RegisterService, decide as decide_service
 from handlers.shelters import Needs, RegisterShelter, decide as decide_shelter
-from handlers.sites import BED_SERVICE, ONTARIO
+from handlers.sites import BED_SERVICE, ONTARIO, ServiceType
 from muster.seed import sample
 
 SOUTH = (42.0, 46.5, -83.0, -74.4)
@@ -44,7 +46,7 @@ TOLERANCE_KM = 1e-9
 DAY = datetime(2025, 3, 31, tzinfo=ONTARIO)  # a Monday in a storm
 STORM_TYPES = ("warming_centre", "charging_station", "meals", "drinking_water", "overnight_shelter", "pharmacy",
                "transport", "pet_shelter", "medical_device_power")
-TYPE_WEIGHTS = {"overnight_shelter": 3, "warming_centre": 6, "cooling_centre": 2, "charging_station": 6, "meals": 14,
+TYPE_WEIGHTS: dict[ServiceType, int] = {"overnight_shelter": 3, "warming_centre": 6, "cooling_centre": 2, "charging_station": 6, "meals": 14,
                 "food_bank": 14, "drinking_water": 4, "showers": 5, "pharmacy": 20, "medical_device_power": 3,
                 "transport": 6, "pet_shelter": 3, "information_centre": 14}
 LANGUAGES = ("fr", "ar", "zh", "pa", "es", "oj", "cr")
@@ -91,7 +93,7 @@ def directory(n: int, seed: int) -> ServiceDirectory:
         state = rng.random()
         status = {"status": "closed", "status_reason": rng.choice(("no_power", "no_staff", "damaged"))} if state < 0.05 \
             else {"status": "limited", "status_reason": rng.choice(("no_heat", "full", "no_staff"))} if state < 0.1 else {}
-        profile = dict(name=f"Generated site {i}", location={"lat": lat, "lon": lon}, schedules=_hours(rng),
+        profile: dict[str, Any] = dict(name=f"Generated site {i}", location={"lat": lat, "lon": lon}, schedules=_hours(rng),
                        accessible=rng.random() < 0.7, accepts_pets=rng.random() < 0.15, families=rng.random() < 0.8,
                        languages=["en"] + ([rng.choice(LANGUAGES)] if rng.random() < 0.3 else []), **status)
         id_ = f"site-{i:06d}"
@@ -116,10 +118,11 @@ def incidents() -> IncidentDirectory:
     zones = IncidentDirectory()
     declared = [DeclareIncident(**incident) for incident in sample("scenario_ice_storm.json")["incidents"]]
     declared += [DeclareIncident(id=id_, kind="flood", title=id_, severity="severe",
-                                 area={"center": {"lat": lat, "lon": lon}, "radius_km": km})
+                                 area=CircleArea(center=Point(lat=lat, lon=lon), radius_km=km))
                  for id_, lat, lon, km in FLOODS]
     for declaration in declared:
         incident, _ = decide_incident(None, declaration, DAY)
+        assert incident is not None
         zones.apply(incident, incident.id)
     return zones
 
@@ -158,10 +161,11 @@ class BruteForce:
         danger = zones.hazards_at_each(entries)
         judged = sorted(
             ((km, entry.id, entry, opening, inside, exclusions(entry, opening, inside, query, zones))
-             for km, entry, inside in zip(distances[kept].tolist(), entries, danger)
+             for km, entry, inside in zip(distances[kept].tolist(), entries, danger, strict=True)
              for opening in (entry.hours.at(now),)),
             key=lambda row: (row[0], row[1]))
-        results, excluded = [], []
+        results: list[tuple[Any, ...]] = []
+        excluded: list[tuple[Any, ...]] = []
         for km, _, entry, opening, inside, reasons in judged:
             if len(results) == query.limit:
                 break
@@ -170,7 +174,7 @@ class BruteForce:
             elif len(excluded) < query.excluded_limit:
                 excluded.append((entry, km, opening, inside, reasons))
         listed = results + excluded
-        affected = dict(zip((id(row[0]) for row in listed), zones.affected_at_each([row[0] for row in listed])))
+        affected = dict(zip((id(row[0]) for row in listed), zones.affected_at_each([row[0] for row in listed]), strict=True))
 
         def found(row) -> Found:
             entry, km, opening, inside, reasons = row
@@ -232,8 +236,8 @@ def same(a: tuple[list[Found], list[Found]], b: tuple[list[Found], list[Found]])
         return (found.entry.id, found.opening, found.danger_zones, found.affected_areas, found.reasons)
 
     return all(len(x) == len(y) and [key(f) for f in x] == [key(f) for f in y]
-               and all(abs(f.distance_km - g.distance_km) <= TOLERANCE_KM for f, g in zip(x, y))
-               for x, y in zip(a, b))
+               and all(abs(cast(float, f.distance_km) - cast(float, g.distance_km)) <= TOLERANCE_KM for f, g in zip(x, y, strict=True))
+               for x, y in zip(a, b, strict=True))
 
 
 def run(sites: int, n_queries: int, seed: int = 60) -> dict:
@@ -272,7 +276,7 @@ def _measure(sites: int, n_queries: int, seed: int) -> dict:
         "mean_results": round(float(np.mean([len(r) for r, _ in got])), 1),
         "mean_excluded": round(float(np.mean([len(e) for _, e in got])), 1),
         "muster_qps": round(n_queries / muster_s, 1), "brute_force_qps": round(n_queries / ref_s, 2),
-        "identical_share": sum(same(a, b) for a, b in zip(got, ref)) / n_queries,
+        "identical_share": sum(same(a, b) for a, b in zip(got, ref, strict=True)) / n_queries,
     }
     row["ratio"] = round(row["muster_qps"] / row["brute_force_qps"], 1)
     return row

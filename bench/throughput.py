@@ -153,7 +153,7 @@ async def _drain(label, procs, records, bootstrap, group, inputs, outputs, deadl
             marking.cancel()
         wall = time.time() - t0
     summary = profiler.stop() if profiler else None
-    cpu = [round(p.cpu_s() - b, 2) for p, b in zip(procs, before)]
+    cpu = [round(p.cpu_s() - b, 2) for p, b in zip(procs, before, strict=True)]
     times = sorted(await effects())
     notes = []
     if produce_s > PAUSE_LIMIT_S:

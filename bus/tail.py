@@ -108,7 +108,7 @@ class Tail:
         longer than `timeout`."""
         try:
             await asyncio.wait_for(self._reach_end(self._consumers[topic]), timeout)
-        except (asyncio.TimeoutError, KafkaError) as exc:
+        except (TimeoutError, KafkaError) as exc:
             log.warning("could not read %s to its end within %.0f s: %r", topic, timeout, exc)
             return False
         return True

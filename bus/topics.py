@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -16,11 +17,27 @@ from aiokafka.errors import TopicAlreadyExistsError
 from bus.clients import client_options
 from core.settings import Settings
 
+if TYPE_CHECKING:
+    from handlers.audit import AuditRecord
+    from handlers.common import DeadLetter
+    from handlers.hours import HoursLogged, LogHours
+    from handlers.incidents import Incident, IncidentCommand, PartnerAlerted
+    from handlers.partners import Partner, PartnerCommand
+    from handlers.referrals import Referral, ReferralMessage
+    from handlers.requests import RequestMessage, ResourceRequest
+    from handlers.services import ServiceCommand, ServiceSite
+    from handlers.shelters import Shelter, ShelterCommand
+
 log = logging.getLogger(__name__)
+
+R = TypeVar("R", covariant=True)
 
 
 @dataclass(frozen=True)
-class TopicSpec:
+class TopicSpec(Generic[R]):
+    """A topic and how it is kept. `R`, the type of the records it carries, is for the type
+    checker: views read a state topic's records as that type (`api.views.Views.get`)."""
+
     name: str
     doc: str
     compacted: bool = False
@@ -44,28 +61,36 @@ class TopicSpec:
         return configs
 
 
-INCIDENTS = TopicSpec("incidents", "incident commands, keyed by incident id")
-INCIDENT_STATE = TopicSpec("incident-state", "Incident snapshots, keyed by incident id", True)
-ALERTS = TopicSpec("alerts", "PartnerAlerted facts, keyed by incident id")
-SHELTERS = TopicSpec("shelters", "shelter commands (upsert, hold, confirm, release), keyed by shelter id",
-                     busy=True)
-SHELTER_STATE = TopicSpec("shelter-state", "Shelter snapshots, keyed by shelter id", True, busy=True)
-REFERRALS = TopicSpec("referrals", "referral commands and hold replies, keyed by referral id", personal=True,
-                      busy=True)
-REFERRAL_STATE = TopicSpec("referral-state", "Referral snapshots, keyed by referral id", True, personal=True,
-                           busy=True)
-PARTNERS = TopicSpec("partners", "partner commands (upsert, claim, release), keyed by partner id")
-PARTNER_STATE = TopicSpec("partner-state", "Partner snapshots, keyed by partner id", True)
-REQUESTS = TopicSpec("resource-requests", "resource request commands and claim replies, keyed by request id")
-REQUEST_STATE = TopicSpec("request-state", "ResourceRequest snapshots, keyed by request id", True)
-SERVICES = TopicSpec("services", "service site commands (upsert, status), keyed by service site id")
-SERVICE_STATE = TopicSpec("service-state", "ServiceSite snapshots, keyed by service site id", True)
-HOURS = TopicSpec("volunteer-hours", "LogHours commands, keyed by entry id")
-HOURS_LOG = TopicSpec("hours-log", "accepted HoursLogged entries, keyed by entry id", True)
-DEAD_LETTERS = TopicSpec("dead-letters", "DeadLetter records: what failed, why, and its source offset")
-AUDIT = TopicSpec("audit", "AuditRecord entries: who did or read what, when; append-only", busy=True)
+INCIDENTS: TopicSpec[IncidentCommand] = TopicSpec("incidents", "incident commands, keyed by incident id")
+INCIDENT_STATE: TopicSpec[Incident] = TopicSpec("incident-state", "Incident snapshots, keyed by incident id", True)
+ALERTS: TopicSpec[PartnerAlerted] = TopicSpec("alerts", "PartnerAlerted facts, keyed by incident id")
+SHELTERS: TopicSpec[ShelterCommand] = TopicSpec(
+    "shelters", "shelter commands (upsert, hold, confirm, release), keyed by shelter id", busy=True)
+SHELTER_STATE: TopicSpec[Shelter] = TopicSpec(
+    "shelter-state", "Shelter snapshots, keyed by shelter id", True, busy=True)
+REFERRALS: TopicSpec[ReferralMessage] = TopicSpec(
+    "referrals", "referral commands and hold replies, keyed by referral id", personal=True, busy=True)
+REFERRAL_STATE: TopicSpec[Referral] = TopicSpec(
+    "referral-state", "Referral snapshots, keyed by referral id", True, personal=True, busy=True)
+PARTNERS: TopicSpec[PartnerCommand] = TopicSpec(
+    "partners", "partner commands (upsert, claim, release), keyed by partner id")
+PARTNER_STATE: TopicSpec[Partner] = TopicSpec("partner-state", "Partner snapshots, keyed by partner id", True)
+REQUESTS: TopicSpec[RequestMessage] = TopicSpec(
+    "resource-requests", "resource request commands and claim replies, keyed by request id")
+REQUEST_STATE: TopicSpec[ResourceRequest] = TopicSpec(
+    "request-state", "ResourceRequest snapshots, keyed by request id", True)
+SERVICES: TopicSpec[ServiceCommand] = TopicSpec(
+    "services", "service site commands (upsert, status), keyed by service site id")
+SERVICE_STATE: TopicSpec[ServiceSite] = TopicSpec(
+    "service-state", "ServiceSite snapshots, keyed by service site id", True)
+HOURS: TopicSpec[LogHours] = TopicSpec("volunteer-hours", "LogHours commands, keyed by entry id")
+HOURS_LOG: TopicSpec[HoursLogged] = TopicSpec("hours-log", "accepted HoursLogged entries, keyed by entry id", True)
+DEAD_LETTERS: TopicSpec[DeadLetter] = TopicSpec(
+    "dead-letters", "DeadLetter records: what failed, why, and its source offset")
+AUDIT: TopicSpec[AuditRecord] = TopicSpec(
+    "audit", "AuditRecord entries: who did or read what, when; append-only", busy=True)
 
-ALL: tuple[TopicSpec, ...] = (
+ALL: tuple[TopicSpec[object], ...] = (
     INCIDENTS, INCIDENT_STATE, ALERTS, SHELTERS, SHELTER_STATE, REFERRALS, REFERRAL_STATE,
     PARTNERS, PARTNER_STATE, REQUESTS, REQUEST_STATE, SERVICES, SERVICE_STATE, HOURS, HOURS_LOG, DEAD_LETTERS,
     AUDIT,
@@ -78,7 +103,8 @@ class TopicLayoutError(Exception):
     source, so no process should start on them."""
 
 
-async def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL, wait_s: float | None = None) -> None:
+async def ensure_topics(settings: Settings, specs: tuple[TopicSpec[object], ...] = ALL,
+                        wait_s: float | None = None) -> None:
     """Create any missing topic and check the partition counts of those already there; safe to
     call from every process at start. Asks again until Kafka answers, for `wait_s` seconds
     (MUSTER_KAFKA_WAIT_S unless given), then raises what it last met."""
@@ -134,7 +160,7 @@ def partition_counts(described: list[dict]) -> dict[str, int]:
     return {t["topic"]: len(t["partitions"]) for t in described}
 
 
-def check_layout(settings: Settings, specs: tuple[TopicSpec, ...], counts: dict[str, int]) -> None:
+def check_layout(settings: Settings, specs: tuple[TopicSpec[object], ...], counts: dict[str, int]) -> None:
     """Raise TopicLayoutError naming every topic in `counts` whose partitions differ from its spec's."""
     wrong = []
     for spec in specs:

@@ -27,6 +27,6 @@ def stop_freezing_survivors() -> None:
         gc.callbacks.remove(_freeze_survivors)
 
 
-def _freeze_survivors(phase: str, info: dict) -> None:
+def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
     if phase == "stop" and info["generation"] == 2:
         gc.freeze()

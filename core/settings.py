@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -89,7 +89,7 @@ class Settings(BaseSettings):
         return f"{self.topic_prefix}{name}"
 
     @classmethod
-    def from_variables(cls, variables: Mapping[str, str], **overrides) -> Settings:
+    def from_variables(cls, variables: Mapping[str, str], **overrides: Any) -> Settings:
         """The settings a process started with these `MUSTER_*` variables sees, without touching
         os.environ: tests and benchmarks start workers and APIs with their own."""
         values = {k.removeprefix("MUSTER_").lower(): v for k, v in variables.items() if k.startswith("MUSTER_")}

@@ -46,13 +46,14 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 from pydantic import TypeAdapter, ValidationError
 
-from geo.areas import AreaError, circle, polygon_from_geojson, to_geojson
+from geo.areas import Area as GeoArea, AreaError, circle, polygon_from_geojson, to_geojson
 from geo.ontario import area_in_ontario
 from geo.union import union_areas, vertex_count
-from handlers.common import MAX_AREA_VERTICES, Actor, Area, CircleArea, describe_validation_error
+from handlers.common import MAX_AREA_VERTICES, Actor, Area, CircleArea, Point, describe_validation_error
 from handlers.incidents import (
     MAX_DANGER_ZONES,
     CloseIncident,
+    DangerZoneKind,
     DangerZoneSpec,
     DeclareIncident,
     EndAlert,
@@ -62,6 +63,7 @@ from handlers.incidents import (
     UpdateIncident,
     command_fields,
 )
+from handlers.taxonomy import IncidentKind, Severity
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 APPROXIMATE_RADIUS_KM = 15.0
@@ -70,7 +72,7 @@ MAX_INFOS = 20
 MAX_AREAS = 100
 MAX_CODES = 2000
 
-EVENT_KINDS: dict[str, str] = {
+EVENT_KINDS: dict[str, IncidentKind] = {
     "rainfall": "flood", "flood": "flood", "flashflood": "flood", "stormsurge": "flood", "highwater": "flood",
     "wildfire": "wildfire", "forestfire": "wildfire", "grassfire": "wildfire",
     "tornado": "tornado", "waterspout": "tornado",
@@ -84,7 +86,7 @@ EVENT_KINDS: dict[str, str] = {
 }
 """CAP-CP event codes (profile:CAP-CP:Event:0.4), case folded, to Muster's incident kinds; others are `other`."""
 
-SAME_KINDS: dict[str, str] = {
+SAME_KINDS: dict[str, IncidentKind] = {
     "FLW": "flood", "FFW": "flood", "FLA": "flood", "FFA": "flood", "FLS": "flood", "FFS": "flood",
     "TOR": "tornado", "TOA": "tornado", "FRW": "wildfire", "WSW": "winter_storm", "WSA": "winter_storm",
     "BZW": "winter_storm", "HMW": "hazmat", "CHW": "hazmat", "EVI": "evacuation",
@@ -105,7 +107,7 @@ DANGER_RESPONSES = frozenset({"Evacuate", "Avoid"})
 Assess, AllClear and None make them affected area only."""
 ENDED_LOCATION_STATUSES = frozenset({"ended", "cancelled", "transitioned_out"})
 """ECCC `Alert_Location_Status` values saying the alert no longer covers the block's areas."""
-ZONE_KINDS: dict[str, str] = {"flood": "inundation", "wildfire": "fire", "hazmat": "hazmat"}
+ZONE_KINDS: dict[str, DangerZoneKind] = {"flood": "inundation", "wildfire": "fire", "hazmat": "hazmat"}
 """The kind of danger zone an Avoid block makes, by incident kind (Evacuate makes evacuation zones)."""
 ONTARIO_SGC = "35"
 """Statistics Canada's province code for Ontario: the first two digits of its CAP-CP location codes."""
@@ -114,7 +116,7 @@ PROVINCES = {"10": "Newfoundland and Labrador", "11": "Prince Edward Island", "1
              "48": "Alberta", "59": "British Columbia", "60": "Yukon", "61": "Northwest Territories", "62": "Nunavut"}
 LOCATION_CODE = "profile:CAP-CP:Location:0.3"
 
-SEVERITIES: dict[str, str] = {
+SEVERITIES: dict[str, Severity] = {
     "Extreme": "extreme", "Severe": "severe", "Moderate": "moderate", "Minor": "minor",
     # CAP's Unknown is not Muster's lowest: an unknown threat is planned for as a moderate one.
     "Unknown": "moderate",
@@ -179,7 +181,8 @@ class CapIngest:
         first = min(self.references, key=lambda r: r.sent)
         return cap_id(first.sender, first.identifier)
 
-    def command(self, incident_id: str, actor: Actor | None, accepted_at: datetime | None):
+    def command(self, incident_id: str, actor: Actor | None, accepted_at: datetime | None
+                ) -> DeclareIncident | UpdateIncident | EndAlert | CloseIncident:
         """The Muster command for this alert, addressed to `incident_id`, an incident Muster knows
         (or, for an Alert, the one it declares)."""
         if self.msg_type == "Alert":
@@ -188,6 +191,7 @@ class CapIngest:
             if self.ended:
                 return EndAlert(id=incident_id, update_id=self.message_id, actor=actor, accepted_at=accepted_at)
             zones = None if self.danger_zones is None else list(self.danger_zones)
+            assert self.changes is not None, "an Update is read with its changes"
             return UpdateIncident(**command_fields(self.changes), id=incident_id, area_note=self.area_note,
                                   alert_zones=zones, actor=actor, accepted_at=accepted_at)
         return CloseIncident(id=incident_id, actor=actor, accepted_at=accepted_at)
@@ -309,7 +313,7 @@ def read_alert(body: bytes | str, geocoder: Any = None, *, now: datetime) -> Cap
             raise CapError("the alert has no <area>; Muster needs to know where")
         # CAP lets an Update leave the area as it is: only what it says changes.
         source = _source(sender, identifier, sent, profile, main, event_codes, {})
-        changes = IncidentChanges(update_id=message_id, title=title, severity=severity)
+        changes: IncidentChanges | None = IncidentChanges(update_id=message_id, title=title, severity=severity)
         return CapIngest(**base, source=source, changes=changes, danger_zones=None)
     if not any(kept.values()):
         raise CapError(f"no area of the alert is in Ontario: {_where_instead(every)}; "
@@ -328,7 +332,7 @@ def read_alert(body: bytes | str, geocoder: Any = None, *, now: datetime) -> Cap
     return replace(ingest, declaration=declaration, changes=changes)
 
 
-def kind_of(info: Element, event_codes: Mapping[str, list[str]] | None = None) -> str:
+def kind_of(info: Element, event_codes: Mapping[str, list[str]] | None = None) -> IncidentKind:
     """Muster's incident kind: from the CAP-CP event code, else a SAME code, else the event text."""
     event_codes = _codes(info, "eventCode") if event_codes is None else event_codes
     for name, values in event_codes.items():
@@ -360,11 +364,11 @@ def _in_one_language(infos: list[Element]) -> list[Element]:
         return []
     languages = [(_text(i, "language") or "en-US").casefold() for i in infos]
     for wanted in ("en-ca", "en"):
-        chosen = [i for i, language in zip(infos, languages)
+        chosen = [i for i, language in zip(infos, languages, strict=True)
                   if language == wanted or (wanted == "en" and language.startswith("en"))]
         if chosen:
             return chosen
-    return [i for i, language in zip(infos, languages) if language == languages[0]]
+    return [i for i, language in zip(infos, languages, strict=True) if language == languages[0]]
 
 
 def _block(info: Element, now: datetime) -> _Block:
@@ -473,8 +477,8 @@ def _source(sender: str, identifier: str, sent: datetime, profile: str | None, i
         fields = dict(event=(_text(info, "event") or "")[:200] or None, urgency=_text(info, "urgency"),
                       certainty=_text(info, "certainty"), expires=_when(expires, "expires") if expires else None)
         for when in ("effective", "onset"):
-            if _text(info, when):
-                _when(_text(info, when), when)
+            if text := _text(info, when):
+                _when(text, when)
     try:
         return IncidentSource(profile=profile, sender=sender, identifier=identifier, sent=sent,
                               event_codes=event_codes, geocodes=geocodes, **fields)
@@ -487,7 +491,7 @@ def _title(info: Element, identifier: str) -> str:
     return " ".join(title.split())[:200]
 
 
-def _severity(info: Element, notes: list[str]) -> str:
+def _severity(info: Element, notes: list[str]) -> Severity:
     severity = _text(info, "severity")
     if severity is None:
         raise CapError("<severity> is missing; CAP 1.2 requires it in every <info>")
@@ -648,7 +652,7 @@ def _pair(text: str, where: str) -> tuple[float, float]:
     return lat, lon
 
 
-def _polygon(text: str, where: str):
+def _polygon(text: str, where: str) -> tuple[GeoArea, str | None]:
     """A CAP polygon, "lat,lon lat,lon ..." (a closed ring of at least 4 points), as shapely."""
     pairs = text.split()
     if len(pairs) > MAX_AREA_VERTICES:
@@ -673,7 +677,7 @@ def _circle(text: str, where: str) -> CircleArea:
     except ValueError:
         raise CapError(f"{where}: circle radius {parts[1][:20]!r} is not a number") from None
     try:
-        found = CircleArea(center={"lat": lat, "lon": lon}, radius_km=radius)
+        found = CircleArea(center=Point(lat=lat, lon=lon), radius_km=radius)
     except ValidationError:
         raise CapError(f"{where}: circle radius {radius:g} km must be more than 0 and at most 500") from None
     try:
@@ -720,7 +724,7 @@ def _places(area: Element, where: str, geocoder: Any) -> tuple[list[tuple[str, f
     return found, missing
 
 
-def _geocode(geocoder: Any, name: str):
+def _geocode(geocoder: Any, name: str) -> Any:
     try:
         return geocoder.geocode(f"{name}, ON")
     except Exception as exc:  # a geopy service geocoder may fail in many ways; the sender needs to know

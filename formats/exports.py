@@ -76,7 +76,7 @@ def shelter_feature(shelter: Shelter, in_danger_zones: list[str], in_affected_ar
 def service_feature(site: ServiceSite) -> dict[str, Any]:
     """A service site's location and everything its operator says about it (type, address, phone,
     hours, status, languages, needs), so that the feature is the profile PUT /v1/services/{id} set."""
-    properties = site.model_dump(mode="json", include=PROFILE_FIELDS - {"v", "location"} | {"updated_at"})
+    properties = site.model_dump(mode="json", include=set(PROFILE_FIELDS - {"v", "location"} | {"updated_at"}))
     return _feature(site.id, _point(site.location.lat, site.location.lon), {"id": site.id, **properties})
 
 

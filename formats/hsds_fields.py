@@ -9,9 +9,9 @@ what is only lost (a phone that is no number, a language code that is no code) g
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -25,6 +25,7 @@ from handlers.sites import (
     Phone,
     Schedule,
     StreetAddress,
+    Weekday,
 )
 
 LEVELS = ("service_at_location", "service", "location", "organization")
@@ -163,12 +164,12 @@ def _is_ontario_offset(zone: str) -> bool:
         return False
 
 
-def _weekdays(text: str, problem: Any) -> list[str]:
-    days: list[str] = []
+def _weekdays(text: str, problem: Callable[[str], None]) -> list[Weekday]:
+    days: list[Weekday] = []
     for part in (p.strip().upper() for p in text.split(",") if p.strip()):
         if part in WEEKDAYS:
             if part not in days:
-                days.append(part)
+                days.append(cast(Weekday, part))
         elif part[-2:] in WEEKDAYS and re.fullmatch(r"[+-]?\d+", part[:-2]):
             problem(f"byday {part} counts weekdays in a month, which is not supported")
         else:

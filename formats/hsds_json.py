@@ -126,10 +126,10 @@ class _Reader:
         if table == "attribute" and parent:
             fields.setdefault("link_entity", parent)
         own_id = _id_of(fields) or ""
-        key = (table, own_id, json.dumps(links, sort_keys=True, default=str))
-        if own_id and key in self._seen:
+        seen = (table, own_id, json.dumps(links, sort_keys=True, default=str))
+        if own_id and seen in self._seen:
             return own_id
-        self._seen.add(key)
+        self._seen.add(seen)
         if table == "service_at_location":
             self.tables[table].append(Row(ref, fields, tuple(problems)))
         else:

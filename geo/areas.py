@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping
+from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from geo.distance import GEOD
@@ -51,7 +52,7 @@ def circle(lat: float, lon: float, radius_km: float, segments: int = 64) -> Poly
     return Polygon(np.column_stack((lons, lats)))
 
 
-def polygon_from_geojson(obj: dict, max_vertices: int = 5000) -> tuple[Area, str | None]:
+def polygon_from_geojson(obj: dict[str, Any], max_vertices: int = 5000) -> tuple[Area, str | None]:
     """Turn a GeoJSON Polygon or MultiPolygon into a valid shapely area, with a note on any fix.
 
     Unclosed rings are closed and invalid shapes (a bow-tie, overlapping parts) are repaired with
@@ -63,6 +64,7 @@ def polygon_from_geojson(obj: dict, max_vertices: int = 5000) -> tuple[Area, str
         raise AreaError(f"an area must be a GeoJSON object, got {type(obj).__name__}")
     kind = obj.get("type")
     coordinates = obj.get("coordinates")
+    polygons: list[Any]
     if kind == "Polygon":
         polygons = [coordinates]
         labels = [""]
@@ -78,7 +80,7 @@ def polygon_from_geojson(obj: dict, max_vertices: int = 5000) -> tuple[Area, str
     _check_structure(polygons, labels, max_vertices)
     notes: list[str] = []
     shapes = []
-    for rings, label in zip(polygons, labels):
+    for rings, label in zip(polygons, labels, strict=True):
         closed = [_read_ring(ring, f"{label}ring {r}", notes) for r, ring in enumerate(rings)]
         shapes.append(Polygon(closed[0], closed[1:]))
     geom: Any = shapes[0] if kind == "Polygon" else MultiPolygon(shapes)
@@ -97,7 +99,7 @@ def polygon_from_geojson(obj: dict, max_vertices: int = 5000) -> tuple[Area, str
     return geom, "; ".join(notes) or None
 
 
-def area_geometry(area: dict, max_vertices: int = 5000) -> tuple[Area, str | None]:
+def area_geometry(area: dict[str, Any], max_vertices: int = 5000) -> tuple[Area, str | None]:
     """An incident area from either GeoJSON or ``{"center": {"lat", "lon"}, "radius_km"}``."""
     if not isinstance(area, dict):
         raise AreaError(f"an area must be an object, got {type(area).__name__}")
@@ -118,12 +120,13 @@ def area_geometry(area: dict, max_vertices: int = 5000) -> tuple[Area, str | Non
     raise AreaError('an area must be a GeoJSON Polygon/MultiPolygon or {"center", "radius_km"}')
 
 
-def to_geojson(geom: shapely.Geometry) -> dict:
+def to_geojson(geom: BaseGeometry) -> dict[str, Any]:
     """GeoJSON for a geometry, with lists rather than tuples so it compares equal to parsed JSON."""
-    return _listify(mapping(geom))
+    geojson: dict[str, Any] = _listify(mapping(geom))
+    return geojson
 
 
-def distance_to_area_km(geom: shapely.Geometry, lat: float, lon: float) -> float:
+def distance_to_area_km(geom: BaseGeometry, lat: float, lon: float) -> float:
     """Geodesic km from a point to the nearest point of an area; 0 inside or on its edge.
 
     The boundary is projected azimuthal-equidistantly about the point (azimuth and geodesic
@@ -146,7 +149,7 @@ def distance_to_area_km(geom: shapely.Geometry, lat: float, lon: float) -> float
     return float(shapely.distance(projected, shapely.Point(0.0, 0.0))) / 1000.0
 
 
-def area_km2(geom: shapely.Geometry) -> float:
+def area_km2(geom: BaseGeometry) -> float:
     """Geodesic area in km².
 
     Each polygon is oriented first, because pyproj adds hole areas with their signs and sums
@@ -160,10 +163,10 @@ def area_km2(geom: shapely.Geometry) -> float:
     return total / 1e6
 
 
-def _check_structure(polygons: list, labels: list[str], max_vertices: int) -> None:
+def _check_structure(polygons: list[Any], labels: list[str], max_vertices: int) -> None:
     """Check nesting and the vertex budget before reading numbers: huge input is refused cheaply."""
     vertices = 0
-    for rings, label in zip(polygons, labels):
+    for rings, label in zip(polygons, labels, strict=True):
         where = label.strip() or "Polygon"
         if not isinstance(rings, list) or not rings:
             raise AreaError(f"{where}: coordinates must be a non-empty list of rings")
@@ -176,7 +179,7 @@ def _check_structure(polygons: list, labels: list[str], max_vertices: int) -> No
         raise AreaError(f"the area has {vertices} vertices, more than the limit of {max_vertices}")
 
 
-def _read_ring(ring: list, where: str, notes: list[str]) -> list[tuple[float, float]]:
+def _read_ring(ring: list[Any], where: str, notes: list[str]) -> list[tuple[float, float]]:
     positions = []
     for p, position in enumerate(ring):
         at = f"{where} position {p}"
@@ -198,10 +201,10 @@ def _read_ring(ring: list, where: str, notes: list[str]) -> list[tuple[float, fl
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise AreaError(f"{what} {value!r} is not a number")
-    value = float(value)
-    if not math.isfinite(value):
-        raise AreaError(f"{what} {value} is not finite")
-    return value
+    number = float(value)
+    if not math.isfinite(number):
+        raise AreaError(f"{what} {number} is not finite")
+    return number
 
 
 def _check_lat_lon(lat: float, lon: float, where: str) -> None:
@@ -211,7 +214,7 @@ def _check_lat_lon(lat: float, lon: float, where: str) -> None:
         raise AreaError(f"{where}: longitude {float(lon)} out of range -180..180")
 
 
-def _polygonal_part(geom: shapely.Geometry) -> Area | None:
+def _polygonal_part(geom: BaseGeometry) -> Area | None:
     parts = [p for p in shapely.get_parts(geom) if isinstance(p, (Polygon, MultiPolygon))]
     parts = [p for p in parts if p.area > 0]
     if not parts:

@@ -26,10 +26,11 @@ Box = tuple[float, float, float, float]
 def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """WGS84 geodesic distance in km (Karney's algorithm, as geopy's ``geodesic`` but cheaper)."""
     _, _, metres = GEOD.inv(lon1, lat1, lon2, lat2)
-    return metres / 1000.0
+    return float(metres) / 1000.0
 
 
-def geodesic_km_many(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+def geodesic_km_many(lat: float, lon: float, lats: np.ndarray | list[float], lons: np.ndarray | list[float]
+                     ) -> np.ndarray:
     """Geodesic distances in km from one point to many, in one vectorised call."""
     lats = np.array(lats, dtype=np.float64)  # copies: pyproj writes its results over them
     lons = np.array(lons, dtype=np.float64)
@@ -37,7 +38,7 @@ def geodesic_km_many(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray)
         return np.empty(lats.shape, dtype=np.float64)
     _, _, metres = GEOD.inv(np.full(lons.shape, float(lon)), np.full(lats.shape, float(lat)),
                             lons, lats, inplace=True)
-    return metres / 1000.0
+    return np.asarray(metres) / 1000.0
 
 
 def geodesic_km_each(lat: float, lon: float, lats: list[float], lons: list[float]) -> list[float]:
@@ -45,9 +46,9 @@ def geodesic_km_each(lat: float, lon: float, lats: list[float], lons: list[float
     array call costs as much as ~20 of those, and the same PROJ function runs either way, so the
     distances are the same."""
     if len(lats) > _ONE_CALL_EACH_UP_TO:
-        return geodesic_km_many(lat, lon, lats, lons).tolist()
+        return list(geodesic_km_many(lat, lon, lats, lons).tolist())
     inv, lat, lon = GEOD.inv, float(lat), float(lon)
-    return [inv(lon, lat, x, y)[2] / 1000.0 for x, y in zip(lons, lats)]
+    return [float(inv(lon, lat, x, y)[2]) / 1000.0 for x, y in zip(lons, lats, strict=True)]
 
 
 def enclosing_boxes(lat: float, lon: float, radius_km: float) -> list[Box]:

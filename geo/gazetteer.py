@@ -75,17 +75,17 @@ def _names() -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     return primary, alternate
 
 
-class _OfflineAdapter(BaseSyncAdapter):
+class _OfflineAdapter(BaseSyncAdapter):  # type: ignore[misc]  # geopy ships no types
     """An adapter that refuses HTTP, so nothing built on this geocoder can reach the network."""
 
-    def get_json(self, url: str, *, timeout: float, headers: dict) -> Any:
+    def get_json(self, url: str, *, timeout: float, headers: dict[str, str]) -> Any:
         raise ConfigurationError(f"the offline gazetteer does not fetch {url}")
 
-    def get_text(self, url: str, *, timeout: float, headers: dict) -> str:
+    def get_text(self, url: str, *, timeout: float, headers: dict[str, str]) -> str:
         raise ConfigurationError(f"the offline gazetteer does not fetch {url}")
 
 
-class OntarioGazetteer(Geocoder):
+class OntarioGazetteer(Geocoder):  # type: ignore[misc]  # geopy ships no types
     """Geocodes Ontario towns and cities from bundled GeoNames data, without a network.
 
     Matching ignores case, accents, punctuation, "St."/"Ste." versus "Saint"/"Sainte", and a

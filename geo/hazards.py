@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from math import floor
+from typing import cast
 
 import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from geo.areas import distance_to_area_km
 from geo.distance import enclosing_boxes
@@ -27,7 +30,7 @@ _MAX_CELL_DEG = 10.0
 
 # What a raster cell says: (keys of areas wholly covering it, sorted; (key, prepared geometry)
 # of each area an edge of which crosses it).
-_State = tuple[tuple[str, ...], tuple[tuple[str, shapely.Geometry], ...]]
+_State = tuple[tuple[str, ...], tuple[tuple[str, BaseGeometry], ...]]
 _OUTSIDE, _COVERED, _CROSSED = 0, 1, 2
 # The ufunc itself: shapely.intersects_xy prepares a scalar geometry again on every call, and
 # these are prepared once, on rebuild.
@@ -46,7 +49,7 @@ class HazardZones:
     """
 
     def __init__(self) -> None:
-        self._areas: dict[str, shapely.Geometry] = {}
+        self._areas: dict[str, BaseGeometry] = {}
         self._dirty = False
         self.rebuilds = 0
         self._keys: list[str] = []
@@ -64,7 +67,7 @@ class HazardZones:
     def __contains__(self, key: object) -> bool:
         return key in self._areas
 
-    def set(self, key: str, geom: shapely.Geometry) -> None:
+    def set(self, key: str, geom: BaseGeometry) -> None:
         """Add or replace the area for key: a lon/lat (Multi)Polygon, normally from geo.areas."""
         if not isinstance(geom, (Polygon, MultiPolygon)):
             raise ValueError(f"hazard area {key!r} must be a Polygon or MultiPolygon, "
@@ -93,7 +96,7 @@ class HazardZones:
         decided = self._decided[state]
         return list(decided if decided is not None else self._exact(state, lat, lon))
 
-    def containing_many(self, lats, lons) -> list[tuple[str, ...]]:
+    def containing_many(self, lats: Sequence[float], lons: Sequence[float]) -> list[tuple[str, ...]]:
         """`containing` for many points at once, as sorted tuples, for listings and exports of
         every shelter. The cells are read in plain Python: each numpy call costs tens of
         microseconds when the caches are cold (they are, between requests), more than a whole
@@ -106,7 +109,7 @@ class HazardZones:
             raise ValueError(f"{len(lats)} lats but {len(lons)} lons")
         ids = []
         try:
-            for lat, lon in zip(lats, lons):
+            for lat, lon in zip(lats, lons, strict=True):
                 x = floor(lon * scale) - x0
                 y = floor(lat * scale) - y0
                 ids.append(raster[y * nx + x] if 0 <= x < nx and 0 <= y < ny else 0)
@@ -115,9 +118,10 @@ class HazardZones:
         found = list(map(self._decided.__getitem__, ids))
         if None in found:
             self._decide_crossed(found, ids, lats, lons)
-        return found
+        return cast(list[tuple[str, ...]], found)  # no None is left: _decide_crossed fills each in
 
-    def _decide_crossed(self, found: list, ids: list[int], lats, lons) -> None:
+    def _decide_crossed(self, found: list[tuple[str, ...] | None], ids: list[int], lats: Sequence[float],
+                        lons: Sequence[float]) -> None:
         """Fill in the points of crossed cells: one exact test per (point, area crossing its cell)."""
         points, keys, geoms, xs, ys = [], [], [], [], []
         for point, decided in enumerate(found):
@@ -131,7 +135,7 @@ class HazardZones:
         hits = _intersects_xy(np.array(geoms, dtype=object), np.array(xs, dtype=float),
                               np.array(ys, dtype=float)).tolist()
         more: dict[int, list[str]] = {point: [] for point in points}
-        for point, key, hit in zip(points, keys, hits):
+        for point, key, hit in zip(points, keys, hits, strict=True):
             if hit:
                 more[point].append(key)
         for point, keys_in in more.items():
@@ -163,7 +167,7 @@ class HazardZones:
         found.sort()
         return [(key, distance) for distance, key in found]
 
-    def intersecting(self, geom: shapely.Geometry) -> list[str]:
+    def intersecting(self, geom: BaseGeometry) -> list[str]:
         """Keys of the areas that share any point with geom, sorted."""
         if self._dirty:
             self._rebuild()
@@ -253,7 +257,7 @@ class HazardZones:
     def _paint(self, raster: np.ndarray) -> None:
         self._ny, self._nx = raster.shape
         self._cells = raster.reshape(-1)
-        self._raster = memoryview(self._cells)
+        self._raster = memoryview(self._cells)  # type: ignore[arg-type]  # numpy types no buffer before 3.12
 
 
 def _joined(covering: tuple[str, ...], crossing_hits: list[str]) -> tuple[str, ...]:
@@ -261,7 +265,7 @@ def _joined(covering: tuple[str, ...], crossing_hits: list[str]) -> tuple[str, .
     return tuple(sorted((*covering, *crossing_hits))) if crossing_hits else covering
 
 
-def _classify(geom: shapely.Geometry, box: np.ndarray, scale: float,
+def _classify(geom: BaseGeometry, box: np.ndarray, scale: float,
               x0: int, y0: int) -> np.ndarray:
     """Status of each cell of geom's bounding box: outside, wholly covered, or crossed by an edge.
 

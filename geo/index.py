@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import math
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,9 +107,11 @@ class PointIndex:
         return len(self._pos) - self._dead + len(self._delta)
 
     def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
         if key in self._delta:
             return True
-        pos = self._pos.get(key)  # type: ignore[arg-type]
+        pos = self._pos.get(key)
         return pos is not None and bool(self._live[pos])
 
     def upsert(self, key: str, lat: float, lon: float, tag: int = 0) -> None:
@@ -233,11 +235,12 @@ class PointIndex:
             done, batch = done + len(take), batch * 2
             lats, lons, ids = rows[take, _LAT:_ID + 1].T.tolist()
             ready += [(distance, key) for distance, key
-                      in zip(geodesic_km_each(lat, lon, lats, lons), keys_of(ids))
+                      in zip(geodesic_km_each(lat, lon, lats, lons), keys_of(ids), strict=True)
                       if distance <= radius_km]
             ready.sort()
 
-    def _candidates(self, lat: float, lon: float, radius_km: float, where: TagFilter | None = None):
+    def _candidates(self, lat: float, lon: float, radius_km: float, where: TagFilter | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, Callable[[list[float]], list[str]]]:
         """Table rows of the points that may lie within radius_km and whose tags pass `where` (the
         delta's appended, with ids from len(table) on); minus the dot product of each one's unit
         vector with the query's, which grows with the spherical distance; and a function from
@@ -301,13 +304,13 @@ class PointIndex:
     def _tag_at(self, pos: int) -> int:
         return sum(int(words[pos]) << (64 * word) for word, words in enumerate(self._tags))
 
-    def _passing(self, gather, where: TagFilter) -> np.ndarray | None:
+    def _passing(self, gather: Callable[[np.ndarray], np.ndarray], where: TagFilter) -> np.ndarray | None:
         """Which candidates pass `where` (None: all of them): `gather` takes a column in table
         order to the candidates'. Only the words `where` names are read."""
         passed: np.ndarray | None = None
         anything: np.ndarray | None = None
         for word, (any_of, all_of, none_of) in enumerate(zip(*(self._split(bits) for bits in (
-                where.any_of, where.all_of, where.none_of)))):
+                where.any_of, where.all_of, where.none_of)), strict=True)):
             if not (any_of or all_of or none_of):
                 continue
             column = gather(self._tags[word])
@@ -373,7 +376,7 @@ class PointIndex:
 
     def _rebuild(self) -> None:
         live = self._live
-        keys = [key for key, alive in zip(self._keys, live.tolist()) if alive] + list(self._delta)
+        keys = [key for key, alive in zip(self._keys, live.tolist(), strict=True) if alive] + list(self._delta)
         delta = np.array(list(self._delta.values()), dtype=np.float64).reshape(-1, 3)
         lats = np.concatenate((self._table[live, _LAT], delta[:, 0]))
         lons = np.concatenate((self._table[live, _LON], delta[:, 1]))
@@ -386,7 +389,7 @@ class PointIndex:
         self._tags = [np.concatenate((words[live], pending[:, word]))[order] for word, words in enumerate(self._tags)]
         self._table_lons = array("d", lons.tobytes())
         starts = np.flatnonzero(np.diff(bands, prepend=bands[:1] - 1)).tolist()
-        self._bands = {int(bands[a]): (a, b) for a, b in zip(starts, starts[1:] + [len(bands)])}
+        self._bands = {int(bands[a]): (a, b) for a, b in zip(starts, starts[1:] + [len(bands)], strict=True)}
         self._keys = [keys[i] for i in order.tolist()]
         self._live = np.ones(len(keys), dtype=bool)
         self._pos = {key: i for i, key in enumerate(self._keys)}
@@ -405,7 +408,7 @@ def brute_force_within(points: dict[str, tuple[float, float]], lat: float, lon: 
     keys = list(points)
     coords = np.array([points[key] for key in keys], dtype=np.float64)
     distances = geodesic_km_many(lat, lon, coords[:, 0], coords[:, 1])
-    found = [(float(d), key) for key, d in zip(keys, distances) if d <= radius_km]
+    found = [(float(d), key) for key, d in zip(keys, distances, strict=True) if d <= radius_km]
     found.sort()
     return [(key, d) for d, key in found]
 
@@ -414,8 +417,8 @@ def _ranked(keys: np.ndarray, distances: np.ndarray) -> list[tuple[str, float]]:
     order = np.argsort(distances, kind="stable")
     ordered = distances[order]
     if len(ordered) > 1 and np.any(ordered[1:] == ordered[:-1]):
-        return [(key, d) for d, key in sorted(zip(distances.tolist(), keys.tolist()))]
-    return list(zip(keys[order].tolist(), ordered.tolist()))
+        return [(key, d) for d, key in sorted(zip(distances.tolist(), keys.tolist(), strict=True))]
+    return list(zip(keys[order].tolist(), ordered.tolist(), strict=True))
 
 
 def _table(lats: np.ndarray, lons: np.ndarray, first_id: int) -> np.ndarray:
@@ -425,7 +428,7 @@ def _table(lats: np.ndarray, lons: np.ndarray, first_id: int) -> np.ndarray:
 
 
 
-def _unit_vectors(lats, lons) -> np.ndarray:
+def _unit_vectors(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """Rows x, y, z on the unit sphere, treating geodetic lat/lon as spherical (for the bounds)."""
     phi, lam = np.radians(lats), np.radians(lons)
     cos_phi = np.cos(phi)

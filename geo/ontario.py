@@ -6,8 +6,8 @@ longitude swapped, or zeros where a coordinate was never filled in.
 """
 from __future__ import annotations
 
-import shapely
 from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
 
 SOUTH, NORTH = 41.6, 56.9
 WEST, EAST = -95.2, -74.3
@@ -31,12 +31,12 @@ def why_not_in_ontario(lat: float, lon: float) -> str | None:
 _BOX = box(WEST, SOUTH, EAST, NORTH)
 
 
-def area_in_ontario(geom: shapely.Geometry) -> bool:
+def area_in_ontario(geom: BaseGeometry) -> bool:
     """Whether an area reaches into Ontario's box at all (a zone may run over the border)."""
     return bool(geom.intersects(_BOX))
 
 
-def why_area_not_in_ontario(geom: shapely.Geometry) -> str | None:
+def why_area_not_in_ontario(geom: BaseGeometry) -> str | None:
     """None for an area that reaches into Ontario, else where it is instead, in words a manager can act on."""
     if area_in_ontario(geom):
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
@@ -36,6 +37,6 @@ def oriented(geom: Area) -> Area:
     return MultiPolygon([orient(p, 1.0) for p in geom.geoms])
 
 
-def oriented_geojson(geojson: dict) -> Area:
+def oriented_geojson(geojson: dict[str, Any]) -> Area:
     """A GeoJSON Polygon or MultiPolygon, as a shapely area oriented by the right-hand rule."""
-    return oriented(shape(geojson))
+    return oriented(cast(Area, shape(geojson)))

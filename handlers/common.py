@@ -5,8 +5,8 @@ happened, imperative for requests that may be refused) and its schema version `v
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, Protocol, Union
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
     AfterValidator,
@@ -46,7 +46,7 @@ Timestamp = AwareDatetime
 
 
 def utc(dt: datetime) -> datetime:
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 class Record(BaseModel):
@@ -171,7 +171,7 @@ class CircleArea(BaseModel):
     radius_km: float = Field(gt=0, le=500)
 
 
-def _valid_area(area: PolygonArea | MultiPolygonArea | CircleArea):
+def _valid_area(area: PolygonArea | MultiPolygonArea | CircleArea) -> PolygonArea | MultiPolygonArea | CircleArea:
     try:
         area_geometry(area.model_dump(), max_vertices=MAX_AREA_VERTICES)
     except AreaError as exc:
@@ -180,7 +180,7 @@ def _valid_area(area: PolygonArea | MultiPolygonArea | CircleArea):
 
 
 Area = Annotated[
-    Union[PolygonArea, MultiPolygonArea, CircleArea], AfterValidator(_valid_area)
+    PolygonArea | MultiPolygonArea | CircleArea, AfterValidator(_valid_area)
 ]
 """An incident or service area: GeoJSON Polygon/MultiPolygon or a circle; checked with geo/."""
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
-from geo.areas import distance_to_area_km
+from geo.areas import Area, distance_to_area_km
 from geo.hazards import HazardZones
 from geo.index import PointIndex
 from geo.union import union_areas
@@ -19,6 +20,7 @@ from handlers.incidents import Incident, PartnerReach
 from handlers.reasons import Reason
 from handlers.referrals import Alternative, Candidate
 from handlers.shelters import Needs, Shelter, danger_reasons, unmet_needs
+from handlers.taxonomy import Capability
 
 ALTERNATIVES_SHOWN = 5
 
@@ -59,7 +61,8 @@ class IncidentDirectory:
         self.areas[key] = shape(incident.area)
         self.affected.set(key, self.areas[key])
         if incident.danger_zones:
-            self.danger.set(key, union_areas(shape(z.area) for z in incident.danger_zones))
+            # areas in an incident's snapshot were validated as polygons before it was stored
+            self.danger.set(key, union_areas(cast(Area, shape(z.area)) for z in incident.danger_zones))
         else:
             self.danger.remove(key)
 
@@ -100,7 +103,7 @@ class PartnerPlace:
     lat: float
     lon: float
     service_area: Any
-    capabilities: tuple[str, ...]
+    capabilities: tuple[Capability, ...]
     inventory: dict[str, int] = field(default_factory=dict)
     free: dict[str, int] = field(default_factory=dict)
     """Units not yet committed, as last seen: a hint for ranking; the partner's owner decides."""
@@ -118,12 +121,12 @@ class PartnerDirectory:
     def remove(self, partner_id: str) -> None:
         self.places.pop(partner_id, None)
 
-    def in_reach(self, area, reach_km: float) -> list[PartnerReach]:
+    def in_reach(self, area: BaseGeometry, reach_km: float) -> list[PartnerReach]:
         """The partners the area reaches, as `reach_of` decides."""
         return [reach for place in self.places.values() if (reach := reach_of(area, place, reach_km)) is not None]
 
 
-def reach_of(area, place: PartnerPlace, reach_km: float) -> PartnerReach | None:
+def reach_of(area: BaseGeometry, place: PartnerPlace, reach_km: float) -> PartnerReach | None:
     """An area reaches a partner whose base lies within `reach_km` of it or whose service area meets it."""
     distance = distance_to_area_km(area, place.lat, place.lon)
     serves = place.service_area is not None and place.service_area.intersects(area)
@@ -159,7 +162,7 @@ class ShelterDirectory:
         inside = incidents.hazards_at_each(shelters)
         return [unmet_needs(shelter, household, needs, shelter.free)
                 + danger_reasons({name: incidents.incidents[name].title for name in names})
-                for shelter, names in zip(shelters, inside)]
+                for shelter, names in zip(shelters, inside, strict=True)]
 
     def candidates(self, lat: float, lon: float, household: int, needs: Needs, radius_km: float,
                    incidents: IncidentDirectory, limit: int) -> tuple[list[Candidate], list[Alternative]]:
@@ -172,7 +175,7 @@ class ShelterDirectory:
         excluded: list[Alternative] = []
         for batch in self.index.nearest_batches(lat, lon, radius_km, first=limit + ALTERNATIVES_SHOWN):
             shelters = [self.shelters[key] for key, _ in batch]
-            for shelter, (_, km), reasons in zip(shelters, batch, self._reasons(shelters, household, needs, incidents)):
+            for shelter, (_, km), reasons in zip(shelters, batch, self._reasons(shelters, household, needs, incidents), strict=True):
                 if reasons:
                     if len(excluded) < ALTERNATIVES_SHOWN:
                         excluded.append(Alternative(shelter_id=shelter.id, name=shelter.name, distance_km=round(km, 3), reasons=reasons))
@@ -185,7 +188,7 @@ class ShelterDirectory:
                       if km > radius_km][:ALTERNATIVES_SHOWN - len(excluded)]
             shelters = [self.shelters[key] for key, _ in beyond]
             far = Reason(code="beyond", message=f"beyond {radius_km:g} km", radius_km=radius_km)
-            for shelter, (key, km), reasons in zip(shelters, beyond, self._reasons(shelters, household, needs, incidents)):
+            for shelter, (key, km), reasons in zip(shelters, beyond, self._reasons(shelters, household, needs, incidents), strict=True):
                 excluded.append(Alternative(shelter_id=key, name=shelter.name, distance_km=round(km, 3),
                                             reasons=[far, *reasons]))
         return candidates, excluded

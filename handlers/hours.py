@@ -12,8 +12,9 @@ exact however the entries are folded.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -48,7 +49,7 @@ class HoursEntry(Message):
     corrects: Id | None = Field(None, description="the id of an earlier entry this one replaces")
 
     @model_validator(mode="after")
-    def _plausible(self):
+    def _plausible(self) -> Self:
         if self.hours > self.volunteers * MAX_HOURS_PER_VOLUNTEER:
             raise ValueError(f"{self.hours:g} hours is more than {MAX_HOURS_PER_VOLUNTEER} per volunteer")
         if self.corrects == self.id:
@@ -185,7 +186,7 @@ class HoursTotals:
         rows = [HoursRow(partner_id=p, activity=a, date=d, entries=n, volunteers=v, hours=h / 100)
                 for (p, a, d), (n, v, h) in cells]
 
-        def by(pick) -> dict[str, HoursSum]:
+        def by(pick: Callable[[Cell], object]) -> dict[str, HoursSum]:
             sums: dict[str, list[int]] = {}
             for key, (n, v, h) in cells:
                 total = sums.setdefault(str(pick(key)), [0, 0, 0])

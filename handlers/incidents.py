@@ -17,8 +17,9 @@ Facts on `alerts` (keyed by incident id): PartnerAlerted, once per partner per i
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Literal, NamedTuple, Union
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import AfterValidator, Field, TypeAdapter, model_validator
 
@@ -51,7 +52,7 @@ declaration gives no zones. Every other kind has none: ice storm, winter storm, 
 extreme cold and other keep their warming and cooling centres open to the people inside them."""
 
 
-def _zone_in_ontario(area):
+def _zone_in_ontario(area: Area) -> Area:
     geometry, _ = area_geometry(area.model_dump(), max_vertices=MAX_AREA_VERTICES)
     reason = why_area_not_in_ontario(geometry)
     if reason is not None:
@@ -105,7 +106,7 @@ class DangerZone(Record):
 class IncidentDeclaration(Message):
     """What a manager says when declaring: the body of `POST /v1/incidents`."""
 
-    v: Literal[1, 2] = 2
+    v: Literal[1, 2] = 2  # type: ignore[assignment]  # a schema's version widens as it gains versions
     id: Id
     kind: IncidentKind
     title: ShortText
@@ -176,7 +177,7 @@ class UpdateIncident(IncidentChanges, Command, KeyedById):
     Version 2 may carry `alert_zones`: the danger zones the CAP alert behind the incident now
     declares, which replace those its earlier messages set (a manager's zones stay)."""
 
-    v: Literal[1, 2] = 2
+    v: Literal[1, 2] = 2  # type: ignore[assignment]  # a schema's version widens as it gains versions
     type: Literal["UpdateIncident"] = "UpdateIncident"
     id: Id
     area_note: AreaNote | None = Field(None, description="what the issuer says of the new area")
@@ -240,7 +241,7 @@ class AlertPartner(Command, KeyedById):
 
 
 IncidentCommand = Annotated[
-    Union[DeclareIncident, UpdateIncident, CloseIncident, AlertPartner, SetDangerZone, RemoveDangerZone, EndAlert],
+    DeclareIncident | UpdateIncident | CloseIncident | AlertPartner | SetDangerZone | RemoveDangerZone | EndAlert,
     Field(discriminator="type"),
 ]
 incident_commands: TypeAdapter[IncidentCommand] = TypeAdapter(IncidentCommand)
@@ -251,7 +252,7 @@ class PartnerReach(NamedTuple):
 
     partner_id: str
     distance_km: float
-    capabilities: tuple[str, ...]
+    capabilities: tuple[Capability, ...]
 
 
 class PartnerAlert(Record):
@@ -285,7 +286,7 @@ class Incident(Message, KeyedById):
 
     Version 2; a version 1 record is upcast as it is read (`upcast_v1`)."""
 
-    v: Literal[2] = 2
+    v: Literal[2] = 2  # type: ignore[assignment]  # a new version of the snapshot's schema
     type: Literal["Incident"] = "Incident"
     id: Id
     kind: IncidentKind
@@ -314,8 +315,8 @@ class Incident(Message, KeyedById):
         return next((z for z in self.danger_zones if z.id == zone_id), None)
 
 
-def default_zones(kind: str, area: dict[str, Any], area_input: dict[str, Any] | None,
-                  at: datetime | str) -> list[dict[str, Any]]:
+def default_zones(kind: str, area: dict[str, Any] | None, area_input: dict[str, Any] | None,
+                  at: datetime | str | None) -> list[dict[str, Any]]:
     """The danger zones an incident of `kind` has when its declaration gives none: the whole
     affected area for the kinds in DEFAULT_DANGER_ZONES, else none. As plain data, so an upcast
     of stored JSON and a declaration build the same zone."""
@@ -344,7 +345,7 @@ def _notes(*notes: str | None) -> str | None:
     return "; ".join(n for n in notes if n) or None
 
 
-def geometry_of(area) -> tuple[Any, str | None]:
+def geometry_of(area: Area) -> tuple[Any, str | None]:
     """The shapely geometry of a validated Area and the note on any repair made to it."""
     return area_geometry(area.model_dump(), max_vertices=MAX_AREA_VERTICES)
 
@@ -391,7 +392,7 @@ def _by(cmd: Command) -> str | None:
     return cmd.actor.sub if cmd.actor else None
 
 
-def declare(state: Incident | None, cmd: DeclareIncident, now: datetime, reach: list[PartnerReach]):
+def declare(state: Incident | None, cmd: DeclareIncident, now: datetime, reach: list[PartnerReach]) -> Decision:
     if state is not None:
         return state, []
     geometry, note = geometry_of(cmd.area)
@@ -451,7 +452,7 @@ def _applied(state: Incident, update_id: str, now: datetime) -> dict[str, Any]:
             "applied_updates": (state.applied_updates + [update_id])[-APPLIED_UPDATES_KEPT:]}
 
 
-def update(state: Incident | None, cmd: UpdateIncident, now: datetime, reach: list[PartnerReach]):
+def update(state: Incident | None, cmd: UpdateIncident, now: datetime, reach: list[PartnerReach]) -> Decision:
     if state is not None and cmd.update_id in state.applied_updates:
         return state, []
     state = _open(state, cmd.id)
@@ -476,7 +477,7 @@ def update(state: Incident | None, cmd: UpdateIncident, now: datetime, reach: li
     return _alert(incident, reach if cmd.area is not None else [], now)
 
 
-def set_zone(state: Incident | None, cmd: SetDangerZone, now: datetime, reach: list[PartnerReach]):
+def set_zone(state: Incident | None, cmd: SetDangerZone, now: datetime, reach: list[PartnerReach]) -> Decision:
     if state is not None and cmd.update_id in state.applied_updates:
         return state, []
     state = _open(state, cmd.id)
@@ -489,7 +490,7 @@ def set_zone(state: Incident | None, cmd: SetDangerZone, now: datetime, reach: l
     return state.model_copy(update={**_applied(state, cmd.update_id, now), "danger_zones": zones}), []
 
 
-def remove_zone(state: Incident | None, cmd: RemoveDangerZone, now: datetime, reach: list[PartnerReach]):
+def remove_zone(state: Incident | None, cmd: RemoveDangerZone, now: datetime, reach: list[PartnerReach]) -> Decision:
     if state is not None and cmd.update_id in state.applied_updates:
         return state, []
     state = _open(state, cmd.id)
@@ -497,7 +498,7 @@ def remove_zone(state: Incident | None, cmd: RemoveDangerZone, now: datetime, re
     return state.model_copy(update={**_applied(state, cmd.update_id, now), "danger_zones": zones}), []
 
 
-def end_alert(state: Incident | None, cmd: EndAlert, now: datetime, reach: list[PartnerReach]):
+def end_alert(state: Incident | None, cmd: EndAlert, now: datetime, reach: list[PartnerReach]) -> Decision:
     if state is None:
         raise Rejected(unknown_incident(cmd.id))
     if cmd.update_id in state.applied_updates or state.status == "closed":
@@ -511,7 +512,7 @@ def end_alert(state: Incident | None, cmd: EndAlert, now: datetime, reach: list[
     return state.model_copy(update=changes), []
 
 
-def close(state: Incident | None, cmd: CloseIncident, now: datetime, reach: list[PartnerReach]):
+def close(state: Incident | None, cmd: CloseIncident, now: datetime, reach: list[PartnerReach]) -> Decision:
     if state is None:
         raise Rejected(unknown_incident(cmd.id))
     if state.status == "closed":
@@ -521,7 +522,7 @@ def close(state: Incident | None, cmd: CloseIncident, now: datetime, reach: list
     ), []
 
 
-def alert_partner(state: Incident | None, cmd: AlertPartner, now: datetime, reach: list[PartnerReach]):
+def alert_partner(state: Incident | None, cmd: AlertPartner, now: datetime, reach: list[PartnerReach]) -> Decision:
     """Nothing to say of an incident stood down (or unknown) by the time the alert arrives."""
     if state is None or state.status == "closed":
         return state, []
@@ -548,7 +549,7 @@ def missed_alerts(incident: Incident, reach: list[PartnerReach], now: datetime) 
             if partner.partner_id not in incident.alerts and fitting_capabilities(incident.kind, partner.capabilities)]
 
 
-def _declared_zones(incident: Incident) -> list[tuple]:
+def _declared_zones(incident: Incident) -> list[tuple[Any, ...]]:
     return [(z.id, z.kind, z.area_input, z.note) for z in incident.danger_zones if z.origin != "alert"]
 
 
@@ -561,6 +562,7 @@ def same_declaration(incident: Incident, declaration: IncidentDeclaration) -> bo
         return False
     if incident.version > 1:
         return True
+    given: list[tuple[Any, ...]]
     if declaration.danger_zones is None:
         area_input = declaration.area.model_dump()
         given = [(z["id"], z["kind"], area_input, None) for z in default_zones(declaration.kind, {}, area_input, "")]
@@ -580,7 +582,13 @@ def affected_area(cmd: IncidentCommand) -> Area | None:
     return cmd.area if isinstance(cmd, (DeclareIncident, UpdateIncident)) else None
 
 
-HANDLERS = {
+Decision = tuple[Incident | None, list[PartnerAlerted]]
+"""An incident rule's outcome: the incident's next snapshot (None: never declared) and the
+partners it alerts."""
+Rule = Callable[[Incident | None, Any, datetime, list[PartnerReach]], Decision]
+"""A rule for one command type; `HANDLERS` picks it by the command's type."""
+
+HANDLERS: dict[type[Message], Rule] = {
     DeclareIncident: declare,
     UpdateIncident: update,
     CloseIncident: close,
@@ -591,7 +599,8 @@ HANDLERS = {
 }
 
 
-def decide(state: Incident | None, cmd: IncidentCommand, now: datetime, reach: list[PartnerReach] = ()):
+def decide(state: Incident | None, cmd: IncidentCommand, now: datetime, reach: Sequence[PartnerReach] = ()
+           ) -> Decision:
     """Apply one incident command; `reach` lists partners near the command's affected area
     (`affected_area`), if it has one. Raises Rejected for a change to an unknown or closed incident."""
     return HANDLERS[type(cmd)](state, cmd, now, list(reach))

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Self, cast
 
 from pydantic import Field, StringConstraints, TypeAdapter, field_validator, model_validator
 
@@ -91,7 +92,7 @@ class PartnerProfile(Message):
         return capabilities
 
     @model_validator(mode="after")
-    def _inventory_fits_capabilities(self):
+    def _inventory_fits_capabilities(self) -> Self:
         missing = [f"{t} needs {PROVIDED_BY[t]}" for t in sorted(self.inventory) if PROVIDED_BY[t] not in self.capabilities]
         if missing:
             raise ValueError(f"inventory the capabilities do not provide: {'; '.join(missing)}")
@@ -151,7 +152,7 @@ class ConsumeClaim(Command):
 
 
 PartnerCommand = Annotated[
-    Union[RegisterPartner, ClaimInventory, ReleaseClaim, ConsumeClaim], Field(discriminator="type")
+    RegisterPartner | ClaimInventory | ReleaseClaim | ConsumeClaim, Field(discriminator="type")
 ]
 partner_commands: TypeAdapter[PartnerCommand] = TypeAdapter(PartnerCommand)
 
@@ -181,7 +182,7 @@ class Partner(PartnerProfile, KeyedById):
     Version 2; in version 1 a claim's `reason` was an English sentence, upcast as it is read
     (`upcast_partner_v1`)."""
 
-    v: Literal[2] = 2
+    v: Literal[2] = 2  # type: ignore[assignment]  # a new version of the schema
     type: Literal["Partner"] = "Partner"
     id: Id
     committed: dict[str, int] = Field(default_factory=dict)
@@ -199,7 +200,7 @@ class Partner(PartnerProfile, KeyedById):
         return upcast_partner_v1(data) if isinstance(data, dict) else data
 
     @model_validator(mode="after")
-    def _counts_match_claims(self):
+    def _counts_match_claims(self) -> Self:
         if self.committed != _sum(self.claims, "granted") or self.waiting != _sum(self.claims, "waiting"):
             raise ValueError("committed and waiting must equal the open claims")
         return self
@@ -231,7 +232,7 @@ class ClaimRefused(Message):
 
     Version 2; version 1's `reason` was an English sentence, upcast as it is read (`upcast_claim_v1`)."""
 
-    v: Literal[2] = 2
+    v: Literal[2] = 2  # type: ignore[assignment]  # a new version of the schema
     type: Literal["ClaimRefused"] = "ClaimRefused"
     request_id: Id
     claim_id: ClaimId
@@ -250,6 +251,11 @@ class ClaimRefused(Message):
 
 
 Reply = InventoryClaimed | ClaimRefused
+Decision = tuple[Partner | None, list[Reply]]
+"""A partner rule's outcome: the partner's next snapshot (None: still unknown) and the replies to
+the requests whose claims it decided."""
+Rule = Callable[[Partner | None, Any, datetime], Decision]
+"""A rule for one command type; `HANDLERS` picks it by the command's type."""
 
 _LEGACY_CLAIM_REASONS: list[tuple[re.Pattern[str], ReasonCode, str | None]] = [
     (re.compile(r"unknown partner"), "unknown_partner", None),
@@ -272,7 +278,7 @@ def legacy_claim_reason(text: str, partner_id: str) -> Reason:
             return Reason(code=code, message=text, partner_id=partner_id)
         if code == "too_many_claims":
             return Reason(code=code, message=text, limit=MAX_OPEN_CLAIMS)
-        return Reason(code=code, message=text, **{name: match.group(1)})
+        return cast(Reason, {"code": code, "message": text, name: match.group(1)})
     return Reason(code="other", message=text)
 
 
@@ -308,7 +314,7 @@ def _sum(claims: dict[str, Claim], field: str) -> dict[str, int]:
     return totals
 
 
-def _serve(partner_id: str, inventory: dict[str, int], claims: dict[str, Claim], now: datetime):
+def _serve(partner_id: str, inventory: dict[str, int], claims: dict[str, Claim], now: datetime) -> list[Reply]:
     """Give free units to waiting claims, highest priority first, then first come."""
     committed = _sum(claims, "granted")
     free = {t: inventory.get(t, 0) - committed.get(t, 0) for t in inventory}
@@ -347,7 +353,7 @@ def _forget_old(claims: dict[str, Claim]) -> dict[str, Claim]:
     return {k: c for k, c in claims.items() if k not in drop}
 
 
-def _with_claims(partner: Partner, claims: dict[str, Claim], now: datetime, **changes) -> tuple[Partner, list[Reply]]:
+def _with_claims(partner: Partner, claims: dict[str, Claim], now: datetime, **changes: Any) -> tuple[Partner, list[Reply]]:
     """Serve waiting claims from what is free, then recount; every change ends here."""
     fields = {**partner.model_dump(exclude={"claims", "committed", "free", "waiting", "shortfall"}), **changes}
     claims = dict(claims)
@@ -367,7 +373,7 @@ def _with_claims(partner: Partner, claims: dict[str, Claim], now: datetime, **ch
     return new, replies
 
 
-def register(state: Partner | None, cmd: RegisterPartner, now: datetime):
+def register(state: Partner | None, cmd: RegisterPartner, now: datetime) -> Decision:
     profile = PartnerProfile.model_validate(cmd.model_dump(include=set(PartnerProfile.model_fields)))
     if state is None:
         blank = Partner(**profile.model_dump(), id=cmd.id, updated_at=now, version=0)
@@ -377,7 +383,7 @@ def register(state: Partner | None, cmd: RegisterPartner, now: datetime):
     return _with_claims(state, state.claims, now, **profile.model_dump())
 
 
-def claim(state: Partner | None, cmd: ClaimInventory, now: datetime):
+def claim(state: Partner | None, cmd: ClaimInventory, now: datetime) -> Decision:
     if state is None:
         unknown = Reason(code="unknown_partner", message="unknown partner", partner_id=cmd.partner_id)
         return None, [ClaimRefused(request_id=cmd.request_id, claim_id=cmd.claim_id, partner_id=cmd.partner_id,
@@ -387,7 +393,7 @@ def claim(state: Partner | None, cmd: ClaimInventory, now: datetime):
         if existing.status == "open" or (existing.status == "consumed" and existing.granted > 0):
             return state, [_granted(state.id, existing, now)]
         return state, [_refused(state.id, existing)]
-    base = dict(claim_id=cmd.claim_id, request_id=cmd.request_id, resource_type=cmd.resource_type,
+    base: dict[str, Any] = dict(claim_id=cmd.claim_id, request_id=cmd.request_id, resource_type=cmd.resource_type,
                 quantity=cmd.quantity, priority=cmd.priority, arrival=state.arrivals + 1, updated_at=now)
     reason = None
     if cmd.resource_type not in state.inventory:
@@ -415,11 +421,11 @@ def claim(state: Partner | None, cmd: ClaimInventory, now: datetime):
     return new, others + [reply]
 
 
-def _close(state: Partner | None, cmd: ReleaseClaim | ConsumeClaim, now: datetime, status: ClaimStatus):
+def _close(state: Partner | None, cmd: ReleaseClaim | ConsumeClaim, now: datetime, status: ClaimStatus) -> Decision:
     if state is None:
         return None, []
     existing = state.claims.get(cmd.claim_id)
-    changes = {}
+    changes: dict[str, Any] = {}
     if existing is None:
         # Remembered, so that the claim itself, arriving late, is refused rather than granted.
         closed = Claim(claim_id=cmd.claim_id, request_id=cmd.request_id, resource_type=cmd.resource_type, quantity=0,
@@ -438,11 +444,11 @@ def _close(state: Partner | None, cmd: ReleaseClaim | ConsumeClaim, now: datetim
     return _with_claims(state, {**state.claims, cmd.claim_id: closed}, now, **changes)
 
 
-def release(state: Partner | None, cmd: ReleaseClaim, now: datetime):
+def release(state: Partner | None, cmd: ReleaseClaim, now: datetime) -> Decision:
     return _close(state, cmd, now, "released")
 
 
-def consume(state: Partner | None, cmd: ConsumeClaim, now: datetime):
+def consume(state: Partner | None, cmd: ConsumeClaim, now: datetime) -> Decision:
     return _close(state, cmd, now, "consumed")
 
 
@@ -452,7 +458,7 @@ def place_of(partner: Partner) -> PartnerPlace:
     if partner.service_area is not None:
         area, _ = area_geometry(partner.service_area.model_dump(), max_vertices=MAX_AREA_VERTICES)
     return PartnerPlace(partner_id=partner.id, lat=partner.base.lat, lon=partner.base.lon, service_area=area,
-                        capabilities=tuple(partner.capabilities), inventory=dict(partner.inventory),
+                        capabilities=tuple(partner.capabilities), inventory=dict[str, int](partner.inventory.items()),
                         free=dict(partner.free))
 
 
@@ -464,9 +470,9 @@ def reach_changed(old: Partner | None, new: Partner | None) -> bool:
     return old is None or (old.base, old.service_area, old.capabilities) != (new.base, new.service_area, new.capabilities)
 
 
-HANDLERS = {RegisterPartner: register, ClaimInventory: claim, ReleaseClaim: release, ConsumeClaim: consume}
+HANDLERS: dict[type[Message], Rule] = {RegisterPartner: register, ClaimInventory: claim, ReleaseClaim: release, ConsumeClaim: consume}
 
 
-def decide(state: Partner | None, cmd: PartnerCommand, now: datetime) -> tuple[Partner | None, list[Reply]]:
+def decide(state: Partner | None, cmd: PartnerCommand, now: datetime) -> Decision:
     """Apply one partner command; every reply goes back to the request that made the claim."""
     return HANDLERS[type(cmd)](state, cmd, now)

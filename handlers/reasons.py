@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Literal, NamedTuple, Required
+from typing import Annotated, Literal, NamedTuple, Required, cast
 
 from pydantic import AfterValidator, ConfigDict, Field, with_config
 from typing_extensions import TypedDict
@@ -184,8 +184,8 @@ def _legacy(sentence: str) -> Reason:
         if code == "in_danger_zone":
             title = next(group for group in match.groups() if group is not None)
             return Reason(code=code, message=sentence, incidents=[], titles=[title])
-        values = {name: _LEGACY_TYPES.get(name, str)(value) for name, value in zip(names, match.groups())}
-        return Reason(code=code, message=sentence, **values)
+        values = {name: _LEGACY_TYPES.get(name, str)(value) for name, value in zip(names, match.groups(), strict=True)}
+        return cast(Reason, {"code": code, "message": sentence, **values})
     raise AssertionError(f"{sentence!r} matched no legacy pattern")  # _LEGACY_ITEM is made of these patterns
 
 

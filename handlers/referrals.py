@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter, model_validator
 
@@ -120,7 +120,7 @@ class RequestReferral(Command, KeyedById):
 
     Version 2, with coded `alternatives`; version 1 is upcast as it is read (`upcast_alternatives`)."""
 
-    v: Literal[2] = 2
+    v: Literal[2] = 2  # type: ignore[assignment]  # a new version of the schema
     type: Literal["RequestReferral"] = "RequestReferral"
     id: Id
     household_size: int = Field(ge=1, le=20)
@@ -157,8 +157,8 @@ class PurgeReferral(Command, KeyedById):
 
 
 ReferralMessage = Annotated[
-    Union[RequestReferral, ConfirmReferral, ReleaseReferral, PurgeReferral,
-          BedHeld, HoldRefused, HoldConfirmed, HoldEnded, HoldFlagged, HoldExtended, ExtendRefused],
+    RequestReferral | ConfirmReferral | ReleaseReferral | PurgeReferral
+    | BedHeld | HoldRefused | HoldConfirmed | HoldEnded | HoldFlagged | HoldExtended | ExtendRefused,
     Field(discriminator="type"),
 ]
 referral_messages: TypeAdapter[ReferralMessage] = TypeAdapter(ReferralMessage)
@@ -166,6 +166,8 @@ referral_messages: TypeAdapter[ReferralMessage] = TypeAdapter(ReferralMessage)
 
 Status = Literal["pending", "held", "confirmed", "released", "expired", "no_capacity"]
 ENDED = frozenset({"confirmed", "released", "expired", "no_capacity"})
+Out = HoldBed | ConfirmHold | ReleaseHold
+"""What a referral asks of shelters' owners."""
 
 
 class Extension(Record):
@@ -185,7 +187,7 @@ class Referral(Message, KeyedById):
     referral has no short code). Version 2 gave `alternatives` coded reasons; version 1 is upcast
     as it is read (`upcast_alternatives`)."""
 
-    v: Literal[2] = 2
+    v: Literal[2] = 2  # type: ignore[assignment]  # a new version of the schema
     type: Literal["Referral"] = "Referral"
     id: Id
     code: ShortCode | None = None
@@ -217,13 +219,13 @@ class Referral(Message, KeyedById):
         return upcast_alternatives(data) if isinstance(data, dict) else data
 
 
-def _hold(shelter_id: str, referral: Referral | RequestReferral, **extra) -> HoldBed:
+def _hold(shelter_id: str, referral: Referral | RequestReferral, **extra: Any) -> HoldBed:
     """The question put to a shelter's owner: beds for the whole household, for the hold's time."""
     return HoldBed(shelter_id=shelter_id, referral_id=referral.id, beds=referral.household_size, needs=referral.needs,
                    ttl_s=referral.hold_ttl_s, **extra)
 
 
-def _ask(referral: Referral, now: datetime, refused: Alternative | None = None):
+def _ask(referral: Referral, now: datetime, refused: Alternative | None = None) -> tuple[Referral, list[Out]]:
     """Ask the next candidate for a hold, or give up with the alternatives and why."""
     alternatives = referral.alternatives + ([refused] if refused else [])
     if not referral.candidates:
@@ -235,11 +237,11 @@ def _ask(referral: Referral, now: datetime, refused: Alternative | None = None):
     return pending, [_hold(first.shelter_id, referral)]
 
 
-def _change(referral: Referral, now: datetime, **changes) -> Referral:
+def _change(referral: Referral, now: datetime, **changes: Any) -> Referral:
     return referral.model_copy(update={**changes, "updated_at": now, "version": referral.version + 1})
 
 
-def _ask_again(state: Referral) -> list:
+def _ask_again(state: Referral) -> list[Out]:
     """At-least-once: the state may have been saved while the question to the shelter was lost,
     so a duplicate or stale message to a pending referral asks its current shelter again."""
     if state.status != "pending" or state.shelter_id is None:
@@ -247,7 +249,7 @@ def _ask_again(state: Referral) -> list:
     return [_hold(state.shelter_id, state)]
 
 
-def request(state, cmd: RequestReferral, now):
+def request(state: Referral | None, cmd: RequestReferral, now: datetime) -> Decision:
     if state is not None:
         return state, _ask_again(state)
     referral = Referral(
@@ -258,7 +260,7 @@ def request(state, cmd: RequestReferral, now):
     return _ask(referral, now)
 
 
-def _release_stray(reply) -> list:
+def _release_stray(reply: BedHeld) -> list[Out]:
     return [ReleaseHold(shelter_id=reply.shelter_id, referral_id=reply.referral_id)]
 
 
@@ -283,7 +285,7 @@ def _adopt(state: Referral | None, reply: BedHeld | HoldRefused, now: datetime) 
     return pending
 
 
-def held(state: Referral | None, reply: BedHeld, now):
+def held(state: Referral | None, reply: BedHeld, now: datetime) -> Decision:
     """A held referral drops the shelters it did not need: none is asked again, and the caller's
     record keeps less about them in every snapshot from here on."""
     state = _adopt(state, reply, now)
@@ -294,7 +296,7 @@ def held(state: Referral | None, reply: BedHeld, now):
     return _change(state, now, status="held", hold_expires_at=reply.expires_at, candidates=[]), []
 
 
-def refused(state: Referral | None, reply: HoldRefused, now):
+def refused(state: Referral | None, reply: HoldRefused, now: datetime) -> Decision:
     state = _adopt(state, reply, now)
     if state is None or state.status != "pending":
         return state, []
@@ -305,13 +307,13 @@ def refused(state: Referral | None, reply: HoldRefused, now):
     return _ask(state, now, refused=why)
 
 
-def confirmed(state: Referral | None, reply: HoldConfirmed, now):
+def confirmed(state: Referral | None, reply: HoldConfirmed, now: datetime) -> Decision:
     if state is None or state.shelter_id != reply.shelter_id or state.status != "held":
         return state, []
     return _change(state, now, status="confirmed"), []
 
 
-def ended(state: Referral | None, reply: HoldEnded, now):
+def ended(state: Referral | None, reply: HoldEnded, now: datetime) -> Decision:
     if state is None or state.shelter_id != reply.shelter_id or state.status not in ("held", "confirmed"):
         return state, []
     if reply.reason == "released":
@@ -319,7 +321,7 @@ def ended(state: Referral | None, reply: HoldEnded, now):
     return _change(state, now, status="expired"), []
 
 
-def flagged(state: Referral | None, reply: HoldFlagged, now):
+def flagged(state: Referral | None, reply: HoldFlagged, now: datetime) -> Decision:
     """A bed the referral holds is at risk: the navigator sees why, once per cause."""
     if state is None or state.shelter_id != reply.shelter_id or state.status not in ("held", "confirmed"):
         return state, []
@@ -330,24 +332,24 @@ def flagged(state: Referral | None, reply: HoldFlagged, now):
     return _change(state, now, callbacks=[*state.callbacks, flag]), []
 
 
-def _answered(state: Referral, now: datetime, **changes) -> Referral:
+def _answered(state: Referral, now: datetime, **changes: Any) -> Referral:
     """The referral with an extension's answer, unchanged when it says nothing new (a redelivery)."""
     if all(getattr(state, name) == value for name, value in changes.items()):
         return state
     return _change(state, now, **changes)
 
 
-def extended(state: Referral | None, reply: HoldExtended, now):
+def extended(state: Referral | None, reply: HoldExtended, now: datetime) -> Decision:
     if state is None or state.shelter_id != reply.shelter_id:
         return state, []
-    changes: dict = {"extension": Extension(id=reply.extension_id, outcome="extended"), "hold_limit_at": reply.limit_at}
+    changes: dict[str, Any] = {"extension": Extension(id=reply.extension_id, outcome="extended"), "hold_limit_at": reply.limit_at}
     if state.status == "held":
         changes.update(hold_expires_at=max(reply.expires_at, state.hold_expires_at or reply.expires_at),
                        extensions=max(reply.extensions, state.extensions))
     return _answered(state, now, **changes), []
 
 
-def extend_refused(state: Referral | None, reply: ExtendRefused, now):
+def extend_refused(state: Referral | None, reply: ExtendRefused, now: datetime) -> Decision:
     if state is None or state.shelter_id != reply.shelter_id:
         return state, []
     refusal = Extension(id=reply.extension_id, outcome="refused", reason=reply.reason, message=reply.message)
@@ -358,21 +360,21 @@ def _unknown(referral_id: str) -> Reason:
     return Reason(code="unknown_referral", message=f"unknown referral {referral_id!r}", referral_id=referral_id)
 
 
-def confirm(state: Referral | None, cmd: ConfirmReferral, now):
+def confirm(state: Referral | None, cmd: ConfirmReferral, now: datetime) -> Decision:
     if state is None:
         raise Rejected(_unknown(cmd.id))
     if state.status == "confirmed":
         return state, []
-    if state.status != "held":
+    if state.status != "held" or state.shelter_id is None:
         raise Rejected(Reason(code="referral_not_held", message=f"referral {cmd.id!r} is {state.status}, not held",
                               referral_id=cmd.id, status=state.status))
     return state, [ConfirmHold(shelter_id=state.shelter_id, referral_id=state.id)]
 
 
-def release(state: Referral | None, cmd: ReleaseReferral, now):
+def release(state: Referral | None, cmd: ReleaseReferral, now: datetime) -> Decision:
     if state is None:
         raise Rejected(_unknown(cmd.id))
-    out = [ReleaseHold(shelter_id=state.shelter_id, referral_id=state.id)] if state.shelter_id else []
+    out: list[Out] = [ReleaseHold(shelter_id=state.shelter_id, referral_id=state.id)] if state.shelter_id else []
     if state.status == "released":
         return state, out
     if state.status in ("expired", "no_capacity"):
@@ -380,23 +382,30 @@ def release(state: Referral | None, cmd: ReleaseReferral, now):
     return _change(state, now, status="released", candidates=[]), out
 
 
+Decision = tuple[Referral | None, list[Out]]
+"""A referral rule's outcome: the referral's next snapshot (None: purged or never made) and what
+it asks of shelters' owners."""
+Rule = Callable[[Referral | None, Any, datetime], Decision]
+"""A rule for one message type; `HANDLERS` picks it by the message's type."""
+
+
 def due_for_purge(referral: Referral, now: datetime, retention_s: float) -> bool:
     return referral.status in ENDED and (now - referral.updated_at).total_seconds() >= retention_s
 
 
-def purge(state: Referral | None, cmd: PurgeReferral, now):
+def purge(state: Referral | None, cmd: PurgeReferral, now: datetime) -> Decision:
     if state is None or not due_for_purge(state, now, cmd.retention_s):
         return state, []
     return None, []
 
 
-HANDLERS = {
+HANDLERS: dict[type[Message], Rule] = {
     RequestReferral: request, PurgeReferral: purge, ConfirmReferral: confirm, ReleaseReferral: release,
     BedHeld: held, HoldRefused: refused, HoldConfirmed: confirmed, HoldEnded: ended,
     HoldFlagged: flagged, HoldExtended: extended, ExtendRefused: extend_refused,
 }
 
 
-def decide(state: Referral | None, message: ReferralMessage, now: datetime):
+def decide(state: Referral | None, message: ReferralMessage, now: datetime) -> Decision:
     """Apply one referral message: a navigator's command or a shelter's reply."""
     return HANDLERS[type(message)](state, message, now)

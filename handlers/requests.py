@@ -15,9 +15,9 @@ the partners); fulfil consumes them (units were delivered and leave the partners
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Annotated, Any, Literal, NamedTuple, Union
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import AwareDatetime, Field, TypeAdapter, model_validator
 
@@ -73,7 +73,7 @@ class FulfilRequest(Command, KeyedById):
 
 
 RequestMessage = Annotated[
-    Union[RaiseRequest, CancelRequest, FulfilRequest, InventoryClaimed, ClaimRefused], Field(discriminator="type")
+    RaiseRequest | CancelRequest | FulfilRequest | InventoryClaimed | ClaimRefused, Field(discriminator="type")
 ]
 request_messages: TypeAdapter[RequestMessage] = TypeAdapter(RequestMessage)
 
@@ -139,7 +139,7 @@ class ResourceRequest(Message, KeyedById):
     Version 2; in version 1 a claim's `reason` was an English sentence, upcast as it is read
     (`upcast_request_v1`)."""
 
-    v: Literal[2] = 2
+    v: Literal[2] = 2  # type: ignore[assignment]  # a new version of the schema
     type: Literal["ResourceRequest"] = "ResourceRequest"
     id: Id
     incident_id: Id
@@ -184,9 +184,15 @@ def upcast_request_v1(record: dict[str, Any]) -> dict[str, Any]:
 
 
 Out = ClaimInventory | ReleaseClaim | ConsumeClaim
+"""What a request asks of partners."""
+Decision = tuple[ResourceRequest | None, list[Out]]
+"""A request rule's outcome: the request's next snapshot (None: never raised) and what it asks of
+partners."""
+Rule = Callable[[ResourceRequest | None, Any, datetime, Context | None], Decision]
+"""A rule for one message type; `HANDLERS` picks it by the message's type."""
 
 
-def _recount(request: ResourceRequest, claims: dict[str, RequestClaim], now: datetime, **changes) -> ResourceRequest:
+def _recount(request: ResourceRequest, claims: dict[str, RequestClaim], now: datetime, **changes: Any) -> ResourceRequest:
     status = changes.get("status", request.status)
     counted = ("consumed",) if status == "fulfilled" else ("open",)
     commitments: dict[str, int] = {}
@@ -229,7 +235,7 @@ def _ask(request: ResourceRequest, now: datetime) -> tuple[ResourceRequest, list
                                   wait=wait)]
 
 
-def raise_request(state: ResourceRequest | None, cmd: RaiseRequest, now: datetime, context: Context | None):
+def raise_request(state: ResourceRequest | None, cmd: RaiseRequest, now: datetime, context: Context | None = None) -> Decision:
     if state is not None:
         return state, []
     if context is None or context.incident_status is None:
@@ -246,15 +252,15 @@ def raise_request(state: ResourceRequest | None, cmd: RaiseRequest, now: datetim
     return _ask(request, now)
 
 
-def _stray(reply: InventoryClaimed, request_id: str, resource_type: str) -> list[Out]:
+def _stray(reply: InventoryClaimed, request_id: str, resource_type: ResourceType) -> list[Out]:
     """Units committed to a claim this request does not hold go straight back."""
     return [ReleaseClaim(partner_id=reply.partner_id, claim_id=reply.claim_id, request_id=request_id,
                          resource_type=resource_type)]
 
 
-def claimed(state: ResourceRequest | None, reply: InventoryClaimed, now: datetime, context=None):
+def claimed(state: ResourceRequest | None, reply: InventoryClaimed, now: datetime, context: Context | None = None) -> Decision:
     claim = state.claims.get(reply.claim_id) if state else None
-    if claim is None or claim.partner_id != reply.partner_id:
+    if state is None or claim is None or claim.partner_id != reply.partner_id:
         return state, _stray(reply, reply.request_id, reply.resource_type)
     if claim.status == "refused":
         return state, _stray(reply, state.id, state.resource_type)
@@ -266,21 +272,22 @@ def claimed(state: ResourceRequest | None, reply: InventoryClaimed, now: datetim
         return _recount(state, {**state.claims, claim.claim_id: updated}, now), []
     updated = claim.model_copy(update={"status": "open", "granted": max(claim.granted, reply.granted),
                                        "waiting": reply.waiting if reply.granted >= claim.granted else claim.waiting})
-    changes = {"asking": None} if state.asking == claim.claim_id else {}
+    changes: dict[str, Any] = {"asking": None} if state.asking == claim.claim_id else {}
     request = _recount(state, {**state.claims, claim.claim_id: updated}, now, **changes)
     return _ask(request, now)
 
 
-def refused(state: ResourceRequest | None, reply: ClaimRefused, now: datetime, context=None):
+def refused(state: ResourceRequest | None, reply: ClaimRefused, now: datetime, context: Context | None = None) -> Decision:
     claim = state.claims.get(reply.claim_id) if state else None
-    if claim is None or claim.status != "asking":
+    if state is None or claim is None or claim.status != "asking":
         return state, []
     updated = claim.model_copy(update={"status": "refused", "reason": reply.reason})
     request = _recount(state, {**state.claims, claim.claim_id: updated}, now, asking=None)
     return _ask(request, now)
 
 
-def _close(state: ResourceRequest, now: datetime, status: Literal["released", "consumed"], make) -> tuple[ResourceRequest, list[Out]]:
+def _close(state: ResourceRequest, now: datetime, status: Literal["released", "consumed"],
+           make: type[ReleaseClaim | ConsumeClaim]) -> tuple[ResourceRequest, list[Out]]:
     claims = dict(state.claims)
     out: list[Out] = []
     for claim in state.claims.values():
@@ -297,7 +304,7 @@ def _unknown(request_id: str) -> Reason:
     return Reason(code="unknown_request", message=f"unknown request {request_id!r}", request_id=request_id)
 
 
-def cancel(state: ResourceRequest | None, cmd: CancelRequest, now: datetime, context=None):
+def cancel(state: ResourceRequest | None, cmd: CancelRequest, now: datetime, context: Context | None = None) -> Decision:
     if state is None:
         raise Rejected(_unknown(cmd.id))
     if state.status == "cancelled":
@@ -308,7 +315,7 @@ def cancel(state: ResourceRequest | None, cmd: CancelRequest, now: datetime, con
     return _close(state, now, "released", ReleaseClaim)
 
 
-def fulfil(state: ResourceRequest | None, cmd: FulfilRequest, now: datetime, context=None):
+def fulfil(state: ResourceRequest | None, cmd: FulfilRequest, now: datetime, context: Context | None = None) -> Decision:
     if state is None:
         raise Rejected(_unknown(cmd.id))
     if state.status == "fulfilled":
@@ -318,12 +325,13 @@ def fulfil(state: ResourceRequest | None, cmd: FulfilRequest, now: datetime, con
     return _close(state, now, "consumed", ConsumeClaim)
 
 
-HANDLERS = {
+HANDLERS: dict[type[Message], Rule] = {
     RaiseRequest: raise_request, CancelRequest: cancel, FulfilRequest: fulfil,
     InventoryClaimed: claimed, ClaimRefused: refused,
 }
 
 
-def decide(state: ResourceRequest | None, message: RequestMessage, now: datetime, context: Context | None = None):
+def decide(state: ResourceRequest | None, message: RequestMessage, now: datetime, context: Context | None = None
+           ) -> Decision:
     """Apply one request message: a manager's command or a partner's reply; out go partner commands."""
     return HANDLERS[type(message)](state, message, now, context)

@@ -25,7 +25,16 @@ from handlers.common import Point
 from handlers.reasons import Reason
 from handlers.services import ServiceSite
 from handlers.shelters import Needs, Shelter
-from handlers.sites import BED_SERVICE, HOURS_A_WEEK, SERVICE_TYPES, Moment, Opening, OpeningHours, closed_hours
+from handlers.sites import (
+    BED_SERVICE,
+    HOURS_A_WEEK,
+    SERVICE_TYPES,
+    Moment,
+    Opening,
+    OpeningHours,
+    StatusReason,
+    closed_hours,
+)
 
 VIEW_FIELDS = ("id", "name", "place", "location", "address", "phone", "schedules", "status", "status_reason",
                "languages", "accessible", "accepts_pets", "families", "partner_id", "updated_at")
@@ -41,7 +50,7 @@ class SiteEntry:
     service_type: str
     location: Point
     status: str
-    status_reason: str | None
+    status_reason: StatusReason | None
     accepts_pets: bool
     accessible: bool
     families: bool
@@ -144,10 +153,10 @@ class ServiceDirectory:
             if has:
                 tag |= bit
         for language in entry.languages:
-            bit = self._language_bits.get(language)
-            if bit is None and len(self._language_bits) < LANGUAGE_BITS:
-                bit = self._language_bits[language] = 1 << (_FIRST_LANGUAGE_BIT + len(self._language_bits))
-            tag |= bit or 0
+            language_bit = self._language_bits.get(language)
+            if language_bit is None and len(self._language_bits) < LANGUAGE_BITS:
+                language_bit = self._language_bits[language] = 1 << (_FIRST_LANGUAGE_BIT + len(self._language_bits))
+            tag |= language_bit or 0
         for hour, closed in enumerate(closed_hours(entry.hours.schedules)):
             if closed:
                 tag |= 1 << (_CLOSED_AT + hour)
@@ -169,10 +178,10 @@ class ServiceDirectory:
             if wanted:
                 bits |= bit
         if needs.language:
-            bit = self._language_bits.get(needs.language)
-            if bit is None and len(self._language_bits) < LANGUAGE_BITS:
+            language_bit = self._language_bits.get(needs.language)
+            if language_bit is None and len(self._language_bits) < LANGUAGE_BITS:
                 return None  # every language seen has a bit while there is room: no site offers this one
-            bits |= bit or 0
+            bits |= language_bit or 0
         return bits
 
     def nearest(self, lat: float, lon: float, radius_km: float, wanted: Wanted,
@@ -340,7 +349,7 @@ def search(directory: ServiceDirectory, lat: float, lon: float, query: ServiceQu
     results: list[Found] = []
     excluded: list[Found] = []
     affected = zones.affected_at_each([entry for entry, *_ in kept])
-    for (entry, km, danger, out), areas in zip(kept, affected):
+    for (entry, km, danger, out), areas in zip(kept, affected, strict=True):
         opening = entry.hours.at_moment(moment)
         reasons = tuple(exclusions(entry, opening, danger, query, zones)) if out else ()
         (excluded if out else results).append(Found(entry, km, opening, tuple(danger), tuple(areas), reasons))
@@ -353,7 +362,7 @@ def _batches(directory: ServiceDirectory, stream: Iterator[tuple[float, str, str
     services, shelters = directory.services, directory.shelters
     while batch := list(islice(stream, size)):
         entries = [(shelters if service_type == BED_SERVICE else services)[key] for _, key, service_type in batch]
-        yield list(zip(batch, entries, zones.hazards_at_each(entries)))
+        yield list(zip(batch, entries, zones.hazards_at_each(entries), strict=True))
         size *= 2
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, TypeAdapter, WithJsonSchema, field_validator, model_validator
 
@@ -94,7 +94,7 @@ class SetServiceStatus(StatusChange, Command, KeyedById):
     id: Id
 
 
-ServiceCommand = Annotated[Union[RegisterService, SetServiceStatus], Field(discriminator="type")]
+ServiceCommand = Annotated[RegisterService | SetServiceStatus, Field(discriminator="type")]
 service_commands: TypeAdapter[ServiceCommand] = TypeAdapter(ServiceCommand)
 
 
@@ -107,14 +107,17 @@ class ServiceSite(ServiceProfile, KeyedById):
     version: int = 1
 
     def profile(self) -> ServiceProfile:
-        return ServiceProfile.model_validate(self.model_dump(include=PROFILE_FIELDS))
+        return ServiceProfile.model_validate(self.model_dump(include=set(PROFILE_FIELDS)))
 
 
 Decision = tuple[ServiceSite | None, list[Message]]
+"""A service rule's outcome: the site's next snapshot and the events it emits (none, so far)."""
+Rule = Callable[[ServiceSite | None, Any, datetime], Decision]
+"""A rule for one command type; `HANDLERS` picks it by the command's type."""
 
 
 def register(state: ServiceSite | None, cmd: RegisterService, now: datetime) -> Decision:
-    profile = ServiceProfile.model_validate(cmd.model_dump(include=PROFILE_FIELDS))
+    profile = ServiceProfile.model_validate(cmd.model_dump(include=set(PROFILE_FIELDS)))
     if state is not None and state.profile() == profile:
         return state, []
     version = 1 if state is None else state.version + 1
@@ -130,7 +133,7 @@ def set_status(state: ServiceSite | None, cmd: SetServiceStatus, now: datetime) 
                                     "updated_at": now, "version": state.version + 1}), []
 
 
-HANDLERS: dict[type, Callable[[Any, Any, datetime], Decision]] = {
+HANDLERS: dict[type[Message], Rule] = {
     RegisterService: register,
     SetServiceStatus: set_status,
 }

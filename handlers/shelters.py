@@ -27,9 +27,9 @@ extension is granted inside one.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
@@ -173,7 +173,7 @@ class ShelterStatusChange(Record):
     reason: StatusReason | None = Field(None, description="why it is limited or closed; required for those")
 
     @model_validator(mode="after")
-    def _reason_fits_status(self):
+    def _reason_fits_status(self) -> Self:
         if self.status == "open" and self.reason is not None:
             raise ValueError("an open shelter takes no reason")
         if self.status != "open" and self.reason is None:
@@ -191,7 +191,7 @@ class SetShelterStatus(ShelterStatusChange, Command):
 
 
 ShelterCommand = Annotated[
-    Union[RegisterShelter, SetShelterStatus, HoldBed, ConfirmHold, ReleaseHold, ExtendHold, ExpireHolds, FlagHolds],
+    RegisterShelter | SetShelterStatus | HoldBed | ConfirmHold | ReleaseHold | ExtendHold | ExpireHolds | FlagHolds,
     Field(discriminator="type"),
 ]
 shelter_commands: TypeAdapter[ShelterCommand] = TypeAdapter(ShelterCommand)
@@ -248,7 +248,7 @@ class Shelter(ShelterProfile, KeyedById):
     version: int = 1
 
     @model_validator(mode="after")
-    def _counts_match_holds(self):
+    def _counts_match_holds(self) -> Self:
         held = sum(h.beds for h in self.holds.values() if h.status == "held")
         confirmed = sum(h.beds for h in self.holds.values() if h.status == "confirmed")
         if (held, confirmed) != (self.held, self.confirmed):
@@ -288,7 +288,7 @@ class HoldRefused(HoldReply):
     Version 2; version 1 gave the reasons as one English sentence (`reason`) and is upcast as it
     is read (`upcast_refusal_v1`)."""
 
-    v: Literal[2] = 2
+    v: Literal[2] = 2  # type: ignore[assignment]  # a new version of the schema
     type: Literal["HoldRefused"] = "HoldRefused"
     reasons: list[ValidReason] = Field(min_length=1, max_length=20)
     request: dict[str, Any] | None = None
@@ -358,6 +358,11 @@ Reply = BedHeld | HoldRefused | HoldConfirmed | HoldEnded | HoldFlagged | HoldEx
 Danger = Mapping[str, str]
 """The danger zones covering a shelter, as the agent's directory finds them: incident id -> title."""
 NO_DANGER: Danger = {}
+Decision = tuple[Shelter | None, list[Reply]]
+"""A shelter rule's outcome: the shelter's next snapshot (None: still unknown) and the replies to
+the referrals it concerns."""
+Rule = Callable[[Shelter | None, Any, datetime, Danger], Decision]
+"""A rule for one command type; `HANDLERS` picks it by the command's type."""
 
 
 def unmet_needs(profile: ShelterProfile, household: int, needs: Needs, free: int) -> list[Reason]:
@@ -391,7 +396,7 @@ def danger_reasons(danger: Danger) -> list[Reason]:
                    titles=[title]) for incident_id, title in sorted(danger.items())]
 
 
-def _with_holds(shelter: Shelter, holds: dict[str, Hold], now: datetime, **changes) -> Shelter:
+def _with_holds(shelter: Shelter, holds: dict[str, Hold], now: datetime, **changes: Any) -> Shelter:
     """The shelter with these holds and validated `changes`, its counts derived from them; a copy,
     not validated again (docs/adr/0013-hold-copies.md)."""
     held = sum(h.beds for h in holds.values() if h.status == "held")
@@ -414,7 +419,7 @@ def _expire(shelter: Shelter, now: datetime) -> tuple[Shelter, list[Reply]]:
     ]
 
 
-def register(state: Shelter | None, cmd: RegisterShelter, now: datetime, danger: Danger):
+def register(state: Shelter | None, cmd: RegisterShelter, now: datetime, danger: Danger) -> Decision:
     profile = ShelterProfile.model_validate(cmd.model_dump(include=set(ShelterProfile.model_fields)))
     if state is None:
         blank = Shelter(**profile.model_dump(), id=cmd.id, updated_at=now, version=0)
@@ -424,7 +429,7 @@ def register(state: Shelter | None, cmd: RegisterShelter, now: datetime, danger:
     return _with_holds(state, dict(state.holds), now, **dict(profile)), []
 
 
-def set_status(state: Shelter | None, cmd: SetShelterStatus, now: datetime, danger: Danger):
+def set_status(state: Shelter | None, cmd: SetShelterStatus, now: datetime, danger: Danger) -> Decision:
     if state is None:
         raise Rejected(Reason(code="unknown_shelter", message=f"unknown shelter {cmd.shelter_id!r}",
                               shelter_id=cmd.shelter_id))
@@ -434,7 +439,7 @@ def set_status(state: Shelter | None, cmd: SetShelterStatus, now: datetime, dang
     return _with_holds(state, dict(state.holds), now, **changes), []
 
 
-def hold(state: Shelter | None, cmd: HoldBed, now: datetime, danger: Danger):
+def hold(state: Shelter | None, cmd: HoldBed, now: datetime, danger: Danger) -> Decision:
     if state is None:
         unknown = Reason(code="unknown_shelter", message="unknown shelter", shelter_id=cmd.shelter_id)
         return None, [HoldRefused(referral_id=cmd.referral_id, shelter_id=cmd.shelter_id, reasons=[unknown],
@@ -454,9 +459,9 @@ def hold(state: Shelter | None, cmd: HoldBed, now: datetime, danger: Danger):
                              request=cmd.request)]
 
 
-def confirm(state: Shelter | None, cmd: ConfirmHold, now: datetime, danger: Danger):
+def confirm(state: Shelter | None, cmd: ConfirmHold, now: datetime, danger: Danger) -> Decision:
     existing = state.holds.get(cmd.referral_id) if state else None
-    if existing is None:
+    if state is None or existing is None:
         return state, [HoldEnded(referral_id=cmd.referral_id, shelter_id=cmd.shelter_id, reason="not_held")]
     if existing.status == "confirmed":
         return state, [HoldConfirmed(referral_id=cmd.referral_id, shelter_id=state.id)]
@@ -464,25 +469,25 @@ def confirm(state: Shelter | None, cmd: ConfirmHold, now: datetime, danger: Dang
     return _with_holds(state, holds, now), [HoldConfirmed(referral_id=cmd.referral_id, shelter_id=state.id)]
 
 
-def release(state: Shelter | None, cmd: ReleaseHold, now: datetime, danger: Danger):
+def release(state: Shelter | None, cmd: ReleaseHold, now: datetime, danger: Danger) -> Decision:
     if state is None or cmd.referral_id not in state.holds:
         return state, [HoldEnded(referral_id=cmd.referral_id, shelter_id=cmd.shelter_id, reason="not_held")]
     holds = {k: h for k, h in state.holds.items() if k != cmd.referral_id}
     return _with_holds(state, holds, now), [HoldEnded(referral_id=cmd.referral_id, shelter_id=state.id, reason="released")]
 
 
-def extend(state: Shelter | None, cmd: ExtendHold, now: datetime, danger: Danger):
+def extend(state: Shelter | None, cmd: ExtendHold, now: datetime, danger: Danger) -> Decision:
     """Move a held bed's expiry `extend_s` later, up to `max_hold_s` after it was held; refused with
     a reason code when the hold has ended, is confirmed, the shelter is closed or in a danger zone,
     or the hold is at its limit already."""
     existing = state.holds.get(cmd.referral_id) if state else None
     limit = existing.held_at + timedelta(seconds=cmd.max_hold_s) if existing else None
 
-    def refuse(reason: ExtendRefusal, message: str):
+    def refuse(reason: ExtendRefusal, message: str) -> Decision:
         return state, [ExtendRefused(referral_id=cmd.referral_id, shelter_id=cmd.shelter_id,
                                      extension_id=cmd.extension_id, reason=reason, message=message, limit_at=limit)]
 
-    if existing is None:
+    if state is None or existing is None or limit is None:
         return refuse("not_held", "the hold has ended: released, expired or never made")
     if existing.last_extension == cmd.extension_id:
         return state, [HoldExtended(referral_id=cmd.referral_id, shelter_id=state.id, extension_id=cmd.extension_id,
@@ -503,12 +508,12 @@ def extend(state: Shelter | None, cmd: ExtendHold, now: datetime, danger: Danger
                      expires_at=expires_at, extensions=extended.extensions, limit_at=limit)]
 
 
-def unchanged(state: Shelter | None, cmd: ExpireHolds | FlagHolds, now: datetime, danger: Danger):
+def unchanged(state: Shelter | None, cmd: ExpireHolds | FlagHolds, now: datetime, danger: Danger) -> Decision:
     """Expiring and flagging happen around every command; these two only ask for them."""
     return state, []
 
 
-HANDLERS = {RegisterShelter: register, SetShelterStatus: set_status, HoldBed: hold, ConfirmHold: confirm,
+HANDLERS: dict[type[Command], Rule] = {RegisterShelter: register, SetShelterStatus: set_status, HoldBed: hold, ConfirmHold: confirm,
             ReleaseHold: release, ExtendHold: extend, ExpireHolds: unchanged, FlagHolds: unchanged}
 
 
@@ -549,7 +554,7 @@ def _flag(shelter: Shelter, now: datetime, danger: Danger) -> tuple[Shelter, lis
 
 
 def decide(state: Shelter | None, cmd: ShelterCommand, now: datetime,
-           danger: Danger = NO_DANGER) -> tuple[Shelter | None, list[Reply]]:
+           danger: Danger = NO_DANGER) -> Decision:
     """Expire what is due, apply the command, then flag the holds at risk; every reply goes back to
     its referral. `danger`: the danger zones covering the shelter (for a RegisterShelter, where it
     says the shelter is), by incident id."""

@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Any
 
 import typer
 from aiokafka.errors import KafkaError
@@ -40,7 +40,7 @@ def _logging(level: str = "INFO") -> None:
 
 
 @broker_cli.command("start")
-def broker_start(port: Optional[int] = typer.Option(None), home: Optional[Path] = typer.Option(None)) -> None:
+def broker_start(port: int | None = typer.Option(None), home: Path | None = typer.Option(None)) -> None:
     """Fetch Apache Kafka from Maven Central if needed, then start it (idempotent)."""
     settings = get_settings()
     _logging()
@@ -49,14 +49,14 @@ def broker_start(port: Optional[int] = typer.Option(None), home: Optional[Path] 
 
 
 @broker_cli.command("stop")
-def broker_stop(home: Optional[Path] = typer.Option(None)) -> None:
+def broker_stop(home: Path | None = typer.Option(None)) -> None:
     """Stop the local broker; its data stays for the next start."""
     broker.stop(home or get_settings().broker_home)
     console.print("Kafka broker stopped")
 
 
 @broker_cli.command("status")
-def broker_status(port: Optional[int] = typer.Option(None), home: Optional[Path] = typer.Option(None)) -> None:
+def broker_status(port: int | None = typer.Option(None), home: Path | None = typer.Option(None)) -> None:
     """Is the local broker running and answering?"""
     settings = get_settings()
     console.print(broker.status(port or settings.broker_port, home or settings.broker_home))
@@ -73,7 +73,7 @@ def _topics_ready(settings) -> None:
     except TopicLayoutError as exc:
         console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
-    except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, KafkaError, OSError) as exc:
         console.print(f"[red]Kafka at {escape(settings.kafka_bootstrap)} did not answer within "
                       f"{settings.kafka_wait_s:g} s (MUSTER_KAFKA_WAIT_S): {escape(str(exc))}. Is the broker "
                       "running? `muster broker start` runs one on this machine.[/red]")
@@ -95,7 +95,7 @@ def worker(loglevel: str = typer.Option("info")) -> None:
 
 
 @cli.command()
-def api(host: Optional[str] = typer.Option(None), port: Optional[int] = typer.Option(None)) -> None:
+def api(host: str | None = typer.Option(None), port: int | None = typer.Option(None)) -> None:
     """Serve the HTTP API and dashboard."""
     import uvicorn
 
@@ -105,7 +105,7 @@ def api(host: Optional[str] = typer.Option(None), port: Optional[int] = typer.Op
     _logging()
     _topics_ready(settings)
     # In JSON mode uvicorn's own loggers pass through the root handler, so every line is JSON.
-    own_logging = {"log_config": None} if settings.log_format == "json" else {}
+    own_logging: dict[str, Any] = {"log_config": None} if settings.log_format == "json" else {}
     uvicorn.run(build_api(settings), host=host or settings.api_host, port=port or settings.api_port,
                 log_level="info", access_log=False, **own_logging)
 
@@ -113,9 +113,9 @@ def api(host: Optional[str] = typer.Option(None), port: Optional[int] = typer.Op
 @cli.command()
 def token(
     role: str = typer.Argument(..., help="manager, partner, navigator or admin"),
-    partner: Optional[str] = typer.Option(None, "--partner", help="the partner id, for partner tokens"),
-    sub: Optional[str] = typer.Option(None, help="who the token names (default: the role)"),
-    ttl: Optional[int] = typer.Option(None, help="seconds until it expires"),
+    partner: str | None = typer.Option(None, "--partner", help="the partner id, for partner tokens"),
+    sub: str | None = typer.Option(None, help="who the token names (default: the role)"),
+    ttl: int | None = typer.Option(None, help="seconds until it expires"),
 ) -> None:
     """Print a bearer token for ROLE, signed with MUSTER_TOKEN_SECRET."""
     try:
@@ -131,7 +131,7 @@ def _progress():
                     console=console)
 
 
-def _api_base(url: Optional[str]) -> str:
+def _api_base(url: str | None) -> str:
     """The API to talk to, once it answers ready; quiet logging so progress bars stay whole."""
     settings = get_settings()
     _logging("WARNING")
@@ -156,9 +156,9 @@ def seed(url: str = typer.Option(None, help="API base URL (default from settings
 def replay(
     scenario: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
                                     help="a JSON file shaped like muster/data/scenario_ice_storm.json"),
-    rate: Optional[float] = typer.Option(None, "--rate", min=0.01, help="events per second (default: as fast as "
+    rate: float | None = typer.Option(None, "--rate", min=0.01, help="events per second (default: as fast as "
                                          "the API answers)"),
-    url: Optional[str] = typer.Option(None, help="API base URL (default from settings)"),
+    url: str | None = typer.Option(None, help="API base URL (default from settings)"),
 ) -> None:
     """Replay a scenario through the API, in order; exits 1 if the API refused any event."""
     from rich.table import Table
@@ -192,11 +192,11 @@ def replay(
 def import_hsds(
     path: Path = typer.Argument(..., exists=True, help="an HSDS 3.0 CSV package (a folder) or an HSDS JSON file"),
     dry_run: bool = typer.Option(False, "--dry-run", help="check and report; send nothing"),
-    report: Optional[Path] = typer.Option(None, "--report", dir_okay=False, help="also write the report here as JSON"),
-    default_type: Optional[str] = typer.Option(
+    report: Path | None = typer.Option(None, "--report", dir_okay=False, help="also write the report here as JSON"),
+    default_type: str | None = typer.Option(
         None, "--default-type", help="service type for services whose taxonomy terms and name do not say one "
                                      "(each is listed as a warning); without it they are rejected"),
-    url: Optional[str] = typer.Option(None, help="API base URL (default from settings)"),
+    url: str | None = typer.Option(None, help="API base URL (default from settings)"),
 ) -> None:
     """Load shelters and every other 211 service from an Open Referral HSDS 3.0 directory.
 
@@ -230,7 +230,7 @@ def import_hsds(
 @export_cli.command("hsds")
 def export_hsds(
     folder: Path = typer.Argument(..., file_okay=False, help="where to write the CSV package"),
-    url: Optional[str] = typer.Option(None, help="API base URL (default from settings)"),
+    url: str | None = typer.Option(None, help="API base URL (default from settings)"),
 ) -> None:
     """Write the shelters and services as an Open Referral HSDS 3.0 CSV package, with Muster's extensions."""
     base = _api_base(url)
@@ -280,15 +280,15 @@ def _interrupt(signum, frame) -> None:
 @cli.command()
 def bench(
     quick: bool = typer.Option(False, "--quick", help="smaller sizes and a 30 s idle: about 4 minutes"),
-    only: Optional[str] = typer.Option(
+    only: str | None = typer.Option(
         None, "--only", help="sections to run, comma-separated: a/throughput, b/latency, c/search, d/hazards, e/api, f/services; the others keep their last figures"
     ),
-    bootstrap: Optional[str] = typer.Option(
+    bootstrap: str | None = typer.Option(
         None, "--bootstrap", help="Kafka bootstrap (default MUSTER_KAFKA_BOOTSTRAP; the local broker is started if none answers)"
     ),
-    idle_s: Optional[float] = typer.Option(None, "--idle-s", help="idle before the first-referral-after-idle probe (30 quick, 600 full)"),
+    idle_s: float | None = typer.Option(None, "--idle-s", help="idle before the first-referral-after-idle probe (30 quick, 600 full)"),
     profile: bool = typer.Option(True, "--profile/--no-profile", help="py-spy the worker and API while measuring, if installed"),
-    output: Optional[Path] = typer.Option(None, "--output", help="folder for RESULTS.md and RESULTS.json (default bench/)"),
+    output: Path | None = typer.Option(None, "--output", help="folder for RESULTS.md and RESULTS.json (default bench/)"),
 ) -> None:
     """Benchmark Muster against bare baselines measured side by side; writes bench/RESULTS.md and .json."""
     if str(ROOT) not in sys.path:  # bench/ lives beside the installed packages, not among them

@@ -166,7 +166,7 @@ def _service_sites(client: httpx.Client) -> list[dict[str, Any]]:
     response = client.get(SERVICES_LISTING)
     response.raise_for_status()
     return [{**feature["properties"], "id": feature["id"],
-             "location": dict(zip(("lon", "lat"), feature["geometry"]["coordinates"]))}
+             "location": dict(zip(("lon", "lat"), feature["geometry"]["coordinates"], strict=False))}
             for feature in response.json()["features"]]
 
 

@@ -32,7 +32,7 @@ class Child:
     or a benchmark can stop exactly its own after an error.
     """
 
-    started: list["Child"] = []
+    started: list[Child] = []
 
     def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path) -> None:
         self.name = name
@@ -64,12 +64,12 @@ class Child:
 
     def kill(self) -> None:
         """kill -9: no goodbye to the consumer group, no flush."""
-        if self.running:
+        if self.proc is not None and self.running:
             self.proc.kill()
             self.proc.wait(10)
 
     def stop(self, timeout: float = 30) -> None:
-        if not self.running:
+        if self.proc is None or not self.running:
             return
         self.signal(signal.SIGCONT)  # a paused child cannot act on SIGTERM
         self.signal(signal.SIGTERM)

@@ -13,8 +13,8 @@ from mode import Service
 from bus import topics
 from bus.tail import Tail
 from core.settings import Settings
-from handlers.directories import IncidentDirectory, PartnerDirectory, PartnerPlace, PartnerReach
-from handlers.incidents import Incident
+from handlers.directories import IncidentDirectory, PartnerDirectory, PartnerPlace
+from handlers.incidents import Incident, PartnerReach
 from handlers.partners import Partner, place_of
 
 Apply = Callable[[str, bytes | None], None]

@@ -21,7 +21,7 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
         current = state.get(command.key)
         new, replies = partners.decide(current, command, clock())
         await send(requests, *replies)
-        if partners.reach_changed(current, new):
+        if new is not None and partners.reach_changed(current, new):
             reaching = await directories.incidents_reaching(partners.place_of(new), settings.alert_reach_km)
             await send(incident_commands, *incidents.alerts_for_partner(reaching, clock()))
         state.save(command.key, current, new)

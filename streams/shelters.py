@@ -69,7 +69,7 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
         keys = sorted(holding)
         held = [shelter for key in keys if (shelter := state.get(key)) is not None]
         inside = directories.incidents.hazards_at_each(held) if held else []
-        for shelter, zones in zip(held, inside):
+        for shelter, zones in zip(held, inside, strict=True):
             wanted = frozenset(zones)
             if not shelters.needs_flagging(shelter, sorted(wanted)):
                 asked.pop(shelter.id, None)

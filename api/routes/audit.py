@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=ERRORS)
 @router.get("", response_model=list[AuditRecord])
 async def audit_trail(
     _: Admin,
-    c: ContainerDep,
+    container: ContainerDep,
     target: str | None = Query(None, max_length=300, description="only records about this target, e.g. referrals/r-1"),
     sub: str | None = Query(None, max_length=128, description="only records by this actor"),
     limit: int = Query(200, ge=1, le=1000),
@@ -21,4 +21,4 @@ async def audit_trail(
 ):
     """Who did or read what, newest first: from the newest `MUSTER_AUDIT_WINDOW` records (the
     `audit` topic keeps every one)."""
-    return c.audit.newest(target, sub, offset, limit)
+    return container.audit.newest(target, sub, offset, limit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import ContainerDep, Manager
+from api.deps import Container, ContainerDep, Manager
 from api.refusals import refusal, refused
 from api.round_trip import round_trip
 from api.schemas import ERRORS, Accepted, Problem
@@ -29,12 +29,13 @@ def _same_alert(incident: Incident, ingest: CapIngest) -> bool:
         known, sent = incident.source, ingest.source
         return (known.sender, known.identifier, known.sent) == (sent.sender, sent.identifier, sent.sent)
     body = ingest.declaration
+    assert body is not None, "an Alert is read with its declaration"
     return (incident.kind, incident.title, incident.severity, incident.area_input) == (
         body.kind, body.title, body.severity, body.area.model_dump()
     )
 
 
-async def _read(request: Request, c) -> CapIngest:
+async def _read(request: Request, container: Container) -> CapIngest:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in MEDIA_TYPES:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
@@ -42,7 +43,7 @@ async def _read(request: Request, c) -> CapIngest:
                             f"not {media_type or 'no content type'!r}")
     body = await request.body()
     try:
-        return await run_in_threadpool(lambda: read_alert(body, c.geocoder, now=c.clock()))
+        return await run_in_threadpool(lambda: read_alert(body, container.geocoder, now=container.clock()))
     except CapSyntaxError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"CAP alert refused: {exc}") from None
     except CapError as exc:
@@ -63,9 +64,9 @@ async def _read(request: Request, c) -> CapIngest:
         422: {"description": "not a CAP 1.2 alert Muster can act on; `detail` says why (e.g. no area in "
                              "Ontario, an unknown place)"},
     },
-    openapi_extra={"requestBody": {"required": True, "content": {t: _XML_BODY for t in MEDIA_TYPES}}},
+    openapi_extra={"requestBody": {"required": True, "content": dict.fromkeys(MEDIA_TYPES, _XML_BODY)}},
 )
-async def ingest_cap(request: Request, actor: Manager, c: ContainerDep, response: Response):
+async def ingest_cap(request: Request, actor: Manager, container: ContainerDep, response: Response):
     """Ingest a CAP 1.2 / CAP-CP alert as of Muster's clock. Alert declares an incident (recorded
     closed, alerting nobody, if already past `expires`); Update changes it to the areas still under
     the alert, or ends what the alert declared when every block has ended (AllClear, ECCC's
@@ -73,10 +74,10 @@ async def ingest_cap(request: Request, actor: Manager, c: ContainerDep, response
     incident from the Update alone; Cancel stands it down (found through `references`). Blocks
     whose responseType says Evacuate or Avoid make danger zones; the rest, and every weather
     warning, make the affected area only. An alert with no area in Ontario is refused (422)."""
-    ingest = await _read(request, c)
+    ingest = await _read(request, container)
     if ingest.msg_type == "Alert":
         incident_id = ingest.message_id
-        existing = c.views.get(INCIDENT_STATE, incident_id)
+        existing = container.views.get(INCIDENT_STATE, incident_id)
         if existing is not None:
             if not _same_alert(existing, ingest):
                 raise refused(status.HTTP_409_CONFLICT, Reason(
@@ -84,12 +85,12 @@ async def ingest_cap(request: Request, actor: Manager, c: ContainerDep, response
                     id=incident_id))
             response.status_code = status.HTTP_200_OK
             return existing
-        return await _declare(c, ingest, actor)
+        return await _declare(container, ingest, actor)
 
-    incident = find_incident(ingest.references, c.views.all(INCIDENT_STATE))
+    incident = find_incident(ingest.references, container.views.all(INCIDENT_STATE))
     if incident is None:
         if ingest.msg_type == "Update" and ingest.declaration is not None:
-            return await _declare(c, ingest, actor)
+            return await _declare(container, ingest, actor)
         named = ", ".join(r.identifier for r in ingest.references)[:500]
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             f"CAP {ingest.msg_type} refers to no incident Muster knows (references: {named})")
@@ -107,11 +108,11 @@ async def ingest_cap(request: Request, actor: Manager, c: ContainerDep, response
         if incident.status == "closed":
             return incident
         wanted = lambda i: i.status == "closed"  # noqa: E731
-    command = ingest.command(incident.id, actor, c.clock())
-    return await round_trip(c, INCIDENTS, command, INCIDENT_STATE, wanted, href=f"/v1/incidents/{incident.id}")
+    command = ingest.command(incident.id, actor, container.clock())
+    return await round_trip(container, INCIDENTS, command, INCIDENT_STATE, wanted, href=f"/v1/incidents/{incident.id}")
 
 
-async def _declare(c, ingest: CapIngest, actor) -> Incident:
+async def _declare(container: Container, ingest: CapIngest, actor) -> Incident:
     """Declare the incident this Alert (or Update standing alone) describes; 201 once it shows."""
-    return await round_trip(c, INCIDENTS, ingest.declare(actor, c.clock()), INCIDENT_STATE, lambda _: True,
+    return await round_trip(container, INCIDENTS, ingest.declare(actor, container.clock()), INCIDENT_STATE, lambda _: True,
                             href=f"/v1/incidents/{ingest.incident_id}")

@@ -71,21 +71,21 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @config_router.get("/dashboard-config", response_model=DashboardConfig)
-async def dashboard_config(c: ContainerDep, response: Response):
+async def dashboard_config(container: ContainerDep, response: Response):
     """What the dashboard may offer on this server (so it never asks for what is switched off)."""
     response.headers.update(NO_STORE)
-    return DashboardConfig(demo_tokens=c.settings.demo_tokens)
+    return DashboardConfig(demo_tokens=container.settings.demo_tokens)
 
 
 @config_router.get("/v1/demo-tokens", response_model=DemoTokens,
                    responses={404: {"description": "demo tokens are switched off (the default)"}})
-async def demo_tokens(c: ContainerDep, response: Response):
+async def demo_tokens(container: ContainerDep, response: Response):
     """One token per role, for demonstrations only: absent unless MUSTER_DEMO_TOKENS=true."""
-    if not c.settings.demo_tokens:
+    if not container.settings.demo_tokens:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
     response.headers.update(NO_STORE)
     tokens = {
-        role: mint(c.settings, role, sub=f"demo-{role}", partner_id=DEMO_PARTNER if role == "partner" else None,
+        role: mint(container.settings, role, sub=f"demo-{role}", partner_id=DEMO_PARTNER if role == "partner" else None,
                    ttl_s=DEMO_TTL_S)
         for role in ("manager", "navigator", "partner", "admin")
     }

@@ -30,7 +30,7 @@ KEEPALIVE_S = 15.0
 )
 async def events(
     request: Request,
-    c: ContainerDep,
+    container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     token: Annotated[str | None, Query(max_length=4096, description="for EventSource, which cannot send headers")] = None,
 ):
@@ -39,11 +39,11 @@ async def events(
     if raw is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     try:
-        actor = verify(c.settings, raw)
+        actor = verify(container.settings, raw)
     except InvalidToken as exc:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
     kinds = COORDINATORS_SEE if actor.role in ("manager", "admin") else EVERYONE_SEES
-    queue = c.views.subscribe()
+    queue = container.views.subscribe()
 
     async def stream():
         try:
@@ -51,7 +51,7 @@ async def events(
             while not await request.is_disconnected():
                 try:
                     change = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
                 if change["kind"] in kinds:
@@ -59,6 +59,6 @@ async def events(
                     shown = {**change, "data": {k: v for k, v in change["data"].items() if k not in hidden}}
                     yield f"event: {change['kind']}\ndata: {json.dumps(shown, separators=(',', ':'))}\n\n"
         finally:
-            c.views.unsubscribe(queue)
+            container.views.unsubscribe(queue)
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

@@ -5,7 +5,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import AnyRole, ContainerDep, Manager
+from api.deps import AnyRole, Container, ContainerDep, Manager
 from api.refusals import no_incident, refusal, refused
 from api.round_trip import round_trip
 from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, check_idempotency_key
@@ -40,8 +40,8 @@ class IncidentOverview(Incident):
     volunteer_hours: HoursSum
 
 
-def _overview(c, incident: Incident, actor) -> IncidentOverview:
-    hours = c.hours.summary(incident.id, actor.partner_id if actor.role == "partner" else None)
+def _overview(container: Container, incident: Incident, actor) -> IncidentOverview:
+    hours = container.hours.summary(incident.id, actor.partner_id if actor.role == "partner" else None)
     return IncidentOverview(**dict(incident), volunteer_hours=hours)
 
 
@@ -52,20 +52,20 @@ def _overview(c, incident: Incident, actor) -> IncidentOverview:
     responses={200: {"model": Incident, "description": "already declared with this id"},
                202: {"model": Accepted}, 409: refusal("this id names a different incident (`id_in_use`)")},
 )
-async def declare_incident(body: IncidentDeclaration, actor: Manager, c: ContainerDep, response: Response,
+async def declare_incident(body: IncidentDeclaration, actor: Manager, container: ContainerDep, response: Response,
                            idempotency_key: IdempotencyKey = None):
     """Declare an incident: its affected area, and its danger zones (where referrals never go) or,
     without `danger_zones`, its kind's default. The same id again returns the incident already declared."""
     check_idempotency_key(idempotency_key, body.id)
-    existing = c.views.get(INCIDENT_STATE, body.id)
+    existing = container.views.get(INCIDENT_STATE, body.id)
     if existing is not None:
         if not same_declaration(existing, body):
             raise refused(status.HTTP_409_CONFLICT, Reason(
                 code="id_in_use", message=f"incident {body.id!r} was declared with other details", id=body.id))
         response.status_code = status.HTTP_200_OK
         return existing
-    command = DeclareIncident(**command_fields(body), actor=actor, accepted_at=c.clock())
-    incident: Incident = await round_trip(c, INCIDENTS, command, INCIDENT_STATE, lambda _: True,
+    command = DeclareIncident(**command_fields(body), actor=actor, accepted_at=container.clock())
+    incident: Incident = await round_trip(container, INCIDENTS, command, INCIDENT_STATE, lambda _: True,
                                           href=f"/v1/incidents/{body.id}")
     return incident
 
@@ -73,19 +73,19 @@ async def declare_incident(body: IncidentDeclaration, actor: Manager, c: Contain
 @router.get("", response_model=list[IncidentOverview])
 async def list_incidents(
     actor: AnyRole,
-    c: ContainerDep,
+    container: ContainerDep,
     status_: Literal["active", "closed"] | None = Query(None, alias="status"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000),
 ):
     """Incidents, newest first, with their areas, alerted partners and volunteer-hour totals."""
-    incidents = [i for i in c.views.all(INCIDENT_STATE).values() if status_ is None or i.status == status_]
+    incidents = [i for i in container.views.all(INCIDENT_STATE).values() if status_ is None or i.status == status_]
     incidents.sort(key=lambda i: (i.declared_at, i.id), reverse=True)
-    return [_overview(c, i, actor) for i in incidents[offset : offset + limit]]
+    return [_overview(container, i, actor) for i in incidents[offset : offset + limit]]
 
 
-def _get(c, incident_id: str) -> Incident:
-    incident = c.views.get(INCIDENT_STATE, incident_id)
+def _get(container: Container, incident_id: str) -> Incident:
+    incident = container.views.get(INCIDENT_STATE, incident_id)
     if incident is None:
         raise refused(status.HTTP_404_NOT_FOUND, no_incident(incident_id))
     return incident
@@ -96,9 +96,9 @@ CLOSED = refusal("the incident is closed (`incident_closed`)")
 
 
 @router.get("/{incident_id}", response_model=IncidentOverview, responses={404: NO_INCIDENT})
-async def get_incident(incident_id: IdPath, actor: AnyRole, c: ContainerDep):
+async def get_incident(incident_id: IdPath, actor: AnyRole, container: ContainerDep):
     """One incident: state, area, alerted partners, volunteer-hour totals."""
-    return _overview(c, _get(c, incident_id), actor)
+    return _overview(container, _get(container, incident_id), actor)
 
 
 @router.patch(
@@ -106,27 +106,27 @@ async def get_incident(incident_id: IdPath, actor: AnyRole, c: ContainerDep):
     response_model=Incident,
     responses={202: {"model": Accepted}, 404: NO_INCIDENT, 409: CLOSED},
 )
-async def update_incident(incident_id: IdPath, body: IncidentChanges, actor: Manager, c: ContainerDep):
+async def update_incident(incident_id: IdPath, body: IncidentChanges, actor: Manager, container: ContainerDep):
     """Change title, severity or affected area; partners newly in reach are alerted once. A danger
     zone that is the whole area by the kind's default follows the new area; others stay as set."""
-    incident = _get(c, incident_id)
+    incident = _get(container, incident_id)
     if incident.status == "closed":
         raise refused(status.HTTP_409_CONFLICT, incident_closed(incident_id))
     if body.update_id in incident.applied_updates:
         return incident
-    command = UpdateIncident(**command_fields(body), id=incident_id, actor=actor, accepted_at=c.clock())
-    return await _applied(c, command)
+    command = UpdateIncident(**command_fields(body), id=incident_id, actor=actor, accepted_at=container.clock())
+    return await _applied(container, command)
 
 
-async def _applied(c, command: UpdateIncident | SetDangerZone | RemoveDangerZone) -> Incident:
+async def _applied(container: Container, command: UpdateIncident | SetDangerZone | RemoveDangerZone) -> Incident:
     """Send a change and answer with the incident once it shows, or 202 after the reply deadline."""
-    return await round_trip(c, INCIDENTS, command, INCIDENT_STATE, lambda i: command.update_id in i.applied_updates,
+    return await round_trip(container, INCIDENTS, command, INCIDENT_STATE, lambda i: command.update_id in i.applied_updates,
                             href=f"/v1/incidents/{command.id}")
 
 
-def _changeable(c, incident_id: str, update_id: str) -> tuple[Incident, bool]:
+def _changeable(container: Container, incident_id: str, update_id: str) -> tuple[Incident, bool]:
     """The incident a change is for, and whether that change is applied already; 409 once closed."""
-    incident = _get(c, incident_id)
+    incident = _get(container, incident_id)
     if update_id in incident.applied_updates:
         return incident, True
     if incident.status == "closed":
@@ -143,18 +143,18 @@ def _changeable(c, incident_id: str, update_id: str) -> tuple[Incident, bool]:
                422: {"description": "an invalid area, or one wholly outside Ontario"}},
 )
 async def set_danger_zone(incident_id: IdPath, zone_id: IdPath, body: DangerZoneChange, actor: Manager,
-                          c: ContainerDep):
+                          container: ContainerDep):
     """Add a danger zone (evacuation, inundation, fire, hazmat, other) to an active incident, or
     replace the zone of this id: no referral goes inside it. Its area is validated and repaired as
     an incident's is; `update_id` makes a retry apply once."""
-    incident, done = _changeable(c, incident_id, body.update_id)
+    incident, done = _changeable(container, incident_id, body.update_id)
     if done:
         return incident
     if incident.zone(zone_id) is None and len(incident.danger_zones) >= MAX_DANGER_ZONES:
         raise refused(status.HTTP_409_CONFLICT, too_many_zones(incident_id))
     command = SetDangerZone(**command_fields(body), id=incident_id, zone_id=zone_id, actor=actor,
-                            accepted_at=c.clock())
-    return await _applied(c, command)
+                            accepted_at=container.clock())
+    return await _applied(container, command)
 
 
 @router.delete(
@@ -165,13 +165,13 @@ async def set_danger_zone(incident_id: IdPath, zone_id: IdPath, body: DangerZone
                409: CLOSED},
 )
 async def remove_danger_zone(
-    incident_id: IdPath, zone_id: IdPath, actor: Manager, c: ContainerDep,
+    incident_id: IdPath, zone_id: IdPath, actor: Manager, container: ContainerDep,
     update_id: str = Query(..., min_length=1, max_length=128, pattern=ID_PATTERN,
                            description="client-chosen id of this removal; a retry with it applies once"),
 ):
     """Remove a danger zone from an active incident: referrals may go there again (unless another
     zone holds it). The affected area stays as it is."""
-    incident, done = _changeable(c, incident_id, update_id)
+    incident, done = _changeable(container, incident_id, update_id)
     if done:
         return incident
     if incident.zone(zone_id) is None:
@@ -179,8 +179,8 @@ async def remove_danger_zone(
             code="no_danger_zone", message=f"incident {incident_id!r} has no danger zone {zone_id!r}",
             incident_id=incident_id, zone_id=zone_id))
     command = RemoveDangerZone(id=incident_id, zone_id=zone_id, update_id=update_id, actor=actor,
-                               accepted_at=c.clock())
-    return await _applied(c, command)
+                               accepted_at=container.clock())
+    return await _applied(container, command)
 
 
 @router.post(
@@ -188,12 +188,12 @@ async def remove_danger_zone(
     response_model=Incident,
     responses={202: {"model": Accepted}, 404: NO_INCIDENT},
 )
-async def close_incident(incident_id: IdPath, actor: Manager, c: ContainerDep):
+async def close_incident(incident_id: IdPath, actor: Manager, container: ContainerDep):
     """Stand an incident down; its danger zones no longer exclude shelters."""
-    incident = _get(c, incident_id)
+    incident = _get(container, incident_id)
     if incident.status == "closed":
         return incident
-    command = CloseIncident(id=incident_id, actor=actor, accepted_at=c.clock())
-    closed: Incident = await round_trip(c, INCIDENTS, command, INCIDENT_STATE, lambda i: i.status == "closed",
+    command = CloseIncident(id=incident_id, actor=actor, accepted_at=container.clock())
+    closed: Incident = await round_trip(container, INCIDENTS, command, INCIDENT_STATE, lambda i: i.status == "closed",
                                         href=f"/v1/incidents/{incident_id}")
     return closed

@@ -71,17 +71,17 @@ def view_of(partner: Partner, actor: Actor) -> PartnerView:
     responses={201: {"model": PartnerView, "description": "registered"}, 202: {"model": Accepted},
                422: {"description": "invalid profile, e.g. inventory its capabilities do not provide"}},
 )
-async def put_partner(partner_id: IdPath, body: PartnerProfile, actor: Admin, c: ContainerDep, response: Response):
+async def put_partner(partner_id: IdPath, body: PartnerProfile, actor: Admin, container: ContainerDep, response: Response):
     """Register or update a partner: capabilities, base, service area, inventory. Lowering inventory
     below what is committed keeps the commitments and shows the shortfall."""
     try:
-        command = RegisterPartner(**dict(body), id=partner_id, actor=actor, accepted_at=c.clock())
+        command = RegisterPartner(**dict(body), id=partner_id, actor=actor, accepted_at=container.clock())
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"invalid partner id {partner_id!r}") from exc
-    existing = c.views.get(PARTNER_STATE, partner_id)
+    existing = container.views.get(PARTNER_STATE, partner_id)
     if existing is not None and existing.profile() == body:
         return view_of(existing, actor)
-    partner: Partner = await round_trip(c, PARTNERS, command, PARTNER_STATE, lambda p: p.profile() == body,
+    partner: Partner = await round_trip(container, PARTNERS, command, PARTNER_STATE, lambda p: p.profile() == body,
                                         href=f"/v1/partners/{partner_id}")
     if existing is None:
         response.status_code = status.HTTP_201_CREATED
@@ -91,7 +91,7 @@ async def put_partner(partner_id: IdPath, body: PartnerProfile, actor: Admin, c:
 @router.get("", response_model=list[PartnerView], response_model_exclude_none=True)
 async def list_partners(
     actor: AnyRole,
-    c: ContainerDep,
+    container: ContainerDep,
     capability: Capability | None = Query(None, description="only partners with this capability"),
     resource_type: ResourceType | None = Query(None, description="only partners holding this resource type"),
     limit: int = Query(100, ge=1, le=1000),
@@ -99,7 +99,7 @@ async def list_partners(
 ):
     """Partners by id, with what they can do and hold."""
     found = [
-        p for p in sorted(c.views.all(PARTNER_STATE).values(), key=lambda p: p.id)
+        p for p in sorted(container.views.all(PARTNER_STATE).values(), key=lambda p: p.id)
         if (capability is None or capability in p.capabilities)
         and (resource_type is None or p.inventory.get(resource_type, 0) > 0)
     ]
@@ -108,9 +108,9 @@ async def list_partners(
 
 @router.get("/{partner_id}", response_model=PartnerView, response_model_exclude_none=True,
             responses={404: refusal("no such partner (`unknown_partner`)")})
-async def get_partner(partner_id: IdPath, actor: AnyRole, c: ContainerDep):
+async def get_partner(partner_id: IdPath, actor: AnyRole, container: ContainerDep):
     """One partner; its commitments only for admins, managers and the partner itself."""
-    partner = c.views.get(PARTNER_STATE, partner_id)
+    partner = container.views.get(PARTNER_STATE, partner_id)
     if partner is None:
         raise refused(status.HTTP_404_NOT_FOUND, Reason(code="unknown_partner", partner_id=partner_id,
                                                         message=f"no partner {partner_id!r}"))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ContainerDep, Navigator
+from api.deps import Container, ContainerDep, Navigator
 from api.places import Place, locate
 from api.refusals import json_refusal, refusal, refused
 from api.round_trip import NotShownYet, round_trip
@@ -21,6 +21,7 @@ from api.schemas import (
     IdempotencyKey,
     IdPath,
     Problem,
+    Responses,
     check_idempotency_key,
 )
 from api.sheet import sheet_page
@@ -45,7 +46,7 @@ from handlers.shelters import CallbackFlag, ExtendHold, ExtendRefusal, Needs
 from handlers.sites import SiteStatus, StatusReason
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"], responses=ERRORS)
-PENDING = {202: {"description": "still deciding after the reply deadline; poll `href`"}}
+PENDING: Responses = {202: {"description": "still deciding after the reply deadline; poll `href`"}}
 
 
 class ReferralRequest(BaseModel):
@@ -99,23 +100,23 @@ def _href(referral_id: str) -> str:
     return f"/v1/referrals/{referral_id}"
 
 
-def answer(c, referral: Referral, place: str | None = None) -> ReferralAnswer:
+def answer(container: Container, referral: Referral, place: str | None = None) -> ReferralAnswer:
     """What the navigator sees; `place` is the geocoded caller location, never stored."""
     shelter = None
     if referral.shelter_id and referral.status in ("held", "confirmed", "released", "expired"):
-        record = c.views.get(SHELTER_STATE, referral.shelter_id)
+        record = container.views.get(SHELTER_STATE, referral.shelter_id)
         shelter = ShelterSummary(
             id=referral.shelter_id, name=referral.shelter_name or referral.shelter_id,
             place=record.place if record else None, location=record.location if record else None,
             status=record.status if record else None, status_reason=record.status_reason if record else None,
         )
     href = _href(referral.id)
-    held = referral.status == "held" and referral.hold_expires_at is not None
+    expires_at = referral.hold_expires_at if referral.status == "held" else None
     return ReferralAnswer(
         id=referral.id, code=referral.code, status=referral.status, shelter=shelter,
         distance_km=referral.distance_km if shelter else None,
         hold_expires_at=_iso(referral.hold_expires_at) if shelter else None,
-        seconds_left=max(0, int((referral.hold_expires_at - c.clock()).total_seconds())) if held else None,
+        seconds_left=max(0, int((expires_at - container.clock()).total_seconds())) if expires_at is not None else None,
         extensions=referral.extensions, hold_limit_at=_iso(referral.hold_limit_at), callbacks=referral.callbacks,
         household_size=referral.household_size, needs=referral.needs, place=place,
         alternatives=referral.alternatives if referral.status == "no_capacity" else [],
@@ -123,25 +124,25 @@ def answer(c, referral: Referral, place: str | None = None) -> ReferralAnswer:
     )
 
 
-def _respond(c, referral: Referral, place: str | None = None) -> JSONResponse:
+def _respond(container: Container, referral: Referral, place: str | None = None) -> JSONResponse:
     """201 for a held bed, 200 for any other outcome; 202 while the referral is still pending."""
     if referral.status == "pending":
         raise NotShownYet(referral.id, _href(referral.id), "pending")
     code = status.HTTP_201_CREATED if referral.status == "held" else status.HTTP_200_OK
-    return JSONResponse(answer(c, referral, place).model_dump(mode="json"), status_code=code)
+    return JSONResponse(answer(container, referral, place).model_dump(mode="json"), status_code=code)
 
 
-def _code_for(c, referral_id: str, navigator: str) -> str:
+def _code_for(container: Container, referral_id: str, navigator: str) -> str:
     """The referral's first short code that none of this navigator's other referrals has."""
     def taken(code: str) -> bool:
-        return any(getattr(c.views.get(REFERRAL_STATE, other), "requested_by", None) == navigator
-                   for other in c.referrals.with_code(code))
+        return any(getattr(container.views.get(REFERRAL_STATE, other), "requested_by", None) == navigator
+                   for other in container.referrals.with_code(code))
 
     return unique_code(referral_id, taken)
 
 
-def _owned(c, referral_id: str, actor: Actor) -> Referral:
-    referral = c.views.get(REFERRAL_STATE, referral_id)
+def _owned(container: Container, referral_id: str, actor: Actor) -> Referral:
+    referral = container.views.get(REFERRAL_STATE, referral_id)
     if referral is None or (actor.role != "admin" and referral.requested_by != actor.sub):
         raise refused(status.HTTP_404_NOT_FOUND, Reason(code="unknown_referral", referral_id=referral_id,
                                                         message=f"no referral {referral_id!r} of yours"))
@@ -159,36 +160,36 @@ def _owned(c, referral_id: str, actor: Actor) -> Referral:
                429: refusal("too many of this navigator's referrals are open (`too_many_open_referrals`), "
                             "or too many requests")},
 )
-async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep, idempotency_key: IdempotencyKey = None):
+async def refer_caller(body: ReferralRequest, actor: Navigator, container: ContainerDep, idempotency_key: IdempotencyKey = None):
     """Hold a bed at the nearest open shelter outside every danger zone that fits the household
     (a shelter inside an incident's affected area is no less a candidate)."""
     check_idempotency_key(idempotency_key, body.id)
-    existing = c.views.get(REFERRAL_STATE, body.id)
+    existing = container.views.get(REFERRAL_STATE, body.id)
     if existing is not None:
-        _owned(c, body.id, actor)
-        return _respond(c, existing)
-    open_now = c.open_referrals.get(actor.sub, 0)
-    if open_now >= c.settings.max_open_holds_per_navigator:
+        _owned(container, body.id, actor)
+        return _respond(container, existing)
+    open_now = container.open_referrals.get(actor.sub, 0)
+    if open_now >= container.settings.max_open_holds_per_navigator:
         raise refused(status.HTTP_429_TOO_MANY_REQUESTS, Reason(
             code="too_many_open_referrals", open=open_now,
             message=f"you have {open_now} open referrals; confirm or release some before holding more beds",
         ), headers={"Retry-After": "30"})
-    point, place = await locate(c, body.location)
-    candidates, alternatives = c.shelters.candidates(
-        point.lat, point.lon, body.household_size, body.needs, body.radius_km or c.settings.referral_radius_km,
-        c.incidents, c.settings.max_candidates,
+    point, place = await locate(container, body.location)
+    candidates, alternatives = container.shelters.candidates(
+        point.lat, point.lon, body.household_size, body.needs, body.radius_km or container.settings.referral_radius_km,
+        container.incidents, container.settings.max_candidates,
     )
     command = RequestReferral(
         id=body.id, household_size=body.household_size, needs=body.needs, candidates=candidates,
-        alternatives=alternatives, hold_ttl_s=c.settings.hold_ttl_s, caller_ref=body.caller_ref,
-        code=_code_for(c, body.id, actor.sub), actor=actor, accepted_at=c.clock(),
+        alternatives=alternatives, hold_ttl_s=container.settings.hold_ttl_s, caller_ref=body.caller_ref,
+        code=_code_for(container, body.id, actor.sub), actor=actor, accepted_at=container.clock(),
     )
     ask = first_ask(command)
     topic, message = (REFERRALS, command) if ask is None else (SHELTERS, ask)
-    referral: Referral = await round_trip(c, topic, message, REFERRAL_STATE, lambda r: r.status != "pending",
+    referral: Referral = await round_trip(container, topic, message, REFERRAL_STATE, lambda r: r.status != "pending",
                                           key=body.id, audited=(command, f"{REFERRALS.name}/{body.id}"),
                                           href=_href(body.id), pending="pending")
-    return _respond(c, referral, place)
+    return _respond(container, referral, place)
 
 
 _SEPARATORS = "-\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -215,7 +216,7 @@ def _most_urgent_first(referral: Referral) -> tuple:
                        422: {"description": "invalid query, or `code` is not a referral code"}})
 async def list_referrals(
     actor: Navigator,
-    c: ContainerDep,
+    container: ContainerDep,
     code: str | None = Query(None, max_length=20, json_schema_extra={"pattern": CODE_QUERY_PATTERN},
                              description="a short code as read over the phone ('K7M-4QX', any case, hyphens and "
                                          "spaces anywhere): that referral, whatever its status"),
@@ -237,59 +238,59 @@ async def list_referrals(
         if found_code is None:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                                 "a referral code is six letters and digits (no 0, O, 1, I, L or U), e.g. K7M-4QX")
-        ids = c.referrals.with_code(found_code)
+        ids = container.referrals.with_code(found_code)
     else:
-        ids = c.referrals.of(wanted) if wanted else set(c.views.all(REFERRAL_STATE))
-    found = [r for key in ids if (r := c.views.get(REFERRAL_STATE, key)) is not None
+        ids = container.referrals.of(wanted) if wanted else set(container.views.all(REFERRAL_STATE))
+    found = [r for key in ids if (r := container.views.get(REFERRAL_STATE, key)) is not None
              and (wanted is None or r.requested_by == wanted)]
     if status_ is not None:
         found = [r for r in found if r.status == status_]
     elif code is None:
         found = [r for r in found if _needs_navigator(r)]
     found.sort(key=_most_urgent_first)
-    await c.publisher.audit(actor, "ListReferrals", f"referrals?code={found_code}" if code else "referrals")
-    return [answer(c, r) for r in found[offset : offset + limit]]
+    await container.publisher.audit(actor, "ListReferrals", f"referrals?code={found_code}" if code else "referrals")
+    return [answer(container, r) for r in found[offset : offset + limit]]
 
 
 NOT_YOURS = refusal("no such referral of yours (`unknown_referral`)")
 
 
 @router.get("/{referral_id}", response_model=ReferralAnswer, responses={404: NOT_YOURS})
-async def get_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep):
+async def get_referral(referral_id: IdPath, actor: Navigator, container: ContainerDep):
     """A referral's current state: held, confirmed, released, expired or no capacity."""
-    referral = _owned(c, referral_id, actor)
-    await c.publisher.audit(actor, "ReadReferral", f"referrals/{referral_id}")
-    return answer(c, referral)
+    referral = _owned(container, referral_id, actor)
+    await container.publisher.audit(actor, "ReadReferral", f"referrals/{referral_id}")
+    return answer(container, referral)
 
 
-async def _follow_up(c, referral_id: IdPath, actor: Actor, command: ConfirmReferral | ReleaseReferral,
+async def _follow_up(container: Container, referral_id: IdPath, actor: Actor, command: ConfirmReferral | ReleaseReferral,
                      done: Callable[[Referral], bool]) -> JSONResponse:
-    referral = _owned(c, referral_id, actor)
+    referral = _owned(container, referral_id, actor)
     if not done(referral):
-        referral = await round_trip(c, REFERRALS, command, REFERRAL_STATE, done, href=_href(referral_id),
+        referral = await round_trip(container, REFERRALS, command, REFERRAL_STATE, done, href=_href(referral_id),
                                     pending="pending")
-    return JSONResponse(answer(c, referral).model_dump(mode="json"))
+    return JSONResponse(answer(container, referral).model_dump(mode="json"))
 
 
 @router.post("/{referral_id}/confirm", response_model=ReferralAnswer,
              responses={**PENDING, 404: NOT_YOURS, 409: refusal("not held (`referral_not_held`)")})
-async def confirm_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep):
+async def confirm_referral(referral_id: IdPath, actor: Navigator, container: ContainerDep):
     """The caller arrived: the held bed becomes theirs."""
-    referral = _owned(c, referral_id, actor)
+    referral = _owned(container, referral_id, actor)
     if referral.status not in ("held", "confirmed"):
         raise refused(status.HTTP_409_CONFLICT, Reason(
             code="referral_not_held", message=f"referral {referral_id!r} is {referral.status}, not held",
             referral_id=referral_id, status=referral.status))
-    command = ConfirmReferral(id=referral_id, actor=actor, accepted_at=c.clock())
-    return await _follow_up(c, referral_id, actor, command, lambda r: r.status in ("confirmed", "expired"))
+    command = ConfirmReferral(id=referral_id, actor=actor, accepted_at=container.clock())
+    return await _follow_up(container, referral_id, actor, command, lambda r: r.status in ("confirmed", "expired"))
 
 
 @router.post("/{referral_id}/release", response_model=ReferralAnswer,
              responses={**PENDING, 404: NOT_YOURS})
-async def release_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep):
+async def release_referral(referral_id: IdPath, actor: Navigator, container: ContainerDep):
     """The caller no longer needs the bed: give it back."""
-    command = ReleaseReferral(id=referral_id, actor=actor, accepted_at=c.clock())
-    return await _follow_up(c, referral_id, actor, command,
+    command = ReleaseReferral(id=referral_id, actor=actor, accepted_at=container.clock())
+    return await _follow_up(container, referral_id, actor, command,
                             lambda r: r.status in ("released", "expired", "no_capacity"))
 
 
@@ -317,50 +318,50 @@ def _refused(code: ExtendRefusal, message: str, limit_at: datetime | None = None
     return HTTPException(status.HTTP_409_CONFLICT, detail.model_dump())
 
 
-def _extension_answered(c, referral: Referral) -> JSONResponse:
+def _extension_answered(container: Container, referral: Referral) -> JSONResponse:
     extension = referral.extension
-    if extension.outcome == "refused":
+    if extension is not None and extension.outcome == "refused" and extension.reason is not None:
         raise _refused(extension.reason, extension.message or extension.reason, referral.hold_limit_at)
-    return JSONResponse(answer(c, referral).model_dump(mode="json"))
+    return JSONResponse(answer(container, referral).model_dump(mode="json"))
 
 
 @router.post("/{referral_id}/extend", response_model=ReferralAnswer,
              responses={202: {"description": "asked; the shelter had not answered by the reply deadline: poll `href`"},
                         404: NOT_YOURS,
                         409: {"model": ExtendConflict, "description": "not extended; `detail.code` says why"}})
-async def extend_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep, body: ExtendRequest | None = None):
+async def extend_referral(referral_id: IdPath, actor: Navigator, container: ContainerDep, body: ExtendRequest | None = None):
     """Keep the caller's bed held longer: its expiry moves MUSTER_HOLD_EXTEND_S later, never past
     MUSTER_HOLD_MAX_S after the bed was held. The shelter's owner decides."""
-    referral = _owned(c, referral_id, actor)
+    referral = _owned(container, referral_id, actor)
     extension_id = (body.id if body else None) or uuid.uuid4().hex
     if referral.extension is not None and referral.extension.id == extension_id:
-        return _extension_answered(c, referral)
+        return _extension_answered(container, referral)
     if referral.status != "held" or referral.shelter_id is None:
-        reason = "confirmed" if referral.status == "confirmed" else "not_held"
+        reason: ExtendRefusal = "confirmed" if referral.status == "confirmed" else "not_held"
         raise _refused(reason, f"referral {referral_id!r} is {referral.status}, not held", referral.hold_limit_at)
     command = ExtendHold(shelter_id=referral.shelter_id, referral_id=referral_id, extension_id=extension_id,
-                         extend_s=c.settings.hold_extend_s, max_hold_s=c.settings.hold_max_s,
-                         actor=actor, accepted_at=c.clock())
-    after: Referral = await round_trip(c, SHELTERS, command, REFERRAL_STATE,
+                         extend_s=container.settings.hold_extend_s, max_hold_s=container.settings.hold_max_s,
+                         actor=actor, accepted_at=container.clock())
+    after: Referral = await round_trip(container, SHELTERS, command, REFERRAL_STATE,
                                        lambda r: r.extension is not None and r.extension.id == extension_id,
                                        key=referral_id, audited=(command, f"{REFERRALS.name}/{referral_id}"),
                                        href=_href(referral_id))
-    return _extension_answered(c, after)
+    return _extension_answered(container, after)
 
 
 @router.get("/{referral_id}/sheet", response_class=HTMLResponse,
             responses={**JSON_ERRORS, 200: {"content": {"text/html": {}}},
                        404: json_refusal("no such referral of yours (`unknown_referral`)"),
                        409: json_refusal("the referral holds no bed (`referral_not_held`)")})
-async def referral_sheet(referral_id: IdPath, actor: Navigator, c: ContainerDep,
+async def referral_sheet(referral_id: IdPath, actor: Navigator, container: ContainerDep,
                          lang: Literal["en", "fr"] = Query("en")):
     """A printable sheet for the caller, in English or French: the shelter with its street address,
     phone and hours, the referral's short code, and the nearest warming centre, meals, charging
     station and pharmacy the service search lists near the shelter ("also near you")."""
-    referral = _owned(c, referral_id, actor)
+    referral = _owned(container, referral_id, actor)
     if referral.status not in ("held", "confirmed"):
         raise refused(status.HTTP_409_CONFLICT, Reason(
             code="referral_not_held", message=f"referral {referral_id!r} is {referral.status}; no sheet",
             referral_id=referral_id, status=referral.status))
-    await c.publisher.audit(actor, "PrintReferralSheet", f"referrals/{referral_id}")
-    return HTMLResponse(sheet_page(c, answer(c, referral), lang))
+    await container.publisher.audit(actor, "PrintReferralSheet", f"referrals/{referral_id}")
+    return HTMLResponse(sheet_page(container, answer(container, referral), lang))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from api.deps import AnyRole, ContainerDep, CurrentActor, Navigator
+from api.deps import AnyRole, Container, ContainerDep, CurrentActor, Navigator
 from api.places import Place, locate
 from api.refusals import refusal, refused
 from api.round_trip import round_trip
@@ -96,7 +96,7 @@ CALLER = query_group(
                                             "places it may be)"}})
 async def search_services(
     _: AnyRole,
-    c: ContainerDep,
+    container: ContainerDep,
     lat: float | None = Query(None, ge=-90, le=90, include_in_schema=False),
     lon: float | None = Query(None, ge=-180, le=180, include_in_schema=False),
     place: str | None = Query(None, min_length=1, max_length=200, include_in_schema=False),
@@ -116,14 +116,19 @@ async def search_services(
     Give `lat` and `lon`, or `place`. The caller's location is used for this answer only: it is
     neither stored nor logged. Written with orjson from views built once per snapshot, so a page
     costs a copy per site."""
-    if (lat is None) != (lon is None) or (lat is None) == (place is None):
+    location: Point | Place
+    if lat is not None and lon is not None and place is None:
+        location = Point(lat=lat, lon=lon)
+    elif lat is None and lon is None and place is not None:
+        location = Place(place=place)
+    else:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give lat and lon, or place (not both)")
-    center, place_name = await locate(c, Point(lat=lat, lon=lon) if place is None else Place(place=place))
+    center, place_name = await locate(container, location)
     query = ServiceQuery(types=tuple(type_ or ()), needs=Needs(pets=pets, wheelchair=wheelchair, family=family,
                                                                language=language),
                          open_now=open_now, radius_km=radius_km, limit=limit, excluded_limit=excluded_limit)
-    now = c.clock()
-    results, excluded = search(c.services, center.lat, center.lon, query, now, c.incidents)
+    now = container.clock()
+    results, excluded = search(container.services, center.lat, center.lon, query, now, container.incidents)
     page = {"at": now.isoformat(), "center": {"lat": center.lat, "lon": center.lon}, "place": place_name,
             "radius_km": radius_km, "types": list(query.wanted_types()), "open_now": open_now,
             "needs": query.needs.model_dump(), "results": [found.view() for found in results],
@@ -136,7 +141,7 @@ async def search_services(
                        422: {"description": "invalid query or an unknown place (with suggestions)"}})
 async def service_list(
     _: Navigator,
-    c: ContainerDep,
+    container: ContainerDep,
     place: str = Query(min_length=1, max_length=200,
                        description="the caller's town, geocoded offline; the list is made from the town, never "
                                    "from the caller's exact point"),
@@ -159,28 +164,28 @@ async def service_list(
 
     The town is used for this page only: nothing is written to Kafka (no audit record either:
     the list reads no caller record) and nothing is logged."""
-    center, place_name = await locate(c, Place(place=place))
+    center, place_name = await locate(container, Place(place=place))
     query = ServiceQuery(types=tuple(type_ or ()), needs=Needs(pets=pets, wheelchair=wheelchair, family=family,
                                                                language=language),
                          open_now=open_now, radius_km=radius_km)
-    found = gather(c.services, c.incidents, place_name or place, center.lat, center.lon, query, per_type, c.clock(),
+    found = gather(container.services, container.incidents, place_name or place, center.lat, center.lon, query, per_type, container.clock(),
                    lang)
     return HTMLResponse(render_list(found, lang))
 
 
-def _view(c, site_id: str) -> dict:
-    entry = c.services.get(site_id)
+def _view(container: Container, site_id: str) -> dict:
+    entry = container.services.get(site_id)
     if entry is None:
         raise refused(status.HTTP_404_NOT_FOUND, Reason(code="unknown_service", service_id=site_id,
                                                         message=f"no service site or shelter {site_id!r}"))
-    return look_at(entry, c.clock(), c.incidents).view()
+    return look_at(entry, container.clock(), container.incidents).view()
 
 
 @router.get("/{service_id}", response_model=SiteView, responses={404: refusal("no such site (`unknown_service`)")})
-async def get_service(service_id: IdPath, _: AnyRole, c: ContainerDep):
+async def get_service(service_id: IdPath, _: AnyRole, container: ContainerDep):
     """One service site, or an overnight shelter by its id, as the search shows it (without a
     distance); `reasons` says why it cannot take a caller now (closed, full, in a danger zone)."""
-    return _view(c, service_id)
+    return _view(container, service_id)
 
 
 def _may_change(actor: Actor, owner: str | None) -> bool:
@@ -195,26 +200,26 @@ def _may_change(actor: Actor, owner: str | None) -> bool:
                403: {"description": "only managers, admins and the owning partner"},
                409: refusal("the id is an overnight shelter's (`is_a_shelter`)")},
 )
-async def put_service(service_id: IdPath, body: ServiceProfile, actor: CurrentActor, c: ContainerDep,
+async def put_service(service_id: IdPath, body: ServiceProfile, actor: CurrentActor, container: ContainerDep,
                       response: Response):
     """Create or update a service site: type, place, street address, phone, hours, languages,
     accessibility, and open, limited or closed. Overnight shelters, which hold beds, are PUT at
     /v1/shelters/{id}. A partner may register and change only sites it runs (`partner_id`)."""
-    if c.views.get(SHELTER_STATE, service_id) is not None:
+    if container.views.get(SHELTER_STATE, service_id) is not None:
         raise refused(status.HTTP_409_CONFLICT, Reason(
             code="is_a_shelter", message=f"{service_id!r} is an overnight shelter; use /v1/shelters/{service_id}",
             service_id=service_id))
-    existing = c.views.get(SERVICE_STATE, service_id)
+    existing = container.views.get(SERVICE_STATE, service_id)
     owner = existing.partner_id if existing is not None else body.partner_id
     if not (_may_change(actor, owner) and (actor.role != "partner" or body.partner_id == owner)):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "only a manager, an admin or the owning partner may change a service site")
-    command = RegisterService(**dict(body), id=service_id, actor=actor, accepted_at=c.clock())
-    await round_trip(c, SERVICES, command, SERVICE_STATE, lambda s: s.profile() == body,
+    command = RegisterService(**dict(body), id=service_id, actor=actor, accepted_at=container.clock())
+    await round_trip(container, SERVICES, command, SERVICE_STATE, lambda s: s.profile() == body,
                      href=f"/v1/services/{service_id}")
     if existing is None:
         response.status_code = status.HTTP_201_CREATED
-    return _view(c, service_id)
+    return _view(container, service_id)
 
 
 @router.post(
@@ -223,10 +228,10 @@ async def put_service(service_id: IdPath, body: ServiceProfile, actor: CurrentAc
     responses={202: {"model": Accepted}, 403: {"description": "only managers, admins and the owning partner"},
                404: refusal("no such service site (`unknown_service`)")},
 )
-async def set_service_status(service_id: IdPath, body: StatusChange, actor: CurrentActor, c: ContainerDep):
+async def set_service_status(service_id: IdPath, body: StatusChange, actor: CurrentActor, container: ContainerDep):
     """Mark a service site open, limited or closed, with why (`no_power`, `no_heat`, `no_staff`,
     `full`, ...), in one action. Closed sites are left out of every search with their reason."""
-    site: ServiceSite | None = c.views.get(SERVICE_STATE, service_id)
+    site: ServiceSite | None = container.views.get(SERVICE_STATE, service_id)
     if site is None:
         raise refused(status.HTTP_404_NOT_FOUND, Reason(code="unknown_service", service_id=service_id,
                                                         message=f"no service site {service_id!r}"))
@@ -234,8 +239,8 @@ async def set_service_status(service_id: IdPath, body: StatusChange, actor: Curr
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "only a manager, an admin or the owning partner may change a service site")
     if (site.status, site.status_reason) != (body.status, body.reason):
-        command = SetServiceStatus(**dict(body), id=service_id, actor=actor, accepted_at=c.clock())
-        await round_trip(c, SERVICES, command, SERVICE_STATE,
+        command = SetServiceStatus(**dict(body), id=service_id, actor=actor, accepted_at=container.clock())
+        await round_trip(container, SERVICES, command, SERVICE_STATE,
                          lambda s: (s.status, s.status_reason) == (body.status, body.reason),
                          href=f"/v1/services/{service_id}")
-    return _view(c, service_id)
+    return _view(container, service_id)

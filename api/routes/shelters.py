@@ -5,7 +5,7 @@ import orjson
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
-from api.deps import AnyRole, ContainerDep, CurrentActor
+from api.deps import AnyRole, Container, ContainerDep, CurrentActor
 from api.refusals import refusal, refused
 from api.round_trip import round_trip
 from api.schemas import ERRORS, LATITUDE, LONGITUDE, IdPath, query_group
@@ -56,18 +56,18 @@ class ShelterView(BaseModel):
     updated_at: str
 
 
-_FROM_SNAPSHOT = frozenset(ShelterView.model_fields) - {"distance_km", "in_danger_zones", "in_affected_areas"}
+_FROM_SNAPSHOT = set(ShelterView.model_fields) - {"distance_km", "in_danger_zones", "in_affected_areas"}
 
 
-def view_of(c, shelter: Shelter, distance_km: float | None = None, in_danger_zones: list[str] | None = None,
+def view_of(container: Container, shelter: Shelter, distance_km: float | None = None, in_danger_zones: list[str] | None = None,
             in_affected_areas: list[str] | None = None) -> dict:
     """A ShelterView as JSON-ready data: one pydantic-core dump of the snapshot's public fields,
     so a listing of hundreds is not validated into views and then serialised again."""
     lat, lon = shelter.location.lat, shelter.location.lon
     view = shelter.model_dump(mode="json", include=_FROM_SNAPSHOT)
     view["distance_km"] = None if distance_km is None else round(distance_km, 3)
-    view["in_danger_zones"] = c.incidents.hazards_at(lat, lon) if in_danger_zones is None else in_danger_zones
-    view["in_affected_areas"] = c.incidents.affected_at(lat, lon) if in_affected_areas is None else in_affected_areas
+    view["in_danger_zones"] = container.incidents.hazards_at(lat, lon) if in_danger_zones is None else in_danger_zones
+    view["in_affected_areas"] = container.incidents.affected_at(lat, lon) if in_affected_areas is None else in_affected_areas
     return view
 
 
@@ -78,21 +78,21 @@ def view_of(c, shelter: Shelter, distance_km: float | None = None, in_danger_zon
     responses={201: {"model": ShelterView}, 202: {"description": "accepted, not yet visible"},
                403: {"description": "only managers, admins and the owning partner"}},
 )
-async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentActor, c: ContainerDep, response: Response):
+async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentActor, container: ContainerDep, response: Response):
     """Create or update a shelter's profile: capacity, occupancy, services, open or closed."""
-    existing = c.views.get(SHELTER_STATE, shelter_id)
+    existing = container.views.get(SHELTER_STATE, shelter_id)
     owner = existing.partner_id if existing is not None else body.partner_id
     allowed = actor.role in ("manager", "admin") or (
         actor.role == "partner" and actor.partner_id == owner and body.partner_id == owner
     )
     if not allowed:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only a manager, an admin or the owning partner may change a shelter")
-    command = RegisterShelter(**dict(body), id=shelter_id, actor=actor, accepted_at=c.clock())
-    shelter: Shelter = await round_trip(c, SHELTERS, command, SHELTER_STATE, lambda s: s.profile() == body,
+    command = RegisterShelter(**dict(body), id=shelter_id, actor=actor, accepted_at=container.clock())
+    shelter: Shelter = await round_trip(container, SHELTERS, command, SHELTER_STATE, lambda s: s.profile() == body,
                                         href=f"/v1/shelters/{shelter_id}")
     if existing is None:
         response.status_code = status.HTTP_201_CREATED
-    return view_of(c, shelter)
+    return view_of(container, shelter)
 
 
 def _may_run(actor, shelter: Shelter) -> bool:
@@ -109,24 +109,24 @@ def _may_run(actor, shelter: Shelter) -> bool:
                404: NO_SHELTER,
                422: {"description": "invalid status, or a reason missing (limited, closed) or given (open)"}},
 )
-async def set_shelter_status(shelter_id: IdPath, body: ShelterStatusChange, actor: CurrentActor, c: ContainerDep):
+async def set_shelter_status(shelter_id: IdPath, body: ShelterStatusChange, actor: CurrentActor, container: ContainerDep):
     """Mark a shelter open, limited or closed, and why (no power, no heat, no staff, ...), in one action.
 
     Only the status and its reason change. A closed shelter gets no referrals and every bed held
     or confirmed there is flagged for the navigator to call the caller back; a limited one still
     takes referrals and shows its reason."""
-    existing = c.views.get(SHELTER_STATE, shelter_id)
+    existing = container.views.get(SHELTER_STATE, shelter_id)
     if existing is None:
         raise refused(status.HTTP_404_NOT_FOUND, _no_shelter(shelter_id))
     if not _may_run(actor, existing):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "only a manager, an admin or the partner that runs the shelter may change its status")
     command = SetShelterStatus(shelter_id=shelter_id, status=body.status, reason=body.reason,
-                               actor=actor, accepted_at=c.clock())
-    shelter: Shelter = await round_trip(c, SHELTERS, command, SHELTER_STATE,
+                               actor=actor, accepted_at=container.clock())
+    shelter: Shelter = await round_trip(container, SHELTERS, command, SHELTER_STATE,
                                         lambda s: (s.status, s.status_reason) == (body.status, body.reason),
                                         href=f"/v1/shelters/{shelter_id}")
-    return view_of(c, shelter)
+    return view_of(container, shelter)
 
 
 NEAR = query_group("near", "the point to search from: `lat` and `lon` together, or neither (every shelter, by id)",
@@ -137,7 +137,7 @@ NEAR = query_group("near", "the point to search from: `lat` and `lon` together, 
             responses={422: {"description": "invalid query, e.g. `lat` without `lon`"}})
 async def list_shelters(
     _: AnyRole,
-    c: ContainerDep,
+    container: ContainerDep,
     lat: float | None = Query(None, ge=-90, le=90, include_in_schema=False),
     lon: float | None = Query(None, ge=-180, le=180, include_in_schema=False),
     radius_km: float = Query(50, gt=0, le=2000),
@@ -154,23 +154,24 @@ async def list_shelters(
     # again by FastAPI: docs/adr/0011-shelter-page-only.md.
     if (lat is None) != (lon is None):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give both lat and lon, or neither")
-    if lat is not None:
-        near = c.shelters.near(lat, lon, radius_km)
+    near: list[tuple[Shelter, float | None]]
+    if lat is not None and lon is not None:
+        near = list(container.shelters.near(lat, lon, radius_km))
     else:
-        near = [(s, None) for s in sorted(c.views.all(SHELTER_STATE).values(), key=lambda s: s.id)]
-    danger = c.incidents.hazards_at_each([s for s, _ in near])
-    found = [(s, km, zones) for (s, km), zones in zip(near, danger)
+        near = [(s, None) for s in sorted(container.views.all(SHELTER_STATE).values(), key=lambda s: s.id)]
+    danger = container.incidents.hazards_at_each([s for s, _ in near])
+    found = [(s, km, zones) for (s, km), zones in zip(near, danger, strict=True)
              if not available or (s.open and s.free > 0 and not zones)]
     page = found[offset : offset + limit]
-    affected = c.incidents.affected_at_each([s for s, _, _ in page])
-    page = [view_of(c, s, km, zones, areas) for (s, km, zones), areas in zip(page, affected)]
-    return Response(orjson.dumps(page), media_type="application/json")
+    affected = container.incidents.affected_at_each([s for s, _, _ in page])
+    views = [view_of(container, s, km, zones, areas) for (s, km, zones), areas in zip(page, affected, strict=True)]
+    return Response(orjson.dumps(views), media_type="application/json")
 
 
 @router.get("/{shelter_id}", response_model=ShelterView, responses={404: NO_SHELTER})
-async def get_shelter(shelter_id: IdPath, _: AnyRole, c: ContainerDep):
+async def get_shelter(shelter_id: IdPath, _: AnyRole, container: ContainerDep):
     """One shelter and its beds."""
-    shelter = c.views.get(SHELTER_STATE, shelter_id)
+    shelter = container.views.get(SHELTER_STATE, shelter_id)
     if shelter is None:
         raise refused(status.HTTP_404_NOT_FOUND, _no_shelter(shelter_id))
-    return view_of(c, shelter)
+    return view_of(container, shelter)

@@ -17,15 +17,15 @@ async def healthz() -> dict:
 
 
 @router.get("/readyz", responses={503: {"description": "views not yet rebuilt or Kafka unreachable"}})
-async def readyz(c: ContainerDep):
+async def readyz(container: ContainerDep):
     """Ready once the views have read the state topics to their end and the producer is connected."""
-    ready = c.views.ready and c.publisher.started
-    body = {"status": "ready" if ready else "starting", "views": c.views.ready, "producer": c.publisher.started}
+    ready = container.views.ready and container.publisher.started
+    body = {"status": "ready" if ready else "starting", "views": container.views.ready, "producer": container.publisher.started}
     return JSONResponse(body, status_code=200 if ready else 503, headers={} if ready else {"Retry-After": "2"})
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-async def metrics(c: ContainerDep) -> Response:
+async def metrics(container: ContainerDep) -> Response:
     """Prometheus text format: view sizes, records in and out per topic, dead letters, free beds
     (total and per shelter), open holds, and referral latency."""
-    return Response(render(c), media_type=CONTENT_TYPE)
+    return Response(render(container), media_type=CONTENT_TYPE)

@@ -11,7 +11,7 @@ import random
 import signal
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -54,7 +54,7 @@ async def produce(env: dict, records, pause_every: int = 2000, pause_s: float = 
         for start in range(0, len(records), pause_every):
             batch = records[start:start + pause_every]
             futures = [await producer.send(env["MUSTER_TOPIC_PREFIX"] + r.topic, key=r.key, value=r.value) for r in batch]
-            for record, meta in zip(batch, await asyncio.gather(*futures)):
+            for record, meta in zip(batch, await asyncio.gather(*futures), strict=True):
                 placed.append((record, meta.partition, meta.offset))
             await asyncio.sleep(pause_s)
     finally:
@@ -117,7 +117,7 @@ def compare(env: dict, expected) -> list[str]:
 
 def never_overbooked(env: dict) -> int:
     snapshots = 0
-    for key, value, partition, offset in read_all(env, "shelter-state"):
+    for key, value, _partition, offset in read_all(env, "shelter-state"):
         shelter = Shelter.model_validate_json(value)
         assert shelter.occupancy + shelter.held + shelter.confirmed <= shelter.capacity, (key, offset)
         snapshots += 1
@@ -181,7 +181,7 @@ def test_nothing_lost_nothing_doubled_nobody_overbooked_under_faults(stack, toke
     asyncio.run(second_half())
 
     log = input_log(stack.env)
-    expected = fold(log, datetime.now(timezone.utc))
+    expected = fold(log, datetime.now(UTC))
     problems = ["not compared yet"]
 
     def agrees() -> bool:
@@ -269,7 +269,7 @@ def last_bed_trials(stack, tokens, trials: int) -> None:
         async with httpx.AsyncClient(base_url=stack.api.base, timeout=60) as client:
             bodies = [{"id": f"last-bed-{n}-{i}", "location": {"lat": 50.0 + n, "lon": -85.0}, "radius_km": 5}
                       for i in range(50)]
-            responses = await asyncio.gather(*(client.post("/v1/referrals", json=b, headers=h) for b, h in zip(bodies, headers)))
+            responses = await asyncio.gather(*(client.post("/v1/referrals", json=b, headers=h) for b, h in zip(bodies, headers, strict=True)))
             assert all(r.status_code in (200, 201, 202) for r in responses), [r.text for r in responses][:3]
             answers = [r.json() for r in responses]
             deadline = time.monotonic() + 60
@@ -289,7 +289,7 @@ def last_bed_trials(stack, tokens, trials: int) -> None:
             put = manager.put(f"/v1/shelters/{shelter_id}", json={"name": "Sample: last bed", "capacity": 1,
                                                                   "location": {"lat": 50.0 + n, "lon": -85.0}})
             assert put.status_code in (200, 201, 202), put.text
-            until(lambda: manager.get(f"/v1/shelters/{shelter_id}").status_code == 200, what="the shelter")
+            until(lambda shelter_id=shelter_id: manager.get(f"/v1/shelters/{shelter_id}").status_code == 200, what="the shelter")
             if n == 1:
                 extra = Worker("faults-extra", {**stack.env, "MUSTER_APP_ID": stack.env["MUSTER_APP_ID"] + "-replay"}, "3").start()
                 counts["rebalances"] += 1
@@ -299,7 +299,7 @@ def last_bed_trials(stack, tokens, trials: int) -> None:
             answers = asyncio.run(trial(n))
             held = [a for a in answers if a["status"] == "held"]
             assert len(held) == 1, f"trial {n}: {len(held)} holds for one bed"
-            until(lambda: manager.get(f"/v1/shelters/{shelter_id}").json()["held"] == 1, what=f"trial {n}'s bed held")
+            until(lambda shelter_id=shelter_id: manager.get(f"/v1/shelters/{shelter_id}").json()["held"] == 1, what=f"trial {n}'s bed held")
             counts["last-bed trials"] += 1
     if extra is not None:
         extra.stop()

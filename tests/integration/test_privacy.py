@@ -54,7 +54,7 @@ def test_a_canary_caller_leaves_no_trace_and_expires(stack, tokens):
     found = []
     for topic in topics_of(stack.env):
         hostile_input = topic == stack.env["MUSTER_TOPIC_PREFIX"] + "referrals"
-        for key, value, partition, offset in read_topic(stack.env, topic):
+        for key, value, _partition, offset in read_topic(stack.env, topic):
             blob = (key or b"") + (value or b"")
             found += [(topic, offset, c) for c in CANARIES if c.encode() in blob and not (hostile_input and key == b"canary-2")]
     for process in [stack.api, *stack.workers]:

@@ -33,7 +33,7 @@ async def refer_all(base: str, token: str, bodies: list[dict]) -> dict[str, dict
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60, limits=limits) as client:
         responses = await asyncio.gather(*(client.post("/v1/referrals", json=b) for b in bodies))
         answers = {}
-        for body, response in zip(bodies, responses):
+        for body, response in zip(bodies, responses, strict=True):
             assert response.status_code in (200, 201, 202), response.text
             answers[body["id"]] = response.json()
         deadline = time.monotonic() + 120

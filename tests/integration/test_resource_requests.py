@@ -46,7 +46,7 @@ async def raise_all(base: str, token: str, bodies: list[dict]) -> dict[str, int]
         responses = await asyncio.gather(*(client.post("/v1/resource-requests", json=b) for b in bodies))
     for response in responses:
         assert response.status_code in (201, 202), response.text
-    return {b["id"]: r.status_code for b, r in zip(bodies, responses)}
+    return {b["id"]: r.status_code for b, r in zip(bodies, responses, strict=True)}
 
 
 async def post_all(base: str, token: str, paths: list[str]) -> None:
@@ -136,7 +136,7 @@ def ready(stack, tokens, settings_for):
             return seen == set(DEPOTS)
 
         for partition, probe_id in probes.items():
-            until(lambda: known(probe_id), deadline_s=90, every_s=0.2, what=f"partition {partition}'s worker to know every depot")
+            until(lambda probe_id=probe_id: known(probe_id), deadline_s=90, every_s=0.2, what=f"partition {partition}'s worker to know every depot")
     return True
 
 
@@ -169,7 +169,7 @@ def test_cancelled_units_go_back_and_fulfilled_units_leave(stack, tokens, ready)
         requests, _ = until(lambda: (s := settled(manager, RUSH)) and all(
             s[0][r["id"]]["status"] in ("cancelled", "fulfilled") for r in cancel + fulfil) and s,
             deadline_s=60, every_s=0.5, what="cancels and fulfils settled")
-    delivered = {p: 0 for p in DEPOTS}
+    delivered = dict.fromkeys(DEPOTS, 0)
     for r in fulfil:
         assert requests[r["id"]]["status"] == "fulfilled"
         for partner_id, units in requests[r["id"]]["commitments"].items():

@@ -6,7 +6,7 @@ import asyncio
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
@@ -24,7 +24,7 @@ def sample(name: str) -> bytes:
     return (CAP / name).read_bytes()
 
 
-TOMORROW = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat(timespec="seconds")
+TOMORROW = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="seconds")
 
 
 def in_force(name: str) -> bytes:

@@ -117,7 +117,7 @@ async def test_a_shelter_marked_closed_tells_each_referral_holding_a_bed_there(w
     await worker.put((SHELTER, rotary_place(capacity=5)), (SHELTER, hold("call-1")), (SHELTER, hold("call-2")),
                      (SHELTER, closing), (SHELTER, closing), done=lambda: len(worker.on(topics.REFERRALS)) >= 4)
     flagged = [(key, reply.reason, reply.status_reason) for key, reply in
-               zip((k for k, _ in worker.on(topics.REFERRALS)), replies(worker)) if isinstance(reply, HoldFlagged)]
+               zip((k for k, _ in worker.on(topics.REFERRALS)), replies(worker), strict=True) if isinstance(reply, HoldFlagged)]
     assert flagged == [(b"call-1", "shelter_closed", "no_power"), (b"call-2", "shelter_closed", "no_power")]
     shelter = Shelter.model_validate_json(worker.table[SHELTER.encode()])
     assert (shelter.status, shelter.open, shelter.held) == ("closed", False, 2)

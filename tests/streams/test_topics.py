@@ -1,7 +1,7 @@
 """Busy topics get MUSTER_PARTITIONS, quiet ones fewer, and every agent's table matches its source."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -34,7 +34,7 @@ STATE_OF = {topics.INCIDENTS: topics.INCIDENT_STATE, topics.SHELTERS: topics.SHE
 def test_each_agents_table_has_as_many_partitions_as_the_topic_it_reads(tmp_path, partitions, quiet):
     """Faust refuses events whose source topic and table changelog differ in partition count."""
     settings = Settings(partitions=partitions, quiet_partitions=quiet, data_dir=tmp_path, topic_prefix="t.")
-    app = build_worker(settings, lambda: datetime.now(timezone.utc))
+    app = build_worker(settings, lambda: datetime.now(UTC))
     sources = {topic for agent in app.agents.values() for topic in agent.channel.topics}
     changelogs = {table.changelog_topic.get_topic_name(): table for table in app.tables.values()}
     assert set(changelogs) == {settings.topic(state.name) for state in STATE_OF.values()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -16,7 +16,7 @@ from bus.topics import INCIDENT_STATE, PARTNER_STATE, TopicSpec
 from handlers import partners as P
 from handlers.incidents import DeclareIncident, decide as decide_incident
 
-NOW = datetime(2025, 3, 30, 16, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 30, 16, 0, tzinfo=UTC)
 
 
 @dataclass

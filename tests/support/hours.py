@@ -1,11 +1,11 @@
 """Volunteer-hour entries to test with, logged against the Orillia ice storm the day after."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from handlers.hours import HoursLogged
 
-NOON = datetime(2025, 3, 31, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
 """When the hours are logged: noon the day after the storm's day of work."""
 ORILLIA = "ice-storm-2025-orillia"
 

@@ -1,11 +1,11 @@
 """Service sites to test with: the Peterborough library's charging station."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from handlers.services import RegisterService
 
-NOON = datetime(2025, 3, 30, 16, 0, tzinfo=timezone.utc)
+NOON = datetime(2025, 3, 30, 16, 0, tzinfo=UTC)
 """Noon in Ontario (EDT) on the day of the storm: the library is open."""
 LIBRARY = "ptbo-library-charging"
 

@@ -60,7 +60,7 @@ class FakeConsumer:
     async def perform_seek(self) -> None: ...
 
     async def earliest_offsets(self, *tps):
-        return {tp: self.log_start for tp in tps}
+        return dict.fromkeys(tps, self.log_start)
 
     def _new_offset(self, tp):
         acked = sorted(self._acked[tp])

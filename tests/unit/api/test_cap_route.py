@@ -2,7 +2,7 @@
 and hostile or unusable XML is refused with the reason before anything reaches Kafka."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -162,7 +162,7 @@ class TestARealEnvironmentCanadaFeed:
         assert commands(worked) == ["DeclareIncident", "UpdateIncident", "EndAlert"]
 
     def test_an_alert_months_past_its_expiry_is_recorded_ended(self, worked):
-        worked.container.clock = lambda: datetime(2026, 12, 7, 19, 0, tzinfo=timezone.utc)
+        worked.container.clock = lambda: datetime(2026, 12, 7, 19, 0, tzinfo=UTC)
         response = post(worked, "eccc-alert-thunderstorm-london-huron-perth.xml")
         assert response.status_code == 201 and response.json()["status"] == "closed"
         assert response.json()["alerts"] == {}

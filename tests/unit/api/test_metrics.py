@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from prometheus_client import generate_latest
@@ -94,7 +94,7 @@ def test_dead_letters_are_counted_by_source_topic_but_never_kept_or_streamed(api
     queue = api.container.views.subscribe()
     letter = DeadLetter(topic="unit.shelters", partition=3, offset=17, key="orillia-rotary-place", reason="invalid",
                         error="ValidationError", payload_bytes=12, payload_sha256="0" * 64,
-                        at=datetime(2025, 3, 30, tzinfo=timezone.utc))
+                        at=datetime(2025, 3, 30, tzinfo=UTC))
     api.record(DEAD_LETTERS, "orillia-rotary-place", letter)
     api.record(DEAD_LETTERS, "k", letter.model_copy(update={"topic": "unit.referrals"}))
     api.container.views.on_record(api.container.settings.topic("dead-letters"), None, b"not json")

@@ -137,7 +137,7 @@ def templates_of(documented, method: str, path: str) -> set[tuple[str, str]]:
     for template_method, template in documented:
         pattern = template.replace("{", "<").split("/")
         if method == template_method and len(pattern) == len(parts) and all(
-                t.startswith("<") or t == p for t, p in zip(pattern, parts)):
+                t.startswith("<") or t == p for t, p in zip(pattern, parts, strict=True)):
             found[(template_method, template)] = sum(t.startswith("<") for t in pattern)
     fewest = min(found.values(), default=0)
     return {operation for operation, templated in found.items() if templated == fewest}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ from handlers.directories import IncidentDirectory
 from handlers.incidents import CloseIncident, DeclareIncident, EndAlert, PartnerReach, UpdateIncident, decide
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cap"
-NOW = datetime(2025, 3, 30, 16, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 30, 16, 0, tzinfo=UTC)
 MANAGER = Actor(sub="emo-ottawa", role="manager")
 OTTAWA = (45.4215, -75.6972)
 ORILLIA = (44.6087, -79.4207)
@@ -111,8 +111,8 @@ class TestAFreezingRainWarningForOttawa:
         assert source.identifier == "urn:oid:2.49.0.1.124.9000000001.2025"
         assert source.event_codes == {"profile:CAP-CP:Event:0.4": ["freezingRain"]}
         assert source.geocodes == {"profile:CAP-CP:Location:0.3": ["3506008"]}
-        assert source.sent == datetime(2025, 3, 29, 13, 15, tzinfo=timezone.utc)
-        assert source.expires == datetime(2025, 3, 31, 13, 15, tzinfo=timezone.utc)
+        assert source.sent == datetime(2025, 3, 29, 13, 15, tzinfo=UTC)
+        assert source.expires == datetime(2025, 3, 31, 13, 15, tzinfo=UTC)
 
     def test_declares_the_incident_with_its_source_through_the_incident_rules(self, gazetteer):
         ingest = read(sample("alert-freezing-rain-ottawa.xml"), gazetteer)
@@ -349,7 +349,7 @@ class TestRefusals:
 
     def test_cap_utc_written_minus_zero_is_accepted(self):
         assert read(alert(sent="2025-03-30T18:05:00-00:00")).source.sent == datetime(
-            2025, 3, 30, 18, 5, tzinfo=timezone.utc)
+            2025, 3, 30, 18, 5, tzinfo=UTC)
 
     def test_a_missing_required_element_is_named(self):
         with pytest.raises(CapError, match="<sender> is missing"):
@@ -401,11 +401,11 @@ def test_a_damaged_alert_is_read_or_refused_with_a_reason_never_a_crash(name, ga
 
 # --- real Environment Canada alerts (tests/unit/data/cap/README.md says where each came from) ---
 
-STORM_ISSUED = datetime(2026, 8, 22, 20, 30, tzinfo=timezone.utc)
+STORM_ISSUED = datetime(2026, 8, 22, 20, 30, tzinfo=UTC)
 """Five minutes after Environment Canada issued the London, Huron and Perth warning (20:25:17Z)."""
-STORM_UPDATED = datetime(2026, 8, 22, 20, 45, tzinfo=timezone.utc)
-STORM_ENDED = datetime(2026, 8, 22, 21, 36, tzinfo=timezone.utc)
-MONTHS_LATER = datetime(2026, 12, 7, 19, 0, tzinfo=timezone.utc)
+STORM_UPDATED = datetime(2026, 8, 22, 20, 45, tzinfo=UTC)
+STORM_ENDED = datetime(2026, 8, 22, 21, 36, tzinfo=UTC)
+MONTHS_LATER = datetime(2026, 12, 7, 19, 0, tzinfo=UTC)
 LONDON = (42.9849, -81.2453)
 STRATFORD = (43.3701, -80.9822)
 GODERICH = (43.7430, -81.7100)
@@ -473,7 +473,7 @@ class TestARealThunderstormWarning:
         assert (incident.status, incident.alerts, facts) == ("closed", {}, [])
 
     def test_its_expiry_is_decided_by_the_clock_passed_in(self, gazetteer):
-        expires = datetime(2026, 8, 22, 22, 23, 17, tzinfo=timezone.utc)
+        expires = datetime(2026, 8, 22, 22, 23, 17, tzinfo=UTC)
         assert not read(sample(ECCC_ALERT), gazetteer, now=expires - timedelta(seconds=1)).ended
         assert read(sample(ECCC_ALERT), gazetteer, now=expires).ended
 
@@ -493,7 +493,7 @@ class TestARealThunderstormWarning:
 
     def test_a_british_columbia_alert_is_refused_naming_where_it_is(self, gazetteer):
         with pytest.raises(CapError, match="no area of the alert is in Ontario: Kootenay Lake.* British Columbia"):
-            read(sample(ECCC_BC), gazetteer, now=datetime(2022, 10, 10, 18, tzinfo=timezone.utc))
+            read(sample(ECCC_BC), gazetteer, now=datetime(2022, 10, 10, 18, tzinfo=UTC))
 
 
 class TestResponseTypes:

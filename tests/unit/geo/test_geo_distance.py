@@ -23,7 +23,7 @@ def test_vectorised_distances_equal_one_at_a_time():
     lats = np.array([OTTAWA[0], THUNDER_BAY[0], TORONTO[0]])
     lons = np.array([OTTAWA[1], THUNDER_BAY[1], TORONTO[1]])
     many = geodesic_km_many(*TORONTO, lats, lons)
-    one_by_one = [geodesic_km(*TORONTO, lat, lon) for lat, lon in zip(lats, lons)]
+    one_by_one = [geodesic_km(*TORONTO, lat, lon) for lat, lon in zip(lats, lons, strict=True)]
     assert many.tolist() == one_by_one
     assert many[2] == 0.0
 

@@ -1,5 +1,7 @@
 """HazardZones answers as a naive loop over every area would, without rebuilding per query."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 import shapely
@@ -91,8 +93,8 @@ def test_one_incident_gets_a_small_index_that_still_answers_exactly_around_its_e
     min_lon, min_lat, max_lon, max_lat = area.bounds
     lats = rng.uniform(min_lat, max_lat, 3000)
     lons = rng.uniform(min_lon, max_lon, 3000)
-    expected = [_naive_containing({"storm": area}, lat, lon) for lat, lon in zip(lats, lons)]
-    assert [zones.containing(lat, lon) for lat, lon in zip(lats, lons)] == expected
+    expected = [_naive_containing({"storm": area}, lat, lon) for lat, lon in zip(lats, lons, strict=True)]
+    assert [zones.containing(lat, lon) for lat, lon in zip(lats, lons, strict=True)] == expected
     assert [list(t) for t in zones.containing_many(lats, lons)] == expected
     assert 0 < sum(map(bool, expected)) < len(expected)
     assert zones._cells.size <= (_CELLS_ACROSS_SMALLEST_AREA + 2) ** 2, "a raster the size of the budget"
@@ -207,7 +209,7 @@ def test_many_points_at_once_name_the_areas_a_naive_loop_names_for_each(seed):
     lats = np.concatenate((lats, [lat for lat, _ in edges]))
     lons = np.concatenate((lons, [lon for _, lon in edges]))
     found = zones.containing_many(lats, lons)
-    assert [list(names) for names in found] == [_naive_containing(areas, lat, lon) for lat, lon in zip(lats.tolist(), lons.tolist())]
+    assert [list(names) for names in found] == [_naive_containing(areas, lat, lon) for lat, lon in zip(lats.tolist(), lons.tolist(), strict=True)]
     assert any(len(names) > 1 for names in found)
 
 
@@ -233,13 +235,13 @@ def test_points_on_cell_edges_vertices_and_polygon_edges_get_the_exact_answer(se
     lats, lons = [], []
     for geom in areas.values():
         coords = np.asarray(shapely.get_parts(geom)[0].exterior.coords)
-        for (lon, lat), (lon2, lat2) in zip(coords[:12], coords[1:13]):
+        for (lon, lat), (lon2, lat2) in pairwise(coords[:13]):
             on_grid_lon, on_grid_lat = np.floor(lon / size) * size, np.floor(lat / size) * size
             for point_lon, point_lat in ((lon, lat), ((lon + lon2) / 2, (lat + lat2) / 2),
                                          (on_grid_lon, lat), (lon, on_grid_lat),
                                          (on_grid_lon, on_grid_lat)):
                 lons.append(float(point_lon))
                 lats.append(float(point_lat))
-    expected = [_naive_containing(areas, lat, lon) for lat, lon in zip(lats, lons)]
-    assert [zones.containing(lat, lon) for lat, lon in zip(lats, lons)] == expected
+    expected = [_naive_containing(areas, lat, lon) for lat, lon in zip(lats, lons, strict=True)]
+    assert [zones.containing(lat, lon) for lat, lon in zip(lats, lons, strict=True)] == expected
     assert [list(names) for names in zones.containing_many(lats, lons)] == expected

@@ -33,7 +33,7 @@ def test_index_matches_brute_force_across_interleaved_moves_removals_and_queries
     rng = np.random.default_rng(42)
     points: dict[str, tuple[float, float]] = {}
     index = PointIndex()
-    for step in range(6000):
+    for _step in range(6000):
         action = rng.random()
         key = f"partner-{rng.integers(1500)}"
         if action < 0.6:
@@ -201,8 +201,8 @@ def test_the_spherical_bounds_hold_the_geodesic_between_them_everywhere():
     dots = np.einsum("ij,ij->i", _unit_vectors(lat1, lon1), _unit_vectors(lat2, lon2))
     km = (metres / 1000.0).tolist()
     dots = dots.tolist()
-    assert all(_lower_km(d) <= g <= _upper_km(d) for d, g in zip(dots, km))
-    assert all(d >= _dot_floor(g) for d, g in zip(dots, km)), "a point is never cut within its own distance"
+    assert all(_lower_km(d) <= g <= _upper_km(d) for d, g in zip(dots, km, strict=True))
+    assert all(d >= _dot_floor(g) for d, g in zip(dots, km, strict=True)), "a point is never cut within its own distance"
 
 
 @pytest.mark.parametrize("seed", [21, 22, 23])

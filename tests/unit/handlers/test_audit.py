@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings, strategies as st
 
 from handlers.audit import AuditRecord, AuditTrail
 
-START = datetime(2025, 3, 31, 12, 0, tzinfo=timezone.utc)
+START = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
 
 
 def record(n: int, sub: str = "nav-1", target: str = "referrals/r-1", seconds: int | None = None) -> AuditRecord:

@@ -2,7 +2,7 @@
 same way whichever of the two is looked up; sites lie in danger zones apart from affected areas."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from shapely.geometry import shape
@@ -10,7 +10,7 @@ from shapely.geometry import shape
 from handlers.directories import IncidentDirectory, PartnerDirectory, PartnerPlace
 from handlers.incidents import CloseIncident, DeclareIncident, RemoveDangerZone, SetDangerZone, decide
 
-NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2025, 3, 30, 12, 0, tzinfo=UTC)
 REACH_KM = 25
 
 

@@ -174,7 +174,7 @@ class TestStoredBeforeReasonsHadCodes:
         stored = partner.model_dump(mode="json")
         stored["v"] = 1
         for stored_claim, sentence in zip(stored["claims"].values(), ("claim released before it arrived",
-                                                                      "too many open claims at this partner")):
+                                                                      "too many open claims at this partner"), strict=True):
             stored_claim["reason"] = sentence
         read = Partner.model_validate(stored)
         assert read.v == 2 and [c.reason["code"] for c in read.claims.values()] == [

@@ -188,7 +188,7 @@ class TestIncidents:
         incidents = IncidentDirectory()
         flood, _ = decide_incident(None, DeclareIncident(
             id="flood-orillia", kind="flood", title="Lake Couchiching flooding", severity="severe",
-            area={"center": dict(zip(("lat", "lon"), north(1))), "radius_km": 3}), NOON)
+            area={"center": dict(zip(("lat", "lon"), north(1), strict=True)), "radius_km": 3}), NOON)
         incidents.apply(flood, flood.id)
 
         ids, excluded, _, left_out = find(directory, zones=incidents)

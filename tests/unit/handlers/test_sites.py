@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -53,26 +53,26 @@ def test_an_overnight_shelter_is_open_from_eight_at_night_to_eight_in_the_mornin
 
 def test_nine_in_the_morning_stays_nine_on_the_monday_after_spring_forward():
     # 2026-03-08 02:00 EST becomes 03:00 EDT: 09:00 on Monday the 9th is 13:00 UTC, not 14:00.
-    assert not opening(WEEKDAYS_9_TO_5, datetime(2026, 3, 9, 12, 59, tzinfo=timezone.utc)).open
-    assert opening(WEEKDAYS_9_TO_5, datetime(2026, 3, 9, 13, 0, tzinfo=timezone.utc)).open
+    assert not opening(WEEKDAYS_9_TO_5, datetime(2026, 3, 9, 12, 59, tzinfo=UTC)).open
+    assert opening(WEEKDAYS_9_TO_5, datetime(2026, 3, 9, 13, 0, tzinfo=UTC)).open
 
 
 def test_nine_in_the_morning_stays_nine_on_the_monday_after_fall_back():
     # 2026-11-01 02:00 EDT becomes 01:00 EST: 09:00 on Monday the 2nd is 14:00 UTC.
-    assert not opening(WEEKDAYS_9_TO_5, datetime(2026, 11, 2, 13, 59, tzinfo=timezone.utc)).open
-    assert opening(WEEKDAYS_9_TO_5, datetime(2026, 11, 2, 14, 0, tzinfo=timezone.utc)).open
+    assert not opening(WEEKDAYS_9_TO_5, datetime(2026, 11, 2, 13, 59, tzinfo=UTC)).open
+    assert opening(WEEKDAYS_9_TO_5, datetime(2026, 11, 2, 14, 0, tzinfo=UTC)).open
 
 
 def test_the_night_the_clocks_fall_back_lasts_thirteen_hours():
     # 20:00 EDT on Oct 31 is 00:00 UTC Nov 1; 08:00 EST on Nov 1 is 13:00 UTC.
-    found = opening(NIGHTS, datetime(2026, 11, 1, 12, 59, tzinfo=timezone.utc))
-    assert found.open and found.closes_at == datetime(2026, 11, 1, 13, 0, tzinfo=timezone.utc)
+    found = opening(NIGHTS, datetime(2026, 11, 1, 12, 59, tzinfo=UTC))
+    assert found.open and found.closes_at == datetime(2026, 11, 1, 13, 0, tzinfo=UTC)
 
 
 def test_the_night_the_clocks_spring_forward_lasts_eleven_hours():
     # 20:00 EST on Mar 7 is 01:00 UTC Mar 8; 08:00 EDT on Mar 8 is 12:00 UTC.
-    assert opening(NIGHTS, datetime(2026, 3, 8, 11, 59, tzinfo=timezone.utc)).open
-    assert not opening(NIGHTS, datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc)).open
+    assert opening(NIGHTS, datetime(2026, 3, 8, 11, 59, tzinfo=UTC)).open
+    assert not opening(NIGHTS, datetime(2026, 3, 8, 12, 0, tzinfo=UTC)).open
 
 
 def test_a_schedule_outside_its_valid_dates_does_not_open_the_site():
@@ -154,7 +154,7 @@ SCHEDULES = st.lists(st.builds(
     closes_at=st.sampled_from([time(0), time(3), time(8), time(17), time(23, 59)]),
 ), max_size=3)
 MOMENTS = st.lists(st.datetimes(min_value=datetime(2026, 3, 5), max_value=datetime(2026, 3, 12),
-                                timezones=st.just(timezone.utc)), min_size=1, max_size=12)
+                                timezones=st.just(UTC)), min_size=1, max_size=12)
 
 
 @given(SCHEDULES, MOMENTS)
