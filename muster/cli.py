@@ -253,8 +253,8 @@ def up(workers: int = typer.Option(1, min=1, max=8)) -> None:
     """Start everything locally: broker, worker(s), API; load sample data; Ctrl-C or SIGTERM stops it."""
     settings = get_settings()
     _logging()
-    bootstrap = broker.start(settings.broker_port, settings.broker_home)
-    console.print(f"Kafka broker at {bootstrap}")
+    bootstrap = broker.start(settings.broker_port, settings.broker_home, nodes=settings.broker_nodes)
+    console.print(f"Kafka at {bootstrap}")
     env = {"MUSTER_KAFKA_BOOTSTRAP": bootstrap}
     logs = ROOT / ".muster" / "logs"
     children = [Child(f"worker-{i}", *worker_args(str(i), env), logs).start() for i in range(1, workers + 1)]

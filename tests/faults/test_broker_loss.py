@@ -43,7 +43,7 @@ CAPACITY = 5
 IN_FLIGHT = 8
 KILL_AFTER = (REFERRALS + ENTRIES) // 3
 """Requests answered before the kill: a third done, the rest sent while leadership moves."""
-RETRY_FOR_S = 90
+RETRY_FOR_S = 60
 """A client retrying a 503 longer than this counts it unanswered: the partitions a dead broker led
 move to the others within its session timeout (9 s), with time to spare for a loaded box."""
 ORILLIA = (44.6082, -79.4197)
@@ -94,6 +94,8 @@ async def answered(client: httpx.AsyncClient, url: str, body: dict, headers: dic
                 tally.unanswered.append(f"POST {url} {body['id']}: {response.status_code} {response.text[:200]}")
                 return None
             return response.json()
+        if tally.unanswered:  # the test has failed already: stop waiting on a broken cluster
+            return None
         retry_after = response.headers.get("Retry-After", "")
         if not retry_after.isdigit() or int(retry_after) < 1:
             tally.unanswered.append(f"POST {url} {body['id']}: 503 without a usable Retry-After ({retry_after!r})")
@@ -180,7 +182,7 @@ async def burst(stack, cluster, victim, referrals: list[dict], entries: list[dic
     async def one(client, url, body, headers):
         nonlocal finished
         async with gate:
-            answer = await answered(client, url, body, headers, tally)
+            answer = None if tally.unanswered else await answered(client, url, body, headers, tally)
         if url == "/v1/referrals" and answer is not None:
             answers[body["id"]] = answer
         finished += 1
@@ -255,7 +257,7 @@ def test_killing_one_of_three_brokers_mid_burst_loses_nothing_and_it_catches_up(
     answers, tally = asyncio.run(burst(stack, cluster, victim, referrals, entries))
 
     counts.update({f"HTTP {code}": n for code, n in sorted(tally.codes.items())})
-    assert not tally.unanswered, f"{len(tally.unanswered)} requests unanswered: {tally.unanswered[:5]}"
+    assert not tally.unanswered, f"requests unanswered: {tally.unanswered[:5]}"
     assert len(answers) == REFERRALS
 
     expected, logged = oracle(stack.env)
