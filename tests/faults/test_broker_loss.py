@@ -33,7 +33,9 @@ from tests.support.poll import until
 
 WORKERS = 2
 MUSTER_ENV = {"MUSTER_REPLICATION_FACTOR": "3", "MUSTER_MIN_INSYNC_REPLICAS": "2", "MUSTER_SESSION_TIMEOUT_S": "10"}
-pytestmark = pytest.mark.timeout(600)
+API_READY_S = 300
+"""Three fresh brokers on two cores shared with the rest of the run elect their first leaders slowly."""
+pytestmark = pytest.mark.timeout(900)
 SEED = int(os.environ.get("MUSTER_FAULT_SEED", "20250330"))
 REFERRALS = 150
 ENTRIES = 150
