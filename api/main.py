@@ -14,6 +14,7 @@ from api.deps import Container
 from api.limits import BodyLimit
 from api.metrics import instrument
 from api.publisher import BrokerUnavailable
+from api.round_trip import NotShownYet
 from api.routes import (
     audit,
     cap,
@@ -29,6 +30,7 @@ from api.routes import (
     shelters,
     system,
 )
+from api.routing import MethodGuard
 from bus import topics
 from core.heap import freeze_long_lived_objects
 from handlers.audit import AuditRecord
@@ -118,6 +120,10 @@ def create_api(container: Container) -> FastAPI:
                   for e in exc.errors()[:50]]
         return JSONResponse({"detail": errors}, status_code=422)
 
+    @app.exception_handler(NotShownYet)
+    async def not_shown_yet(request: Request, exc: NotShownYet):
+        return JSONResponse(exc.body, status_code=202)
+
     @app.exception_handler(BrokerUnavailable)
     async def broker_unavailable(request: Request, exc: BrokerUnavailable):
         return JSONResponse(
@@ -140,6 +146,7 @@ def create_api(container: Container) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(dashboard.router)
     app.include_router(dashboard.config_router)
+    app.add_middleware(MethodGuard, schema_paths=lambda: app.openapi()["paths"])
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

@@ -24,10 +24,14 @@ from api.auth import mint
 from core.settings import Settings
 from handlers.hours import HoursLogged
 from handlers.referrals import Referral
-from tests.faults.checks import compare, dead_letter_sources, input_log, never_overbooked, valid_but_dead_lettered
-from tests.faults.oracle import fold, fold_hours
-from tests.integration.conftest import stack, tokens  # noqa: F401
-from tests.support.cluster import cluster  # noqa: F401
+from tests.support.faults.checks import (
+    compare,
+    dead_letter_sources,
+    input_log,
+    never_overbooked,
+    valid_but_dead_lettered,
+)
+from tests.support.faults.oracle import fold, fold_hours
 from tests.support.kafka import latest, read_all
 from tests.support.poll import until
 
@@ -66,7 +70,7 @@ counts: Counter = Counter()
 
 
 @pytest.fixture(scope="module")
-def kafka_bootstrap(cluster):  # noqa: F811
+def kafka_bootstrap(cluster):
     """This module's Muster runs on the three-broker cluster, not on the run's single broker."""
     return cluster.bootstrap
 
@@ -125,7 +129,7 @@ def hours_bodies(rng: random.Random) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def storm(stack, tokens):  # noqa: F811
+def storm(stack, tokens):
     """An incident, three partners and the shelters around Orillia, all visible to the API."""
     with stack.client(tokens["manager"]) as manager, stack.client(tokens["admin"]) as admin:
         assert manager.post("/v1/incidents", json=INCIDENT).status_code in (201, 202)
@@ -167,7 +171,7 @@ def leaderships(bootstrap: str, prefix: str) -> tuple[Counter, list[str]]:
     return leaders, lagging
 
 
-async def burst(stack, cluster, victim, referrals: list[dict], entries: list[dict]) -> tuple[dict, Tally]:  # noqa: F811
+async def burst(stack, cluster, victim, referrals: list[dict], entries: list[dict]) -> tuple[dict, Tally]:
     """Every referral and hours entry at once, IN_FLIGHT at a time, interleaved; `victim` killed
     after KILL_AFTER answers. Returns the navigators' final answers by referral id."""
     settings = Settings(token_secret=stack.env["MUSTER_TOKEN_SECRET"])
@@ -247,7 +251,7 @@ def agree(env: dict, expected, entries) -> None:
         raise AssertionError(f"Muster's state differs from the oracle: {problems[:10]}") from None
 
 
-def test_killing_one_of_three_brokers_mid_burst_loses_nothing_and_it_catches_up(stack, tokens, storm, cluster):  # noqa: F811
+def test_killing_one_of_three_brokers_mid_burst_loses_nothing_and_it_catches_up(stack, tokens, storm, cluster):
     started = time.monotonic()
     rng = random.Random(SEED)
     referrals, entries = referral_bodies(rng), hours_bodies(rng)

@@ -22,16 +22,15 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bus import topics
 from core.settings import Settings
 from muster import broker
-from tests.faults.checks import (
+from tests.support.faults.checks import (
     compare,
     dead_letter_sources,
     input_log,
     never_overbooked,
     valid_but_dead_lettered,
 )
-from tests.faults.generator import generate
-from tests.faults.oracle import fold
-from tests.integration.conftest import stack, tokens  # noqa: F401
+from tests.support.faults.generator import generate
+from tests.support.faults.oracle import fold
 from tests.support.poll import until
 from tests.support.processes import Worker
 
@@ -81,7 +80,7 @@ def pause(stack, index: int, seconds: float) -> None:
     counts["SIGSTOP past session timeout"] += 1
 
 
-def test_nothing_lost_nothing_doubled_nobody_overbooked_under_faults(stack, tokens):  # noqa: F811
+def test_nothing_lost_nothing_doubled_nobody_overbooked_under_faults(stack, tokens):
     started = time.monotonic()
     workload = generate(SEED)
     rng = random.Random(SEED)

@@ -10,7 +10,6 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from bus.topics import HOURS, REFERRALS, ensure_topics
 from core.settings import Settings
-from tests.support.cluster import cluster  # noqa: F401
 
 TOPIC_CONFIG = 1
 """DescribeConfigs' source of a value set on the topic itself."""
@@ -28,14 +27,14 @@ def admin_call(bootstrap: str, call):
     return asyncio.run(run())
 
 
-def test_three_brokers_form_one_cluster(cluster):  # noqa: F811
+def test_three_brokers_form_one_cluster(cluster):
     described = admin_call(cluster.bootstrap, lambda admin: admin.describe_cluster())
     assert sorted(b["node_id"] for b in described["brokers"]) == [1, 2, 3]
     assert described["controller_id"] in (1, 2, 3)
     assert sorted(b["port"] for b in described["brokers"]) == [node.port for node in cluster.nodes]
 
 
-def test_topics_get_three_replicas_and_need_two_in_sync(cluster):  # noqa: F811
+def test_topics_get_three_replicas_and_need_two_in_sync(cluster):
     settings = Settings(kafka_bootstrap=cluster.bootstrap, topic_prefix=f"t{uuid.uuid4().hex[:10]}.",
                         replication_factor=3, min_insync_replicas=2, partitions=4)
     names = [settings.topic(spec.name) for spec in (HOURS, REFERRALS)]

@@ -1,5 +1,7 @@
 """A local three-broker KRaft cluster for the test modules that need one: `cluster` starts it
-for the module (fresh data, small heaps) and stops every broker afterwards."""
+for the module (fresh data, small heaps) and stops every broker afterwards.
+
+A pytest plugin (tests/conftest.py names it in `pytest_plugins`): modules ask for `cluster` by name."""
 from __future__ import annotations
 
 import os

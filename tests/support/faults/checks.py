@@ -7,7 +7,7 @@ from handlers.common import DeadLetter
 from handlers.incidents import Incident
 from handlers.referrals import Referral
 from handlers.shelters import Shelter
-from tests.faults.oracle import Expected, incident_summary
+from tests.support.faults.oracle import Expected, incident_summary
 from tests.support.kafka import latest, read_all
 
 INPUTS = ("shelters", "incidents", "referrals")
