@@ -58,6 +58,8 @@ class TopicSpec(Generic[R]):
         if self.personal:
             retention_ms = str(int(settings.caller_retention_s * 1000))
             configs["retention.ms" if not self.compacted else "delete.retention.ms"] = retention_ms
+        # With acks=all, a write is acknowledged once this many replicas have it, or refused.
+        configs["min.insync.replicas"] = str(settings.min_insync_replicas)
         return configs
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,12 @@ class Settings(BaseSettings):
     partitions: int = Field(8, ge=1, le=256, description="partitions of the busy topics: shelters, referrals, audit")
     quiet_partitions: int = Field(
         2, ge=1, le=256, description="partitions of every other topic (at most `partitions`)")
-    replication_factor: int = Field(1, ge=1)
+    replication_factor: int = Field(
+        1, ge=1, le=7, description="copies of every topic Muster creates; 3 on a three-broker cluster")
+    min_insync_replicas: int = Field(
+        1, ge=1, le=7,
+        description="copies that must have a write before Kafka acknowledges it (producers use acks=all); "
+        "2 of 3 survives one broker's loss without losing an acknowledged write or refusing new ones")
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
@@ -35,6 +40,7 @@ class Settings(BaseSettings):
     # Local broker managed by `muster broker`
     broker_port: int = 9092
     broker_home: Path = ROOT / ".muster" / "kafka"
+    broker_nodes: int = Field(1, ge=1, le=9, description="brokers `muster broker start` runs (a KRaft cluster)")
 
     # Workers
     app_id: str = "muster"
@@ -84,6 +90,13 @@ class Settings(BaseSettings):
     # Logs
     log_format: Literal["plain", "json"] = Field(
         "plain", description="'json': one JSON object per line (time, level, logger, message) for log shippers")
+
+    @model_validator(mode="after")
+    def _replicas_can_be_in_sync(self) -> Self:
+        if self.min_insync_replicas > self.replication_factor:
+            raise ValueError(f"MUSTER_MIN_INSYNC_REPLICAS ({self.min_insync_replicas}) is more than "
+                             f"MUSTER_REPLICATION_FACTOR ({self.replication_factor}): no write could be acknowledged")
+        return self
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

@@ -1,8 +1,8 @@
-"""Run a local single-node KRaft Apache Kafka broker for tests, CI and the demo.
+"""Run a local KRaft Apache Kafka broker, or a cluster of N, for tests, CI and the demo.
 
 The jars are the official Apache Kafka artifacts from Maven Central, fetched with Maven
-(`muster/kafka/pom.xml`) into `<home>/libs`; the broker runs as a detached `java` process that
-outlives the Python process which started it. Layout of `<home>`:
+(`muster/kafka/pom.xml`) into `<home>/libs`; each broker runs as a detached `java` process that
+outlives the Python process which started it. Layout of a single broker's `<home>`:
 
     libs/               jars (fetched once, re-fetched when the pom changes)
     data/               KRaft metadata and topic data (formatted once, kept across restarts)
@@ -11,8 +11,15 @@ outlives the Python process which started it. Layout of `<home>`:
     server.properties   written on every start
     broker.pid          pid of the running broker
 
-Use `python -m muster.broker start|stop|status [--port N] [--home DIR]`, or the functions below.
-Extra JVM options come from `MUSTER_BROKER_HEAP` (default `-Xmx640m -Xms256m`).
+A cluster of N (`--nodes N`) shares `<home>/libs` and gives node i (1..N) the layout above in
+`<home>/node-i`, its client port PORT+2(i-1) and its controller port one above. Every node is
+both broker and controller (KRaft combined mode), so three keep a controller quorum and every
+partition's data with one of them down. Internal topics get min(3, N) replicas, and the brokers'
+defaults for topics made without settings are the same replication and an in-sync minimum of 2
+(1 below three nodes); an out-of-sync replica is never elected leader.
+
+Use `python -m muster.broker start|stop|status [--port N] [--home DIR] [--nodes N]`, or the
+functions below. Extra JVM options come from `MUSTER_BROKER_HEAP` (default `-Xmx640m -Xms256m`).
 """
 from __future__ import annotations
 
@@ -35,6 +42,8 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +91,44 @@ def _properties(home: Path) -> Path:
 
 def bootstrap_for(port: int) -> str:
     return f"{HOST}:{port}"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One broker of a local cluster: its KRaft node id, client and controller ports, and home."""
+
+    id: int
+    port: int
+    controller_port: int
+    home: Path
+
+    @property
+    def bootstrap(self) -> str:
+        return bootstrap_for(self.port)
+
+
+def nodes_for(port: int, home: Path, count: int = 1) -> list[Node]:
+    """The nodes of a `count`-broker cluster in `home`. A single node is `home` itself on PORT and
+    PORT+1 (the layout above); node i of more lives in `home/node-i` on PORT+2(i-1) and one above."""
+    if count < 1:
+        raise BrokerError(f"a cluster needs at least one node, not {count}")
+    home = Path(home).resolve()
+    if count == 1:
+        return [Node(1, port, port + 1, home)]
+    return [Node(i, port + 2 * (i - 1), port + 2 * (i - 1) + 1, home / f"node-{i}") for i in range(1, count + 1)]
+
+
+def bootstrap_of(nodes: list[Node]) -> str:
+    """The comma-separated bootstrap list every Kafka client (aiokafka, Faust) accepts."""
+    return ",".join(node.bootstrap for node in nodes)
+
+
+def replication_for(count: int) -> tuple[int, int]:
+    """(replication factor, min in-sync replicas) for a cluster of `count`: three copies, two of
+    which must have a write before it is acknowledged, so one broker may die without losing an
+    acknowledged write or refusing new ones; fewer nodes get what they can hold."""
+    replicas = min(3, count)
+    return replicas, max(1, min(2, replicas - 1))
 
 
 # --- fetching the jars -----------------------------------------------------------------------
@@ -249,7 +296,7 @@ def _locked(home: Path) -> Iterator[None]:
 # --- readiness probe -------------------------------------------------------------------------
 
 
-async def _probe_async(bootstrap: str, timeout_s: float) -> bool:
+async def _probe_async(bootstrap: str, timeout_s: float, brokers: int = 1) -> bool:
     from aiokafka.admin import AIOKafkaAdminClient
 
     admin = AIOKafkaAdminClient(
@@ -260,7 +307,7 @@ async def _probe_async(bootstrap: str, timeout_s: float) -> bool:
     try:
         await asyncio.wait_for(admin.start(), timeout_s)
         cluster = await asyncio.wait_for(admin.describe_cluster(), timeout_s)
-        return bool(cluster.get("brokers"))
+        return len(cluster.get("brokers") or ()) >= brokers
     except Exception:  # any failure means "not answering yet"
         return False
     finally:
@@ -280,17 +327,17 @@ def _quiet_aiokafka() -> Iterator[None]:
         logger.setLevel(previous)
 
 
-def answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
-    """True when a metadata request to `bootstrap` lists at least one broker."""
+def answers(bootstrap: str, timeout_s: float = 3.0, brokers: int = 1) -> bool:
+    """True when a metadata request to `bootstrap` lists at least `brokers` live brokers."""
     with _quiet_aiokafka():
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.run(_probe_async(bootstrap, timeout_s))
+            return asyncio.run(_probe_async(bootstrap, timeout_s, brokers))
         # Called from async code: run the probe on its own loop in a helper thread.
         result: list[bool] = []
         thread = threading.Thread(
-            target=lambda: result.append(asyncio.run(_probe_async(bootstrap, timeout_s))),
+            target=lambda: result.append(asyncio.run(_probe_async(bootstrap, timeout_s, brokers))),
             daemon=True,
         )
         thread.start()
@@ -301,26 +348,31 @@ def answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
 # --- configuration ---------------------------------------------------------------------------
 
 
-def _server_properties(port: int, home: Path) -> str:
-    controller = port + 1
+def server_properties(node: Node, cluster: list[Node]) -> str:
+    """The server.properties of `node` in `cluster` (every node is broker and controller)."""
+    replicas, min_isr = replication_for(len(cluster))
+    voters = ",".join(f"{n.id}@{HOST}:{n.controller_port}" for n in cluster)
     return "\n".join([
         "# Written by muster/broker.py on every start; edits are overwritten.",
         "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.voters=1@{HOST}:{controller}",
-        f"listeners=PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller}",
-        f"advertised.listeners=PLAINTEXT://{HOST}:{port}",
+        f"node.id={node.id}",
+        f"controller.quorum.voters={voters}",
+        f"listeners=PLAINTEXT://{HOST}:{node.port},CONTROLLER://{HOST}:{node.controller_port}",
+        f"advertised.listeners=PLAINTEXT://{HOST}:{node.port}",
         "inter.broker.listener.name=PLAINTEXT",
         "controller.listener.names=CONTROLLER",
         "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-        f"log.dirs={_data(home)}",
+        f"log.dirs={_data(node.home)}",
         "num.partitions=1",
-        "offsets.topic.replication.factor=1",
+        f"default.replication.factor={replicas}",
+        f"min.insync.replicas={min_isr}",
+        "unclean.leader.election.enable=false",
+        f"offsets.topic.replication.factor={replicas}",
         "offsets.topic.num.partitions=8",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
-        "share.coordinator.state.topic.replication.factor=1",
-        "share.coordinator.state.topic.min.isr=1",
+        f"transaction.state.log.replication.factor={replicas}",
+        f"transaction.state.log.min.isr={min_isr}",
+        f"share.coordinator.state.topic.replication.factor={replicas}",
+        f"share.coordinator.state.topic.min.isr={min_isr}",
         "group.initial.rebalance.delay.ms=0",
         "auto.create.topics.enable=true",
         "",
@@ -335,27 +387,37 @@ def _cluster_id() -> str:
             return value
 
 
-def _format_storage(java: str, home: Path) -> str | None:
-    if (_data(home) / "meta.properties").is_file():
+def _cluster_id_of(nodes: list[Node]) -> str:
+    """The id a formatted node of this cluster already has (a node re-formatted after losing its
+    data must join the same cluster), or a new one."""
+    for node in nodes:
+        with contextlib.suppress(OSError):
+            for line in (_data(node.home) / "meta.properties").read_text().splitlines():
+                if line.startswith("cluster.id="):
+                    return line.split("=", 1)[1].strip()
+    return _cluster_id()
+
+
+def _format_storage(java: str, node: Node, libs: Path, cluster_id: str, heap: str | None) -> str | None:
+    if (_data(node.home) / "meta.properties").is_file():
         return None
-    cluster_id = _cluster_id()
-    log.info("Formatting KRaft storage in %s (cluster id %s)", _data(home), cluster_id)
+    log.info("Formatting KRaft storage in %s (cluster id %s)", _data(node.home), cluster_id)
     result = subprocess.run(
-        [java, *_jvm_options(home), "-cp", f"{_libs(home)}/*", "kafka.tools.StorageTool",
-         "format", "-t", cluster_id, "-c", str(_properties(home))],
+        [java, *_jvm_options(node.home, heap), "-cp", f"{libs}/*", "kafka.tools.StorageTool",
+         "format", "-t", cluster_id, "-c", str(_properties(node.home))],
         stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
         raise BrokerError(
-            f"Formatting KRaft storage in {_data(home)} failed (exit {result.returncode}):\n"
+            f"Formatting KRaft storage in {_data(node.home)} failed (exit {result.returncode}):\n"
             + (result.stdout + result.stderr).strip()
         )
-    return f"Formatted KRaft storage in {_data(home)}"
+    return f"Formatted KRaft storage in {_data(node.home)}"
 
 
-def _jvm_options(home: Path) -> list[str]:
+def _jvm_options(home: Path, heap: str | None = None) -> list[str]:
     return [
-        *shlex.split(os.environ.get("MUSTER_BROKER_HEAP", DEFAULT_HEAP)),
+        *shlex.split(heap or os.environ.get("MUSTER_BROKER_HEAP", DEFAULT_HEAP)),
         "-XX:+UseG1GC",
         "-XX:MaxGCPauseMillis=20",
         "-Djava.awt.headless=true",
@@ -377,69 +439,94 @@ def _tail(home: Path, lines: int = LOG_TAIL_LINES) -> str:
 # --- start / stop / status -------------------------------------------------------------------
 
 
-def _launch(java: str, home: Path) -> int:
-    """Start the broker detached (own session, no tie to our stdin or our lifetime); its pid."""
-    command = [java, *_jvm_options(home), "-cp", f"{_libs(home)}/*", "kafka.Kafka",
-               str(_properties(home))]
+def _launch(java: str, node: Node, libs: Path, heap: str | None) -> int:
+    """Start a broker detached (own session, no tie to our stdin or our lifetime); its pid."""
+    command = [java, *_jvm_options(node.home, heap), "-cp", f"{libs}/*", "kafka.Kafka",
+               str(_properties(node.home))]
     # `sh` backgrounds java and exits at once, so java is re-parented to init: no zombie and
     # no "subprocess still running" ResourceWarning in the caller when it is reaped.
     launcher = subprocess.run(
         ["/bin/sh", "-c", 'out=$1; shift; "$@" </dev/null >>"$out" 2>&1 & echo $!', "sh",
-         str(_console_log(home)), *command],
-        cwd=home, start_new_session=True, stdin=subprocess.DEVNULL,
+         str(_console_log(node.home)), *command],
+        cwd=node.home, start_new_session=True, stdin=subprocess.DEVNULL,
         capture_output=True, text=True, check=True,
     )
     return int(launcher.stdout.strip())
 
 
-def start(port: int, home: Path, wait_s: float = 90) -> str:
-    """Start the broker on 127.0.0.1:`port` (controller on port+1) unless it already runs.
+def start(port: int, home: Path, wait_s: float = 90, nodes: int = 1, heap: str | None = None) -> str:
+    """Start a `nodes`-broker cluster in `home` from client port `port` (see `nodes_for`); nodes
+    already running are kept, so this also brings back one that died. Waits until every node
+    answers and the cluster lists all of them. `heap` replaces MUSTER_BROKER_HEAP's JVM options.
 
-    Returns the bootstrap address. Raises BrokerError with the reason and the log tail.
+    The wait starts once the jars are fetched and the nodes launched. Returns the bootstrap list.
+    Raises BrokerError with the reason and the log tail.
     """
     home = Path(home).resolve()
-    bootstrap = bootstrap_for(port)
+    cluster = nodes_for(port, home, nodes)
     with _locked(home):
-        pid = _running_pid(home)
-        if pid is not None:
-            running_port = _running_port(home)
-            if running_port not in (None, port):
+        pids: dict[int, int] = {}
+        for node in cluster:
+            pid = _running_pid(node.home)
+            if pid is None:
+                continue
+            running_port = _running_port(node.home)
+            if running_port not in (None, node.port):
                 raise BrokerError(
-                    f"The broker in {home} already runs on port {running_port} (pid {pid}); "
+                    f"The broker in {node.home} already runs on port {running_port} (pid {pid}); "
                     f"stop it first: python -m muster.broker stop --home {home}"
                 )
-            if answers(bootstrap):
-                log.info("Kafka broker already running at %s (pid %s)", bootstrap, pid)
-                return bootstrap
-            log.info("Kafka broker pid %s is running but not answering yet; waiting", pid)
-        else:
-            for needed in (port, port + 1):
-                if not _port_free(needed):
-                    raise BrokerError(
-                        f"Port {needed} on {HOST} is in use by something that is not the Muster "
-                        f"broker in {home}. Stop it, or pick another port with --port "
-                        f"(the broker needs PORT and PORT+1)."
-                    )
+            pids[node.id] = pid
+        missing = [node for node in cluster if node.id not in pids]
+        if missing:
+            _check_ports_free(missing, home)
             java = _java()
-            message = fetch(home)
-            log.info("%s", message)
-            _properties(home).write_text(_server_properties(port, home))
-            formatted = _format_storage(java, home)
-            if formatted:
-                log.info("%s", formatted)
-            # Mark the start in both logs, so the tail shown on failure is clearly this run's.
-            now = time.strftime("%Y-%m-%d %H:%M:%S")
-            marker = f"=== muster broker start {now} on {bootstrap} ==="
-            _server_log(home).parent.mkdir(parents=True, exist_ok=True)
-            for path in (_console_log(home), _server_log(home)):
-                with open(path, "a") as handle:
-                    handle.write(f"{marker}\n")
-            pid = _launch(java, home)
-            _pid_file(home).write_text(f"{pid}\n")
-            log.info("Started Kafka broker pid %s at %s; waiting up to %g s for it to answer",
-                     pid, bootstrap, wait_s)
-        _wait_until_answering(pid, bootstrap, home, wait_s)
+            log.info("%s", fetch(home))
+            cluster_id = _cluster_id_of(cluster)
+            # Each format and launch is a JVM start of several seconds; the nodes' run side by side.
+            with ThreadPoolExecutor(len(missing)) as pool:
+                launched = pool.map(lambda node: _launch_node(java, node, cluster, _libs(home), cluster_id, heap),
+                                    missing)
+                pids.update(zip((node.id for node in missing), launched, strict=True))
+        deadline = time.monotonic() + wait_s
+        for node in cluster:
+            _wait_until_answering(pids[node.id], node.bootstrap, node.home, deadline - time.monotonic())
+        bootstrap = bootstrap_of(cluster)
+        if nodes > 1:
+            _wait_for_brokers(bootstrap, nodes, home, deadline)
         return bootstrap
+
+
+def _check_ports_free(nodes: list[Node], home: Path) -> None:
+    for node in nodes:
+        for needed in (node.port, node.controller_port):
+            if not _port_free(needed):
+                raise BrokerError(
+                    f"Port {needed} on {HOST} is in use by something that is not the Muster "
+                    f"broker in {node.home}. Stop it, or pick another port with --port "
+                    f"(each broker needs two ports: its client port and the one above)."
+                )
+
+
+def _launch_node(java: str, node: Node, cluster: list[Node], libs: Path, cluster_id: str,
+                 heap: str | None) -> int:
+    """Write the node's properties, format its storage if new, launch it; its pid."""
+    node.home.mkdir(parents=True, exist_ok=True)
+    _properties(node.home).write_text(server_properties(node, cluster))
+    formatted = _format_storage(java, node, libs, cluster_id, heap)
+    if formatted:
+        log.info("%s", formatted)
+    # Mark the start in both logs, so the tail shown on failure is clearly this run's.
+    now = time.strftime("%Y-%m-%d %H:%M:%S")
+    marker = f"=== muster broker start {now} on {node.bootstrap} ==="
+    _server_log(node.home).parent.mkdir(parents=True, exist_ok=True)
+    for path in (_console_log(node.home), _server_log(node.home)):
+        with open(path, "a") as handle:
+            handle.write(f"{marker}\n")
+    pid = _launch(java, node, libs, heap)
+    _pid_file(node.home).write_text(f"{pid}\n")
+    log.info("Started Kafka broker %s pid %s at %s", node.id, pid, node.bootstrap)
+    return pid
 
 
 def _wait_until_answering(pid: int, bootstrap: str, home: Path, wait_s: float) -> None:
@@ -456,19 +543,38 @@ def _wait_until_answering(pid: int, bootstrap: str, home: Path, wait_s: float) -
             return
         if time.monotonic() >= deadline:
             raise BrokerError(
-                f"The Kafka broker (pid {pid}) did not answer at {bootstrap} within {wait_s:g} s; "
+                f"The Kafka broker (pid {pid}) did not answer at {bootstrap} within the wait; "
                 f"it is still running (stop it with: python -m muster.broker stop --home {home}).\n"
                 f"{_tail(home)}"
             )
         time.sleep(0.5)
 
 
+def _wait_for_brokers(bootstrap: str, count: int, home: Path, deadline: float) -> None:
+    """Until the cluster's metadata lists `count` live brokers: each has registered with the
+    controller quorum and is not fenced."""
+    while not answers(bootstrap, timeout_s=max(0.5, min(3.0, deadline - time.monotonic())), brokers=count):
+        if time.monotonic() >= deadline:
+            raise BrokerError(f"The cluster at {bootstrap} did not list {count} brokers within the wait; "
+                              f"stop it with: python -m muster.broker stop --home {home}")
+        time.sleep(0.5)
+    log.info("Kafka cluster of %d brokers answering at %s", count, bootstrap)
+
+
+def _homes(home: Path) -> list[Path]:
+    """`home` and the homes of the cluster nodes inside it."""
+    return [home, *sorted(path for path in home.glob("node-*") if path.is_dir())]
+
+
 def stop(home: Path) -> str:
-    """Stop the broker: SIGTERM (controlled shutdown), SIGKILL after 30 s; remove the pid file."""
+    """Stop every broker of `home` (one, or a cluster's nodes) at once: SIGTERM (controlled
+    shutdown), SIGKILL after 30 s; remove the pid files."""
     home = Path(home).resolve()
     with _locked(home):
-        pids = broker_pids(home)
-        _pid_file(home).unlink(missing_ok=True)
+        pids = []
+        for node_home in _homes(home):
+            pids += broker_pids(node_home)
+            _pid_file(node_home).unlink(missing_ok=True)
         if not pids:
             return f"No Kafka broker running for {home}"
         for pid in pids:
@@ -490,19 +596,20 @@ def stop(home: Path) -> str:
         return f"Kafka broker {how} (pid {', '.join(map(str, pids))})"
 
 
-def status(port: int, home: Path) -> dict[str, Any]:
-    """running: our process is alive; answering: a metadata request on `port` lists a broker."""
-    home = Path(home).resolve()
-    bootstrap = bootstrap_for(port)
-    pid = _running_pid(home)
-    return {
-        "running": pid is not None,
-        "pid": pid,
-        "answering": answers(bootstrap),
+def status(port: int, home: Path, nodes: int = 1) -> dict[str, Any]:
+    """running: every node's process is alive; answering: the cluster lists all `nodes` brokers."""
+    cluster = nodes_for(port, home, nodes)
+    pids = [_running_pid(node.home) for node in cluster]
+    bootstrap = bootstrap_of(cluster)
+    report: dict[str, Any] = {
+        "running": all(pid is not None for pid in pids),
+        "pid": pids[0] if nodes == 1 else pids,
+        "answering": answers(bootstrap, brokers=nodes),
         "bootstrap": bootstrap,
-        "home": str(home),
-        "log": str(_server_log(home)),
+        "home": str(cluster[0].home if nodes == 1 else Path(home).resolve()),
+        "log": str(_server_log(cluster[0].home)) if nodes == 1 else [str(_server_log(n.home)) for n in cluster],
     }
+    return report
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -514,11 +621,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     parser = argparse.ArgumentParser(
         prog="python -m muster.broker",
-        description="Manage the local single-node KRaft Apache Kafka broker.",
+        description="Manage the local KRaft Apache Kafka broker, or a cluster of them.",
     )
     parser.add_argument("command", choices=["start", "stop", "status", "fetch"])
     parser.add_argument("--port", type=int, default=settings.broker_port,
-                        help="client port; the controller uses PORT+1 (default %(default)s)")
+                        help="client port; the controller uses PORT+1, node i of a cluster "
+                             "PORT+2(i-1) and one above (default %(default)s)")
+    parser.add_argument("--nodes", type=int, default=settings.broker_nodes,
+                        help="brokers in the cluster (default %(default)s)")
     parser.add_argument("--home", type=Path, default=settings.broker_home,
                         help="jars, data, logs and pid file (default %(default)s)")
     parser.add_argument("--wait", type=float, default=90.0,
@@ -527,13 +637,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="muster.broker: %(message)s", stream=sys.stderr)
     try:
         if args.command == "start":
-            print(start(args.port, args.home, args.wait))
+            print(start(args.port, args.home, args.wait, nodes=args.nodes))
         elif args.command == "stop":
             print(stop(args.home))
         elif args.command == "fetch":
             print(fetch(args.home))
         else:
-            report = status(args.port, args.home)
+            report = status(args.port, args.home, args.nodes)
             print(json.dumps(report, indent=2))
             return 0 if report["answering"] else 1
     except BrokerError as error:

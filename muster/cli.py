@@ -26,7 +26,7 @@ from muster.seed import admin_client, calls_from, load_sample, send, wait_ready
 cli = typer.Typer(
     help="Muster: emergency response coordinator for Ontario.", no_args_is_help=True, pretty_exceptions_enable=False
 )
-broker_cli = typer.Typer(help="The local single-node Apache Kafka (KRaft) broker.", no_args_is_help=True)
+broker_cli = typer.Typer(help="The local Apache Kafka (KRaft) broker, or a cluster of them.", no_args_is_help=True)
 cli.add_typer(broker_cli, name="broker")
 import_cli = typer.Typer(help="Bring records from other systems in through the API.", no_args_is_help=True)
 cli.add_typer(import_cli, name="import")
@@ -39,27 +39,35 @@ def _logging(level: str = "INFO") -> None:
     configure(level)
 
 
+NODES = typer.Option(None, help="brokers in the cluster (default MUSTER_BROKER_NODES, 1); node i uses PORT+2(i-1)")
+
+
 @broker_cli.command("start")
-def broker_start(port: int | None = typer.Option(None), home: Path | None = typer.Option(None)) -> None:
-    """Fetch Apache Kafka from Maven Central if needed, then start it (idempotent)."""
+def broker_start(port: int | None = typer.Option(None), home: Path | None = typer.Option(None),
+                 nodes: int | None = NODES) -> None:
+    """Fetch Apache Kafka from Maven Central if needed, then start it, or every node of a cluster not
+    running yet (idempotent)."""
     settings = get_settings()
     _logging()
-    bootstrap = broker.start(port or settings.broker_port, home or settings.broker_home)
-    console.print(f"Kafka broker answering at [bold]{bootstrap}[/bold]")
+    bootstrap = broker.start(port or settings.broker_port, home or settings.broker_home,
+                             nodes=nodes or settings.broker_nodes)
+    console.print(f"Kafka answering at [bold]{bootstrap}[/bold]")
 
 
 @broker_cli.command("stop")
 def broker_stop(home: Path | None = typer.Option(None)) -> None:
-    """Stop the local broker; its data stays for the next start."""
+    """Stop the local broker, or every node of a cluster; the data stays for the next start."""
     broker.stop(home or get_settings().broker_home)
     console.print("Kafka broker stopped")
 
 
 @broker_cli.command("status")
-def broker_status(port: int | None = typer.Option(None), home: Path | None = typer.Option(None)) -> None:
-    """Is the local broker running and answering?"""
+def broker_status(port: int | None = typer.Option(None), home: Path | None = typer.Option(None),
+                  nodes: int | None = NODES) -> None:
+    """Is the local broker (or every node of a cluster) running and answering?"""
     settings = get_settings()
-    console.print(broker.status(port or settings.broker_port, home or settings.broker_home))
+    console.print(broker.status(port or settings.broker_port, home or settings.broker_home,
+                                nodes or settings.broker_nodes))
 
 
 def _topics_ready(settings) -> None:
@@ -245,8 +253,8 @@ def up(workers: int = typer.Option(1, min=1, max=8)) -> None:
     """Start everything locally: broker, worker(s), API; load sample data; Ctrl-C or SIGTERM stops it."""
     settings = get_settings()
     _logging()
-    bootstrap = broker.start(settings.broker_port, settings.broker_home)
-    console.print(f"Kafka broker at {bootstrap}")
+    bootstrap = broker.start(settings.broker_port, settings.broker_home, nodes=settings.broker_nodes)
+    console.print(f"Kafka at {bootstrap}")
     env = {"MUSTER_KAFKA_BOOTSTRAP": bootstrap}
     logs = ROOT / ".muster" / "logs"
     children = [Child(f"worker-{i}", *worker_args(str(i), env), logs).start() for i in range(1, workers + 1)]

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BROKER_TIERS = ("integration", "e2e", "faults")
 TEST_SECRET = "test-secret-" + uuid.uuid4().hex
 
-pytest_plugins = ["tests.support.stack"]
+pytest_plugins = ["tests.support.stack", "tests.support.cluster"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -21,14 +21,16 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from bus import topics
 from core.settings import Settings
-from handlers.common import DeadLetter
-from handlers.incidents import Incident
-from handlers.referrals import Referral
-from handlers.shelters import Shelter
 from muster import broker
+from tests.support.faults.checks import (
+    compare,
+    dead_letter_sources,
+    input_log,
+    never_overbooked,
+    valid_but_dead_lettered,
+)
 from tests.support.faults.generator import generate
-from tests.support.faults.oracle import fold, incident_summary
-from tests.support.kafka import latest, read_all
+from tests.support.faults.oracle import fold
 from tests.support.poll import until
 from tests.support.processes import Worker
 
@@ -38,7 +40,6 @@ ROOT = Path(__file__).resolve().parents[2]
 MUSTER_ENV = {"MUSTER_SESSION_TIMEOUT_S": "6", "MUSTER_REPLY_TIMEOUT_S": "3"}
 pytestmark = pytest.mark.timeout(1200)
 counts: Counter = Counter()
-INPUTS = ("shelters", "incidents", "referrals")
 AGREE_DEADLINE_S = 600
 """The backlog is about 100,000 events at some 2 CPU ms each for two workers on two shared cores:
 about 190 s alone on the box, twice that beside another busy process. This bounds a stall, not speed."""
@@ -77,64 +78,6 @@ def pause(stack, index: int, seconds: float) -> None:
     time.sleep(seconds)
     worker.signal(signal.SIGCONT)
     counts["SIGSTOP past session timeout"] += 1
-
-
-def input_log(env: dict) -> dict[str, list[tuple]]:
-    return {name: sorted(read_all(env, name), key=lambda r: (r[2], r[3])) for name in INPUTS}
-
-
-def compare(env: dict, expected) -> list[str]:
-    """Differences between Muster's state topics and the oracle; empty when they agree."""
-    problems = []
-    shelters = latest(env, "shelter-state", Shelter)
-    for shelter_id, profile in expected.profiles.items():
-        if shelter_id not in shelters or shelters[shelter_id].profile() != profile:
-            problems.append(f"shelter {shelter_id} profile differs")
-    incidents = latest(env, "incident-state", Incident)
-    for incident_id, summary in expected.incidents.items():
-        found = incident_summary(incidents[incident_id]) if incident_id in incidents else None
-        if found is None:
-            problems.append(f"incident {incident_id} is missing")
-        elif found != summary:
-            missing = [u for u in summary[-1] if u not in found[-1]]
-            problems.append(f"incident {incident_id} is {found[:4]}, expected {summary[:4]}, missing updates {missing[:3]}")
-    referrals = latest(env, "referral-state", Referral)
-    unfinished = [r for r in expected.referrals if r not in referrals or referrals[r].status == "pending"]
-    if unfinished:
-        problems.append(f"{len(unfinished)} referrals unanswered, e.g. {unfinished[:3]}")
-    held = Counter(r.shelter_id for r in referrals.values() if r.status == "held")
-    for shelter_id, shelter in shelters.items():
-        if shelter_id.startswith("shelter-") and sum(h.beds for h in shelter.holds.values()) != sum(
-                referrals[h].household_size for h in shelter.holds if h in referrals and referrals[h].status == "held"
-                and referrals[h].shelter_id == shelter_id):
-            problems.append(f"shelter {shelter_id} holds differ from its held referrals")
-    holders = [h for s in shelters.values() for h in s.holds]
-    if len(holders) != len(set(holders)):
-        problems.append("a referral holds beds in two shelters")
-    counts["beds held"] = sum(held.values())
-    return problems
-
-
-def never_overbooked(env: dict) -> int:
-    snapshots = 0
-    for key, value, _partition, offset in read_all(env, "shelter-state"):
-        shelter = Shelter.model_validate_json(value)
-        assert shelter.occupancy + shelter.held + shelter.confirmed <= shelter.capacity, (key, offset)
-        snapshots += 1
-    return snapshots
-
-
-def dead_letter_sources(env: dict) -> dict[tuple, DeadLetter]:
-    letters = {}
-    for _, value, _, _ in read_all(env, "dead-letters"):
-        letter = DeadLetter.model_validate_json(value)
-        letters[(letter.topic.removeprefix(env["MUSTER_TOPIC_PREFIX"]), letter.partition, letter.offset)] = letter
-    return letters
-
-
-def valid_but_dead_lettered(letters: dict[tuple, DeadLetter], expected) -> dict[tuple, DeadLetter]:
-    """The dead letters whose source on an input topic the oracle found valid."""
-    return {source: letter for source, letter in letters.items() if source[0] in INPUTS and source not in expected.dead}
 
 
 def test_nothing_lost_nothing_doubled_nobody_overbooked_under_faults(stack, tokens):
@@ -185,7 +128,7 @@ def test_nothing_lost_nothing_doubled_nobody_overbooked_under_faults(stack, toke
     problems = ["not compared yet"]
 
     def agrees() -> bool:
-        problems[:] = compare(stack.env, expected)
+        problems[:] = compare(stack.env, expected, counts)
         return not problems
 
     settling = time.monotonic()

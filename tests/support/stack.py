@@ -29,7 +29,8 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(muster_env, request):
-    """Starts the module's workers (`WORKERS`, default 1) and one API; stops them afterwards."""
+    """Starts the module's workers (`WORKERS`, default 1) and one API, ready within `API_READY_S`
+    (default 120); stops them afterwards."""
     name = request.module.__name__.rsplit(".", 1)[-1]
     workers = [
         Worker(f"{name}-worker-{i}", muster_env, str(i)).start()
@@ -38,7 +39,7 @@ def stack(muster_env, request):
     api = Api(f"{name}-api", muster_env).start()
     stack = Stack(muster_env, api, workers)
     try:
-        api.wait_ready()
+        api.wait_ready(getattr(request.module, "API_READY_S", 120))
         yield stack
     finally:
         stack.api.stop()

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from core.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -108,6 +110,65 @@ class TestSecureProfile:
         # Compose interpolates services of inactive profiles too; only the token secret,
         # which every profile needs, may be required.
         for service in secure.values():
+            for key, value in env_of(service).items():
+                if key != "MUSTER_TOKEN_SECRET":
+                    assert ":?" not in value, key
+
+
+@pytest.fixture(scope="module")
+def production(services) -> dict:
+    return {name: s for name, s in services.items() if "production" in s.get("profiles", [])}
+
+
+@pytest.fixture(scope="module")
+def brokers(production) -> dict:
+    return {name: s for name, s in production.items() if s.get("image", "").startswith("apache/kafka:")}
+
+
+class TestProductionProfile:
+    def test_runs_three_brokers_a_worker_and_an_api(self, production, brokers):
+        assert sorted(brokers) == ["kafka-1", "kafka-2", "kafka-3"]
+        commands = sorted(" ".join(s["command"]) for s in production.values() if "command" in s)
+        assert commands == ["muster api", "muster worker"]
+
+    def test_every_broker_is_a_voter_of_one_three_node_kraft_quorum(self, brokers):
+        envs = {name: env_of(s) for name, s in brokers.items()}
+        assert sorted(env["KAFKA_NODE_ID"] for env in envs.values()) == ["1", "2", "3"]
+        for name, env in envs.items():
+            assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+            assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
+            assert env["KAFKA_ADVERTISED_LISTENERS"] == f"INTERNAL://{name}:9092"
+            assert not any("ZOOKEEPER" in key for key in env)
+        assert len({env["CLUSTER_ID"] for env in envs.values()}) == 1
+
+    def test_each_broker_keeps_its_data_on_its_own_volume(self, brokers):
+        volumes = [s["volumes"][0].split(":")[0] for s in brokers.values()]
+        assert len(set(volumes)) == 3 and "kafka-data" not in volumes
+
+    def test_every_topic_keeps_three_copies_and_acknowledges_with_two(self, brokers):
+        for env in (env_of(s) for s in brokers.values()):
+            assert env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "3"
+            assert env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] == "3"
+            assert env["KAFKA_MIN_INSYNC_REPLICAS"] == env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == "2"
+            assert env["KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE"] == "false"
+
+    def test_each_broker_has_its_own_healthcheck(self, brokers):
+        for name, service in brokers.items():
+            assert f"--bootstrap-server {name}:9092" in " ".join(service["healthcheck"]["test"])
+
+    def test_muster_creates_topics_with_three_replicas_two_in_sync_and_knows_every_broker(self, production, brokers):
+        for service in production.values():
+            if "command" not in service:
+                continue
+            env = env_of(service)
+            assert env["MUSTER_KAFKA_BOOTSTRAP"].split(",") == [f"{name}:9092" for name in sorted(brokers)]
+            assert (env["MUSTER_REPLICATION_FACTOR"], env["MUSTER_MIN_INSYNC_REPLICAS"]) == ("3", "2")
+            assert {k.removeprefix("MUSTER_").lower() for k in env if k.startswith("MUSTER_")} <= set(Settings.model_fields)
+            assert {name: dep["condition"] for name, dep in service["depends_on"].items()} == dict.fromkeys(brokers, "service_healthy")
+
+    def test_does_not_start_with_the_default_profile_nor_require_more_variables(self, production):
+        for service in production.values():
+            assert service["profiles"] == ["production"]
             for key, value in env_of(service).items():
                 if key != "MUSTER_TOKEN_SECRET":
                     assert ":?" not in value, key

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from handlers.errors import Rejected
+from handlers.hours import HoursLogged, LogHours, log_hours
 from handlers.incidents import decide as decide_incident, incident_commands
 from handlers.referrals import ConfirmReferral, ReleaseReferral, RequestReferral, referral_messages
-from handlers.shelters import RegisterShelter, ShelterProfile, shelter_commands
+from handlers.shelters import HoldBed, RegisterShelter, ShelterProfile, shelter_commands
 
 Source = tuple[str, int, int]
 
@@ -44,6 +45,9 @@ def fold(log: dict[str, list[tuple]], now) -> Expected:
         if isinstance(command, RegisterShelter):
             expected.profiles[command.id] = ShelterProfile.model_validate(
                 command.model_dump(include=set(ShelterProfile.model_fields)))
+        elif isinstance(command, HoldBed) and command.request is not None:
+            # The API asks a new referral's first candidate directly, the request riding in the ask.
+            expected.referrals.add(command.referral_id)
     states: dict[str, object] = {}
     for key, value, partition, offset in log["incidents"]:
         try:
@@ -63,3 +67,20 @@ def fold(log: dict[str, list[tuple]], now) -> Expected:
         elif isinstance(message, (ConfirmReferral, ReleaseReferral)) and message.id not in expected.referrals:
             expected.dead.add(("referrals", partition, offset))
     return expected
+
+
+def fold_hours(log: list[tuple], incidents: dict[str, tuple], now) -> tuple[dict[str, HoursLogged], set[Source]]:
+    """What the hours log must hold: each valid `LogHours` on the input log (key, value, partition,
+    offset) once by entry id, for an incident of `incidents` (as `Expected.incidents`); and the
+    sources that must be dead letters."""
+    adapter = TypeAdapter(LogHours)
+    entries: dict[str, HoursLogged] = {}
+    dead: set[Source] = set()
+    for key, value, partition, offset in log:
+        try:
+            command = _decode(adapter, key, value)
+            summary = incidents.get(command.incident_id)
+            entries[command.id] = log_hours(command, now, summary[2] if summary else None)
+        except (ValidationError, ValueError, UnicodeDecodeError, Rejected):
+            dead.add(("volunteer-hours", partition, offset))
+    return entries, dead
