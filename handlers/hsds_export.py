@@ -13,12 +13,12 @@ from collections.abc import Iterable, Mapping
 from datetime import time
 from typing import Any
 
-from handlers.exports import spreadsheet_safe
 from handlers.hsds import CAPACITY_COLUMNS, SITE_COLUMNS
 from handlers.hsds_tables import CAPACITY, PATHS, SITE
 from handlers.services import ServiceProfile
 from handlers.shelters import ShelterProfile
 from handlers.sites import BED_SERVICE, SERVICE_TYPE_LABELS, Schedule
+from handlers.spreadsheets import spreadsheet_safe
 
 _S, _N, _I, _B, _D, _T = "string", "number", "integer", "boolean", "date", "time"
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {

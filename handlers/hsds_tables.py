@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.exports import spreadsheet_safe
+from handlers.spreadsheets import spreadsheet_safe
 
 CAPACITY = "x_muster_capacity"
 """Muster's extension for beds: one row per bed service_at_location (handlers/hsds.py)."""

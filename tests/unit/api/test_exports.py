@@ -16,12 +16,13 @@ from shapely.geometry import Point, shape
 from bus.topics import INCIDENT_STATE, PARTNER_STATE, REQUEST_STATE, SERVICE_STATE, SHELTER_STATE
 from handlers import partners as P
 from handlers.cap import read_alert
-from handlers.exports import COMMITMENT_COLUMNS, spreadsheet_safe
+from handlers.exports import COMMITMENT_COLUMNS
 from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.partners import InventoryClaimed
 from handlers.requests import Candidate, Context, RaiseRequest, decide as decide_request
 from handlers.services import RegisterService, ServiceProfile, decide as decide_service
 from handlers.shelters import HoldBed, RegisterShelter, decide as decide_shelter
+from handlers.spreadsheets import spreadsheet_safe
 from tests.unit.api.conftest import NOW
 from tests.unit.api.test_partner_routes import SCENARIO
 
