@@ -1,13 +1,14 @@
 """Shelters and their beds: the one place a bed is promised, so no bed is promised twice.
 
-Schemas (version 1) on the `shelters` topic, keyed by shelter id, decided only by the agent that
-owns the shelter's partition:
+Schemas (version 1, but HoldBed version 2) on the `shelters` topic, keyed by shelter id, decided
+only by the agent that owns the shelter's partition:
   RegisterShelter   a manager or the owning partner sets the shelter's profile (upsert)
   SetShelterStatus  its operator or a manager marks it open, limited or closed, with why; only
                     those fields change, so a profile PUT in flight keeps its others
-  HoldBed           a referral asks for beds; answered BedHeld or HoldRefused. The API asks a new
-                    referral's first candidate itself, with the navigator's request in `request`:
-                    the reply carries it back untouched, and the referral starts from it
+  HoldBed           a referral asks for beds; answered BedHeld or HoldRefused. Only what the
+                    shelter needs: referral id, beds, needs, the hold's time. (Version 1 carried a
+                    new referral's whole request in `request`, echoed in the reply; such a record
+                    is still answered so, version 2 forbids it.)
   ConfirmHold       the caller arrived; answered HoldConfirmed or HoldEnded
   ReleaseHold       the referral no longer needs the beds; answered HoldEnded
   ExtendHold        the navigator needs more time; answered HoldExtended or ExtendRefused
@@ -80,6 +81,9 @@ class RegisterShelter(ShelterProfile, Command):
 
 
 class HoldBed(Command):
+    """Beds for one referral. Version 2: what the shelter needs and nothing of the caller's search."""
+
+    v: Literal[1, 2] = 2
     type: Literal["HoldBed"] = "HoldBed"
     shelter_id: Id
     referral_id: Id
@@ -87,8 +91,14 @@ class HoldBed(Command):
     needs: Needs = Needs()
     ttl_s: float = Field(gt=0, le=7 * 24 * 3600)
     request: dict[str, Any] | None = None
-    """A new referral's RequestReferral, when the API asks its first candidate: the shelter never
-    reads it, so a referral is one hop shorter without the shelters knowing referrals."""
+    """Version 1 only: a new referral's RequestReferral, passed back in the reply so a referral in
+    flight across the upgrade to version 2 still starts. The shelter never reads it."""
+
+    @model_validator(mode="after")
+    def _request_only_in_version_1(self):
+        if self.request is not None and self.v != 1:
+            raise ValueError("a HoldBed of version 2 carries no referral request")
+        return self
 
 
 class ConfirmHold(Command):

@@ -24,8 +24,10 @@ from api.schemas import (
 )
 from api.sheet import render_sheet
 from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE, SHELTERS
+from geo.cells import cell_centre
 from handlers.common import Actor, Id, Point
 from handlers.referrals import (
+    KILOMETRES,
     Alternative,
     CallerRef,
     ConfirmReferral,
@@ -33,6 +35,7 @@ from handlers.referrals import (
     ReleaseReferral,
     RequestReferral,
     Status,
+    ask_again,
     first_ask,
     read_code,
     unique_code,
@@ -71,7 +74,7 @@ class ReferralAnswer(BaseModel):
                                                "without 0/O, 1/I/L or U; look it up with `GET /v1/referrals?code=`")
     status: Literal["pending", "held", "confirmed", "released", "expired", "no_capacity"]
     shelter: ShelterSummary | None = None
-    distance_km: float | None = None
+    distance_km: int | None = Field(None, description="to the shelter, in " + KILOMETRES)
     hold_expires_at: str | None = None
     seconds_left: int | None = Field(None, description="seconds until the held bed is released, while it is held")
     extensions: int = Field(0, description="how many times the hold was extended")
@@ -154,6 +157,8 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
     existing = c.views.get(REFERRAL_STATE, body.id)
     if existing is not None:
         _owned(c, body.id, actor)
+        if (again := ask_again(existing)) is not None:  # the first ask may be what was lost
+            await c.publisher.send(SHELTERS, again.shelter_id, again)
         return _respond(c, existing, body.id)
     open_now = c.open_referrals.get(actor.sub, 0)
     if open_now >= c.settings.max_open_holds_per_navigator:
@@ -163,20 +168,21 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
             headers={"Retry-After": "30"},
         )
     point, place = await locate(c, body.location)
+    lat, lon = cell_centre(point.lat, point.lon)  # what goes to Kafka places the caller no closer than the town
     candidates, alternatives = c.shelters.candidates(
-        point.lat, point.lon, body.household_size, body.needs, body.radius_km or c.settings.referral_radius_km,
+        lat, lon, body.household_size, body.needs, body.radius_km or c.settings.referral_radius_km,
         c.incidents, c.settings.max_candidates,
     )
     command = RequestReferral(
         id=body.id, household_size=body.household_size, needs=body.needs, candidates=candidates,
         alternatives=alternatives, hold_ttl_s=c.settings.hold_ttl_s, caller_ref=body.caller_ref,
-        code=_code_for(c, body.id, actor.sub), actor=actor, accepted_at=c.clock(),
+        code=_code_for(c, body.id, actor.sub), asked=bool(candidates), actor=actor, accepted_at=c.clock(),
     )
+    # The request first, acknowledged: the shelter's reply then lands after it on its partition.
+    await c.publisher.send(REFERRALS, body.id, command)
     ask = first_ask(command)
-    if ask is None:
-        await c.publisher.send(REFERRALS, body.id, command)
-    else:
-        await c.publisher.send(SHELTERS, ask.shelter_id, ask, audited=(command, f"{REFERRALS.name}/{body.id}"))
+    if ask is not None:
+        await c.publisher.send(SHELTERS, ask.shelter_id, ask)
     referral = await c.views.wait_for(REFERRAL_STATE, body.id, lambda r: r.status != "pending", c.settings.reply_timeout_s)
     return _respond(c, referral, body.id, place)
 

@@ -70,14 +70,22 @@ def test_the_same_referral_asking_twice_holds_once():
     assert again == shelter and isinstance(replies[0], BedHeld)
 
 
-def test_a_hold_asked_with_a_request_answers_with_the_request_untouched():
+def test_a_version_1_hold_asked_with_a_request_answers_with_the_request_untouched():
     ridden = {"type": "RequestReferral", "id": "ref-1", "candidates": [{"shelter_id": "orillia-rotary"}]}
-    asked, too_many = (hold("ref-1", beds=beds).model_copy(update={"request": ridden}) for beds in (1, 3))
+    asked, too_many = (HoldBed.model_validate({**hold("ref-1", beds=beds).model_dump(), "v": 1, "request": ridden})
+                       for beds in (1, 3))
     held, [first] = decide(opened(), asked, NOON)
     replies = [first, decide(held, asked, NOON)[1][0], decide(opened(), too_many, NOON)[1][0], decide(None, asked, NOON)[1][0]]
     assert [type(r).__name__ for r in replies] == ["BedHeld", "BedHeld", "HoldRefused", "HoldRefused"]
     assert all(r.request == ridden for r in replies)
     assert "request" not in held.model_dump_json()
+
+
+def test_a_version_2_hold_carries_no_referral_request():
+    ridden = {"type": "RequestReferral", "id": "ref-1", "candidates": [{"shelter_id": "orillia-rotary"}]}
+    with pytest.raises(ValidationError, match="carries no referral request"):
+        HoldBed.model_validate({**hold("ref-1").model_dump(), "request": ridden})
+    assert hold("ref-1").v == 2
 
 
 def test_needs_the_shelter_cannot_meet_are_refused_with_each_reason():
