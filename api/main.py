@@ -77,6 +77,8 @@ def keep_audit(container: Container, record: AuditRecord | None) -> None:
 
 def follow_referral(container: Container, key: str, old: Referral | None, new: Referral | None) -> None:
     count_open_referrals(container, old, new)
+    if new is not None and new.requested_by:
+        container.referrals_in_flight.landed(new.requested_by, key)
     container.referrals.apply(key, old, new)
 
 

@@ -160,13 +160,27 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
         if (again := ask_again(existing)) is not None:  # the first ask may be what was lost
             await c.publisher.send(SHELTERS, again.shelter_id, again)
         return _respond(c, existing, body.id)
-    open_now = c.open_referrals.get(actor.sub, 0)
+    open_now = c.open_referrals.get(actor.sub, 0) + c.referrals_in_flight.count(actor.sub)
     if open_now >= c.settings.max_open_holds_per_navigator:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             f"you have {open_now} open referrals; confirm or release some before holding more beds",
             headers={"Retry-After": "30"},
         )
+    c.referrals_in_flight.reserve(actor.sub, body.id)
+    try:
+        place = await _send_referral(c, body, actor)
+    except BaseException:
+        if c.views.get(REFERRAL_STATE, body.id) is None:
+            c.referrals_in_flight.landed(actor.sub, body.id)
+        raise
+    referral = await c.views.wait_for(REFERRAL_STATE, body.id, lambda r: r.status != "pending", c.settings.reply_timeout_s)
+    return _respond(c, referral, body.id, place)
+
+
+async def _send_referral(c, body: ReferralRequest, actor: Actor) -> str | None:
+    """Rank the shelters from the caller's cell, put the request on Kafka, ask the first shelter;
+    returns the place the caller's location was geocoded to, if it was a place."""
     point, place = await locate(c, body.location)
     lat, lon = cell_centre(point.lat, point.lon)  # what goes to Kafka places the caller no closer than the town
     candidates, alternatives = c.shelters.candidates(
@@ -183,8 +197,7 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
     ask = first_ask(command)
     if ask is not None:
         await c.publisher.send(SHELTERS, ask.shelter_id, ask)
-    referral = await c.views.wait_for(REFERRAL_STATE, body.id, lambda r: r.status != "pending", c.settings.reply_timeout_s)
-    return _respond(c, referral, body.id, place)
+    return place
 
 
 NEEDS_NAVIGATOR = frozenset({"pending", "held"})
