@@ -12,9 +12,15 @@ only by the agent that owns the shelter's partition:
   ConfirmHold       the caller arrived; answered HoldConfirmed or HoldEnded
   ReleaseHold       the referral no longer needs the beds; answered HoldEnded
   ExtendHold        the navigator needs more time; answered HoldExtended or ExtendRefused
+  ApproveShelter    a manager lets a shelter a partner registered take referrals
   ExpireHolds       a sweep asks the owner to release holds past their time-to-live
   FlagHolds         a sweep asks the owner to flag the holds its directory finds in a danger zone
 State on `shelter-state` (compacted): Shelter. Replies go to `referrals`, keyed by referral id.
+
+Approval: a shelter a partner registers waits for a manager's approval (`approval: pending`)
+before it takes referrals, so no one partner account can draw callers to a shelter of its own
+making; a manager's or admin's own PUT is approved at once. A partner may not raise an approved
+shelter's capacity by more than PARTNER_CAPACITY_STEP beds at a time (refused: a manager does it).
 
 Beds: free = capacity − occupancy − held − confirmed. A hold is granted only if it fits, so
 held + confirmed + occupancy never exceeds capacity through a hold; a capacity cut below that
@@ -78,6 +84,28 @@ class ShelterProfile(Message):
 class RegisterShelter(ShelterProfile, Command):
     type: Literal["RegisterShelter"] = "RegisterShelter"
     id: Id
+
+
+PARTNER_CAPACITY_STEP = 50
+"""The most beds a partner may add to an approved shelter's capacity in one change."""
+APPROVERS = frozenset({"manager", "admin", "system"})
+"""Roles whose shelters take referrals without another's approval ("system": seeding and replay)."""
+
+
+def capacity_refusal(state: ShelterProfile | None, approval: str | None, role: str | None,
+                     capacity: int) -> str | None:
+    """Why a partner may not set this capacity on the shelter (None: it may)."""
+    if state is None or role in APPROVERS or approval != "approved" or capacity <= state.capacity + PARTNER_CAPACITY_STEP:
+        return None
+    return (f"a partner may add at most {PARTNER_CAPACITY_STEP} beds at a time to an approved shelter "
+            f"({state.capacity} now); ask a manager to set {capacity}")
+
+
+class ApproveShelter(Command):
+    """A manager lets a shelter registered by a partner take referrals."""
+
+    type: Literal["ApproveShelter"] = "ApproveShelter"
+    shelter_id: Id
 
 
 class HoldBed(Command):
@@ -159,7 +187,8 @@ class SetShelterStatus(ShelterStatusChange, Command):
 
 
 ShelterCommand = Annotated[
-    Union[RegisterShelter, SetShelterStatus, HoldBed, ConfirmHold, ReleaseHold, ExtendHold, ExpireHolds, FlagHolds],
+    Union[RegisterShelter, SetShelterStatus, ApproveShelter, HoldBed, ConfirmHold, ReleaseHold, ExtendHold, ExpireHolds,
+          FlagHolds],
     Field(discriminator="type"),
 ]
 shelter_commands: TypeAdapter[ShelterCommand] = TypeAdapter(ShelterCommand)
@@ -202,11 +231,15 @@ class Hold(Record):
 class Shelter(ShelterProfile):
     """A shelter as everyone sees it, with the beds Muster has promised.
 
-    Still version 1: its holds gained callback flags and extensions with defaults that read a
-    stored snapshot as it was (see Hold)."""
+    Still version 1: its holds gained callback flags and extensions, and it gained `approval`,
+    with defaults that read a stored snapshot as it was (every shelter stored before approval
+    took referrals: approved)."""
 
     type: Literal["Shelter"] = "Shelter"
     id: Id
+    approval: Literal["approved", "pending"] = Field(
+        "approved", description="pending: registered by a partner, no referrals until a manager approves it")
+    approved_by: str | None = None
     holds: dict[str, Hold] = Field(default_factory=dict)
     held: int = 0
     confirmed: int = 0
@@ -308,7 +341,9 @@ NO_DANGER: Danger = {}
 def unmet_needs(profile: ShelterProfile, household: int, needs: Needs, free: int) -> list[str]:
     """Why this shelter cannot take this household now (empty when it can)."""
     reasons = []
-    if not profile.open:
+    if getattr(profile, "approval", "approved") != "approved":
+        reasons.append("awaiting a manager's approval")
+    elif not profile.open:
         reasons.append("closed")
     elif free < household:
         reasons.append("full" if free <= 0 else f"only {free} free beds")
@@ -347,11 +382,23 @@ def _expire(shelter: Shelter, now: datetime) -> tuple[Shelter, list[Reply]]:
     ]
 
 
+def _role(cmd: Command) -> str | None:
+    return cmd.actor.role if cmd.actor else None
+
+
 def register(state: Shelter | None, cmd: RegisterShelter, now: datetime, danger: Danger):
+    """A new shelter, approved if a manager (or admin) registers it, else pending; or its profile
+    changed. Raises Rejected if a partner adds more than PARTNER_CAPACITY_STEP beds at once."""
     profile = ShelterProfile.model_validate(cmd.model_dump(include=set(ShelterProfile.model_fields)))
     if state is None:
-        blank = Shelter(**profile.model_dump(), id=cmd.id, updated_at=now, version=0)
+        role = _role(cmd)
+        approval = "approved" if role is None or role in APPROVERS else "pending"
+        blank = Shelter(**profile.model_dump(), id=cmd.id, updated_at=now, version=0, approval=approval,
+                        approved_by=cmd.actor.sub if approval == "approved" and cmd.actor else None)
         return _with_holds(blank, {}, now), []
+    refusal = capacity_refusal(state, state.approval, _role(cmd), profile.capacity)
+    if refusal:
+        raise Rejected(refusal)
     if state.profile() == profile:
         return state, []
     return _with_holds(state, dict(state.holds), now, **dict(profile)), []
@@ -364,6 +411,16 @@ def set_status(state: Shelter | None, cmd: SetShelterStatus, now: datetime, dang
     if all(getattr(state, name) == value for name, value in changes.items()):
         return state, []
     return _with_holds(state, dict(state.holds), now, **changes), []
+
+
+def approve(state: Shelter | None, cmd: ApproveShelter, now: datetime, danger: Danger):
+    """The shelter takes referrals from now on; approving it again changes nothing."""
+    if state is None:
+        raise Rejected(f"unknown shelter {cmd.shelter_id!r}")
+    if state.approval == "approved":
+        return state, []
+    return _with_holds(state, dict(state.holds), now, approval="approved",
+                       approved_by=cmd.actor.sub if cmd.actor else None), []
 
 
 def _danger_reasons(danger: Danger) -> list[str]:
@@ -443,7 +500,7 @@ def unchanged(state: Shelter | None, cmd: ExpireHolds | FlagHolds, now: datetime
     return state, []
 
 
-HANDLERS = {RegisterShelter: register, SetShelterStatus: set_status, HoldBed: hold, ConfirmHold: confirm,
+HANDLERS = {RegisterShelter: register, SetShelterStatus: set_status, ApproveShelter: approve, HoldBed: hold, ConfirmHold: confirm,
             ReleaseHold: release, ExtendHold: extend, ExpireHolds: unchanged, FlagHolds: unchanged}
 
 

@@ -1,14 +1,24 @@
 """The shelter directory: managers and owning partners keep it current; everyone can search it."""
 from __future__ import annotations
 
+from typing import Literal
+
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
-from api.deps import AnyRole, ContainerDep, CurrentActor
+from api.deps import AnyRole, ContainerDep, CurrentActor, Manager
 from api.schemas import ERRORS, IdPath, accepted
 from bus.topics import SHELTER_STATE, SHELTERS
-from handlers.shelters import RegisterShelter, SetShelterStatus, Shelter, ShelterProfile, ShelterStatusChange
+from handlers.shelters import (
+    ApproveShelter,
+    RegisterShelter,
+    SetShelterStatus,
+    Shelter,
+    ShelterProfile,
+    ShelterStatusChange,
+    capacity_refusal,
+)
 from handlers.sites import Schedule, SiteStatus, StatusReason, StreetAddress
 
 router = APIRouter(prefix="/v1/shelters", tags=["shelters"], responses=ERRORS)
@@ -29,6 +39,8 @@ class ShelterView(BaseModel):
     free: int
     shortfall: int
     open: bool
+    approval: Literal["approved", "pending"] = Field(
+        "approved", description="pending: registered by a partner, it takes no referrals until a manager approves it")
     status: SiteStatus = Field(description="open, limited (still takes referrals) or closed (takes none)")
     status_reason: StatusReason | None = Field(None, description="why the shelter is limited or closed")
     accepts_pets: bool
@@ -68,10 +80,16 @@ def view_of(c, shelter: Shelter, distance_km: float | None = None, in_danger_zon
     response_model=ShelterView,
     status_code=status.HTTP_200_OK,
     responses={201: {"model": ShelterView}, 202: {"description": "accepted, not yet visible"},
-               403: {"description": "only managers, admins and the owning partner"}},
+               403: {"description": "only managers, admins and the owning partner"},
+               409: {"description": "a partner adding more beds at once than it may; `detail.reason` is "
+                                    "`capacity_needs_manager`"}},
 )
 async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentActor, c: ContainerDep, response: Response):
-    """Create or update a shelter's profile: capacity, occupancy, services, open or closed."""
+    """Create or update a shelter's profile: capacity, occupancy, services, open or closed.
+
+    A shelter a partner registers waits for a manager's approval (`approval: pending`) before it
+    takes referrals; a manager's or admin's is approved at once. A partner may add at most 50 beds
+    at a time to an approved shelter's capacity."""
     existing = c.views.get(SHELTER_STATE, shelter_id)
     owner = existing.partner_id if existing is not None else body.partner_id
     allowed = actor.role in ("manager", "admin") or (
@@ -79,6 +97,9 @@ async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentAc
     )
     if not allowed:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only a manager, an admin or the owning partner may change a shelter")
+    refusal = capacity_refusal(existing, existing.approval if existing else None, actor.role, body.capacity)
+    if refusal:
+        raise HTTPException(status.HTTP_409_CONFLICT, {"reason": "capacity_needs_manager", "message": refusal})
     command = RegisterShelter(**dict(body), id=shelter_id, actor=actor, accepted_at=c.clock())
     await c.publisher.send(SHELTERS, shelter_id, command)
     shelter = await c.views.wait_for(SHELTER_STATE, shelter_id, lambda s: s.profile() == body, c.settings.reply_timeout_s)
@@ -93,6 +114,26 @@ def _may_run(actor, shelter: Shelter) -> bool:
     """Managers and admins, and the partner that runs the shelter."""
     return actor.role in ("manager", "admin") or (
         actor.role == "partner" and shelter.partner_id is not None and actor.partner_id == shelter.partner_id)
+
+
+@router.post(
+    "/{shelter_id}/approve",
+    response_model=ShelterView,
+    responses={202: {"description": "accepted, not yet visible"}, 404: {"description": "no such shelter"}},
+)
+async def approve_shelter(shelter_id: IdPath, actor: Manager, c: ContainerDep):
+    """Let a shelter a partner registered take referrals (managers and admins)."""
+    existing = c.views.get(SHELTER_STATE, shelter_id)
+    if existing is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no shelter {shelter_id!r}")
+    if existing.approval == "approved":
+        return view_of(c, existing)
+    await c.publisher.send(SHELTERS, shelter_id, ApproveShelter(shelter_id=shelter_id, actor=actor, accepted_at=c.clock()))
+    shelter = await c.views.wait_for(SHELTER_STATE, shelter_id, lambda s: s.approval == "approved",
+                                     c.settings.reply_timeout_s)
+    if shelter is None:
+        return accepted(f"/v1/shelters/{shelter_id}", shelter_id)
+    return view_of(c, shelter)
 
 
 @router.post(
@@ -133,8 +174,8 @@ async def list_shelters(
     lat: float | None = Query(None, ge=-90, le=90),
     lon: float | None = Query(None, ge=-180, le=180),
     radius_km: float = Query(50, gt=0, le=2000),
-    available: bool = Query(False, description="only open shelters with free beds outside every danger zone "
-                            "(a shelter in an affected area counts)"),
+    available: bool = Query(False, description="only open, approved shelters with free beds outside every danger "
+                            "zone (a shelter in an affected area counts)"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000),
 ):
@@ -152,7 +193,7 @@ async def list_shelters(
         near = [(s, None) for s in sorted(c.views.all(SHELTER_STATE).values(), key=lambda s: s.id)]
     danger = c.incidents.hazards_at_each([s for s, _ in near])
     found = [(s, km, zones) for (s, km), zones in zip(near, danger)
-             if not available or (s.open and s.free > 0 and not zones)]
+             if not available or (s.open and s.approval == "approved" and s.free > 0 and not zones)]
     page = found[offset : offset + limit]
     affected = c.incidents.affected_at_each([s for s, _, _ in page])
     page = [view_of(c, s, km, zones, areas) for (s, km, zones), areas in zip(page, affected)]

@@ -10,6 +10,8 @@ from pydantic import ValidationError
 
 from handlers.errors import Rejected
 from handlers.shelters import (
+    PARTNER_CAPACITY_STEP,
+    ApproveShelter,
     BedHeld,
     ConfirmHold,
     ExpireHolds,
@@ -86,6 +88,42 @@ def test_a_version_2_hold_carries_no_referral_request():
     with pytest.raises(ValidationError, match="carries no referral request"):
         HoldBed.model_validate({**hold("ref-1").model_dump(), "request": ridden})
     assert hold("ref-1").v == 2
+
+
+PARTNER = {"sub": "salvation-army-ops", "role": "partner", "partner_id": "salvation-army-on"}
+MANAGER = {"sub": "emo-orillia", "role": "manager"}
+
+
+class TestApproval:
+    def test_a_shelter_a_partner_registers_takes_no_referral_until_a_manager_approves_it(self):
+        pending, _ = decide(None, rotary_place(100_000, partner_id="salvation-army-on", actor=PARTNER), NOON)
+        assert pending.approval == "pending"
+        _, [refused] = decide(pending, hold("r1"), NOON)
+        assert isinstance(refused, HoldRefused) and refused.reason == "awaiting a manager's approval"
+        approved, _ = decide(pending, ApproveShelter(shelter_id="orillia-rotary", actor=MANAGER), NOON)
+        assert (approved.approval, approved.approved_by) == ("approved", "emo-orillia")
+        assert decide(approved, ApproveShelter(shelter_id="orillia-rotary", actor=MANAGER), NOON) == (approved, [])
+        _, [held] = decide(approved, hold("r1"), NOON)
+        assert isinstance(held, BedHeld)
+
+    def test_a_managers_shelter_is_approved_at_once(self):
+        shelter, _ = decide(None, rotary_place(actor=MANAGER), NOON)
+        assert (shelter.approval, shelter.approved_by) == ("approved", "emo-orillia")
+
+    def test_a_partner_may_add_fifty_beds_at_once_to_an_approved_shelter_and_no_more(self):
+        approved = opened(40, partner_id="salvation-army-on")
+        more, _ = decide(approved, rotary_place(40 + PARTNER_CAPACITY_STEP, partner_id="salvation-army-on",
+                                                actor=PARTNER), NOON)
+        assert more.capacity == 90 and more.approval == "approved"
+        with pytest.raises(Rejected, match="at most 50 beds"):
+            decide(more, rotary_place(100_000, partner_id="salvation-army-on", actor=PARTNER), NOON)
+        raised, _ = decide(more, rotary_place(100_000, partner_id="salvation-army-on", actor=MANAGER), NOON)
+        assert raised.capacity == 100_000
+
+    def test_a_shelter_stored_before_approval_existed_reads_as_approved(self):
+        stored = opened().model_dump(mode="json")
+        del stored["approval"], stored["approved_by"]
+        assert Shelter.model_validate(stored).approval == "approved"
 
 
 def test_needs_the_shelter_cannot_meet_are_refused_with_each_reason():
