@@ -14,6 +14,7 @@ from api.deps import Container
 from api.limits import BodyLimit
 from api.metrics import instrument
 from api.publisher import BrokerUnavailable
+from api.round_trip import NotShownYet
 from api.routes import (
     audit,
     cap,
@@ -120,6 +121,10 @@ def create_api(container: Container) -> FastAPI:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "invalid"), "type": e.get("type", "value_error")}
                   for e in exc.errors()[:50]]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(NotShownYet)
+    async def not_shown_yet(request: Request, exc: NotShownYet):
+        return JSONResponse(exc.body, status_code=202)
 
     @app.exception_handler(BrokerUnavailable)
     async def broker_unavailable(request: Request, exc: BrokerUnavailable):

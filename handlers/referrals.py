@@ -32,7 +32,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, StringConstraints, TypeAdapter, model_validator
 
-from handlers.common import Command, Id, Message, Record, Timestamp
+from handlers.common import Command, Id, KeyedById, Message, Record, Timestamp
 from handlers.errors import Rejected
 from handlers.shelters import (
     BedHeld,
@@ -132,7 +132,7 @@ def upcast_v1(record: dict[str, Any]) -> dict[str, Any]:
     return upcast
 
 
-class RequestReferral(Command):
+class RequestReferral(Command, KeyedById):
     """Hold beds at the first of `candidates` (nearest first) that has room; the referral id makes
     a retry one request. Version 2 (whole kilometres, `asked`); version 1 is upcast (`upcast_v1`)."""
 
@@ -154,17 +154,17 @@ class RequestReferral(Command):
     _upcast = model_validator(mode="before")(lambda data: upcast_v1(data) if isinstance(data, dict) else data)
 
 
-class ConfirmReferral(Command):
+class ConfirmReferral(Command, KeyedById):
     type: Literal["ConfirmReferral"] = "ConfirmReferral"
     id: Id
 
 
-class ReleaseReferral(Command):
+class ReleaseReferral(Command, KeyedById):
     type: Literal["ReleaseReferral"] = "ReleaseReferral"
     id: Id
 
 
-class PurgeReferral(Command):
+class PurgeReferral(Command, KeyedById):
     """Forget a referral that ended more than `retention_s` ago: caller data does not linger."""
 
     type: Literal["PurgeReferral"] = "PurgeReferral"
@@ -180,10 +180,6 @@ ReferralMessage = Annotated[
 referral_messages: TypeAdapter[ReferralMessage] = TypeAdapter(ReferralMessage)
 
 
-def key_of(message: ReferralMessage) -> str:
-    return getattr(message, "referral_id", None) or message.id
-
-
 Status = Literal["pending", "held", "confirmed", "released", "expired", "no_capacity"]
 ENDED = frozenset({"confirmed", "released", "expired", "no_capacity"})
 
@@ -197,7 +193,7 @@ class Extension(Record):
     message: str | None = None
 
 
-class Referral(Message):
+class Referral(Message, KeyedById):
     """A referral as its navigator sees it.
 
     Version 2: distances in whole kilometres (KILOMETRES); a version 1 snapshot is upcast as it is

@@ -40,7 +40,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, TypeAdapter, model_validator
 
-from handlers.common import Command, Id, Language, Message, Point, Record, ShortText, Timestamp
+from handlers.common import Command, Id, KeyedById, Language, Message, Point, Record, ShortText, Timestamp
 from handlers.errors import Rejected
 from handlers.sites import Phone, Schedule, SiteStatus, StatusReason, StreetAddress, open_matches_status
 
@@ -81,7 +81,7 @@ class ShelterProfile(Message):
     _open_matches_status = model_validator(mode="before")(open_matches_status)
 
 
-class RegisterShelter(ShelterProfile, Command):
+class RegisterShelter(ShelterProfile, Command, KeyedById):
     type: Literal["RegisterShelter"] = "RegisterShelter"
     id: Id
 
@@ -107,6 +107,10 @@ class ApproveShelter(Command):
     type: Literal["ApproveShelter"] = "ApproveShelter"
     shelter_id: Id
 
+    @property
+    def key(self) -> str:
+        return self.shelter_id
+
 
 class HoldBed(Command):
     """Beds for one referral. Version 2: what the shelter needs and nothing of the caller's search."""
@@ -128,17 +132,29 @@ class HoldBed(Command):
             raise ValueError("a HoldBed of version 2 carries no referral request")
         return self
 
+    @property
+    def key(self) -> str:
+        return self.shelter_id
+
 
 class ConfirmHold(Command):
     type: Literal["ConfirmHold"] = "ConfirmHold"
     shelter_id: Id
     referral_id: Id
 
+    @property
+    def key(self) -> str:
+        return self.shelter_id
+
 
 class ReleaseHold(Command):
     type: Literal["ReleaseHold"] = "ReleaseHold"
     shelter_id: Id
     referral_id: Id
+
+    @property
+    def key(self) -> str:
+        return self.shelter_id
 
 
 class ExtendHold(Command):
@@ -152,10 +168,18 @@ class ExtendHold(Command):
     extend_s: float = Field(gt=0, le=7 * 24 * 3600)
     max_hold_s: float = Field(gt=0, le=30 * 24 * 3600)
 
+    @property
+    def key(self) -> str:
+        return self.shelter_id
+
 
 class ExpireHolds(Command):
     type: Literal["ExpireHolds"] = "ExpireHolds"
     shelter_id: Id
+
+    @property
+    def key(self) -> str:
+        return self.shelter_id
 
 
 class FlagHolds(Command):
@@ -163,6 +187,10 @@ class FlagHolds(Command):
 
     type: Literal["FlagHolds"] = "FlagHolds"
     shelter_id: Id
+
+    @property
+    def key(self) -> str:
+        return self.shelter_id
 
 
 class ShelterStatusChange(Record):
@@ -184,6 +212,10 @@ class ShelterStatusChange(Record):
 class SetShelterStatus(ShelterStatusChange, Command):
     type: Literal["SetShelterStatus"] = "SetShelterStatus"
     shelter_id: Id
+
+    @property
+    def key(self) -> str:
+        return self.shelter_id
 
 
 ShelterCommand = Annotated[
@@ -228,7 +260,7 @@ class Hold(Record):
     """The ExtendHold last applied, so that asking it again extends once."""
 
 
-class Shelter(ShelterProfile):
+class Shelter(ShelterProfile, KeyedById):
     """A shelter as everyone sees it, with the beds Muster has promised.
 
     Still version 1: its holds gained callback flags and extensions, and it gained `approval`,
@@ -260,55 +292,57 @@ class Shelter(ShelterProfile):
         return ShelterProfile.model_validate(self.model_dump(include=set(ShelterProfile.model_fields)))
 
 
-class BedHeld(Message):
-    type: Literal["BedHeld"] = "BedHeld"
+class HoldReply(Message):
+    """A shelter owner's answer about one referral's beds, on `referrals`, keyed by the referral id."""
+
+    type: str
+    """Each reply's own name, fixed by its class; declared here so that it stays the second field
+    of the JSON, ahead of the ids, as every reply has always been written."""
     referral_id: Id
     shelter_id: Id
+
+    @property
+    def key(self) -> str:
+        return self.referral_id
+
+
+class BedHeld(HoldReply):
+    type: Literal["BedHeld"] = "BedHeld"
     beds: int
     expires_at: Timestamp
     request: dict[str, Any] | None = None
     """The HoldBed's `request`, passed back."""
 
 
-class HoldRefused(Message):
+class HoldRefused(HoldReply):
     type: Literal["HoldRefused"] = "HoldRefused"
-    referral_id: Id
-    shelter_id: Id
     reason: str
     request: dict[str, Any] | None = None
     """The HoldBed's `request`, passed back."""
 
 
-class HoldConfirmed(Message):
+class HoldConfirmed(HoldReply):
     type: Literal["HoldConfirmed"] = "HoldConfirmed"
-    referral_id: Id
-    shelter_id: Id
 
 
-class HoldEnded(Message):
+class HoldEnded(HoldReply):
     type: Literal["HoldEnded"] = "HoldEnded"
-    referral_id: Id
-    shelter_id: Id
     reason: Literal["released", "expired", "not_held"]
 
 
-class HoldFlagged(Message):
+class HoldFlagged(HoldReply):
     """A held or confirmed bed is at risk: the navigator should call the caller back. Sent once per
     cause and hold (again only when a worker dies before recording it; the referral keeps one)."""
 
     type: Literal["HoldFlagged"] = "HoldFlagged"
-    referral_id: Id
-    shelter_id: Id
     reason: CallbackReason
     incident_id: Id | None = None
     status_reason: StatusReason | None = None
     at: Timestamp
 
 
-class HoldExtended(Message):
+class HoldExtended(HoldReply):
     type: Literal["HoldExtended"] = "HoldExtended"
-    referral_id: Id
-    shelter_id: Id
     extension_id: Id
     expires_at: Timestamp
     extensions: int
@@ -319,13 +353,11 @@ class HoldExtended(Message):
 ExtendRefusal = Literal["not_held", "confirmed", "closed", "danger_zone", "at_limit"]
 
 
-class ExtendRefused(Message):
+class ExtendRefused(HoldReply):
     """An extension the owner would not grant: `reason` is the code a screen translates, `message`
     the same in English."""
 
     type: Literal["ExtendRefused"] = "ExtendRefused"
-    referral_id: Id
-    shelter_id: Id
     extension_id: Id
     reason: ExtendRefusal
     message: str

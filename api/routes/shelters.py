@@ -8,7 +8,8 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
 from api.deps import AnyRole, ContainerDep, CurrentActor, Manager
-from api.schemas import ERRORS, IdPath, accepted
+from api.round_trip import round_trip
+from api.schemas import ERRORS, IdPath
 from bus.topics import SHELTER_STATE, SHELTERS
 from handlers.shelters import (
     ApproveShelter,
@@ -101,10 +102,8 @@ async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentAc
     if refusal:
         raise HTTPException(status.HTTP_409_CONFLICT, {"reason": "capacity_needs_manager", "message": refusal})
     command = RegisterShelter(**dict(body), id=shelter_id, actor=actor, accepted_at=c.clock())
-    await c.publisher.send(SHELTERS, shelter_id, command)
-    shelter = await c.views.wait_for(SHELTER_STATE, shelter_id, lambda s: s.profile() == body, c.settings.reply_timeout_s)
-    if shelter is None:
-        return accepted(f"/v1/shelters/{shelter_id}", shelter_id)
+    shelter: Shelter = await round_trip(c, SHELTERS, command, SHELTER_STATE, lambda s: s.profile() == body,
+                                        href=f"/v1/shelters/{shelter_id}")
     if existing is None:
         response.status_code = status.HTTP_201_CREATED
     return view_of(c, shelter)
@@ -128,11 +127,9 @@ async def approve_shelter(shelter_id: IdPath, actor: Manager, c: ContainerDep):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no shelter {shelter_id!r}")
     if existing.approval == "approved":
         return view_of(c, existing)
-    await c.publisher.send(SHELTERS, shelter_id, ApproveShelter(shelter_id=shelter_id, actor=actor, accepted_at=c.clock()))
-    shelter = await c.views.wait_for(SHELTER_STATE, shelter_id, lambda s: s.approval == "approved",
-                                     c.settings.reply_timeout_s)
-    if shelter is None:
-        return accepted(f"/v1/shelters/{shelter_id}", shelter_id)
+    command = ApproveShelter(shelter_id=shelter_id, actor=actor, accepted_at=c.clock())
+    shelter: Shelter = await round_trip(c, SHELTERS, command, SHELTER_STATE, lambda s: s.approval == "approved",
+                                        href=f"/v1/shelters/{shelter_id}")
     return view_of(c, shelter)
 
 
@@ -158,12 +155,9 @@ async def set_shelter_status(shelter_id: IdPath, body: ShelterStatusChange, acto
                             "only a manager, an admin or the partner that runs the shelter may change its status")
     command = SetShelterStatus(shelter_id=shelter_id, status=body.status, reason=body.reason,
                                actor=actor, accepted_at=c.clock())
-    await c.publisher.send(SHELTERS, shelter_id, command)
-    shelter = await c.views.wait_for(SHELTER_STATE, shelter_id,
-                                     lambda s: (s.status, s.status_reason) == (body.status, body.reason),
-                                     c.settings.reply_timeout_s)
-    if shelter is None:
-        return accepted(f"/v1/shelters/{shelter_id}", shelter_id)
+    shelter: Shelter = await round_trip(c, SHELTERS, command, SHELTER_STATE,
+                                        lambda s: (s.status, s.status_reason) == (body.status, body.reason),
+                                        href=f"/v1/shelters/{shelter_id}")
     return view_of(c, shelter)
 
 

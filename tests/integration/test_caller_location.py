@@ -7,8 +7,7 @@ import json
 import math
 
 from geo.cells import cell_centre
-from tests.integration.test_privacy import topics_of
-from tests.support.kafka import read_topic
+from tests.support.kafka import read_topic, topics_of
 
 ORILLIA = cell_centre(44.6089, -79.4197)
 KM_LAT = 1 / 111.2

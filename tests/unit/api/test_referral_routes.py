@@ -6,8 +6,8 @@ import json
 from bus.topics import REFERRAL_STATE, SHELTER_STATE
 from handlers.referrals import Referral, RequestReferral
 from handlers.shelters import HoldBed, Needs, decide
-from tests.unit.api.conftest import NOW
-from tests.unit.handlers.test_shelters import rotary_place
+from tests.support.api import NOW
+from tests.support.shelters import rotary_place
 
 ORILLIA = {"lat": 44.6082, "lon": -79.4197}
 
