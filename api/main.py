@@ -30,6 +30,7 @@ from api.routes import (
     shelters,
     system,
 )
+from api.routing import MethodGuard
 from bus import topics
 from core.heap import freeze_long_lived_objects
 from handlers.audit import AuditRecord
@@ -148,6 +149,7 @@ def create_api(container: Container) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(dashboard.router)
     app.include_router(dashboard.config_router)
+    app.add_middleware(MethodGuard, schema_paths=lambda: app.openapi()["paths"])
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
