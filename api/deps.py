@@ -11,7 +11,7 @@ from api.auth import InvalidToken, verify
 from api.limits import RateLimiter
 from api.metrics import ApiMetrics
 from api.publisher import Publisher
-from api.referral_index import ReferralIndex
+from api.referral_index import InFlight, ReferralIndex
 from api.views import Views
 from core.clock import Clock
 from core.settings import Settings
@@ -38,7 +38,10 @@ class Container:
     limiter: RateLimiter = field(init=False)
     """Per-token request rates, from the settings."""
     open_referrals: dict[str, int] = field(default_factory=dict)
-    """Referrals pending or holding a bed, per navigator: the cap on holds reads it."""
+    """Referrals pending or holding a bed, per navigator, as the view has read them."""
+    referrals_in_flight: InFlight = field(default_factory=InFlight)
+    """Referral ids this replica has accepted but its view has not read yet, per navigator: with
+    `open_referrals`, what the cap on holds counts, so a burst cannot outrun the view."""
     referrals: ReferralIndex = field(default_factory=ReferralIndex)
     """Each navigator's referrals and the short codes in use: the holds list and codes read it."""
     hours: HoursTotals = field(default_factory=HoursTotals)

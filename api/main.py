@@ -69,7 +69,8 @@ def follow_views(container: Container) -> None:
 def apply_shelter(container: Container, key: str, shelter: Shelter | None) -> None:
     """A shelter is a bed for referrals and a site for the navigator's service search."""
     container.shelters.apply(shelter, key)
-    container.services.apply_shelter(shelter, key)
+    listed = shelter if shelter is None or shelter.approval == "approved" else None  # none sent there before approval
+    container.services.apply_shelter(listed, key)
 
 
 def keep_audit(container: Container, record: AuditRecord | None) -> None:
@@ -79,6 +80,8 @@ def keep_audit(container: Container, record: AuditRecord | None) -> None:
 
 def follow_referral(container: Container, key: str, old: Referral | None, new: Referral | None) -> None:
     count_open_referrals(container, old, new)
+    if new is not None and new.requested_by:
+        container.referrals_in_flight.landed(new.requested_by, key)
     container.referrals.apply(key, old, new)
 
 

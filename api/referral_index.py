@@ -1,5 +1,6 @@
 """Each navigator's referrals and the short codes in use, kept as referral states are read: the
-holds list and the lookup by code read this instead of scanning every referral."""
+holds list and the lookup by code read this instead of scanning every referral. And the referrals
+in flight, which the cap on a navigator's holds counts with those the view has read."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -37,3 +38,28 @@ class ReferralIndex:
     def with_code(self, code: str) -> set[str]:
         """The ids of the referrals with this code (more than one only across navigators)."""
         return set(self._by_code.get(code, ()))
+
+
+class InFlight:
+    """Referral ids this API replica has admitted but its view has not read yet, per navigator.
+
+    The view learns of a referral a Kafka round trip after it is sent; a burst of a navigator's
+    requests all read the same count in that time, so the cap counts these too. Admitting is a
+    check and a reservation with no await between them: the event loop runs one at a time."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, set[str]] = defaultdict(set)
+
+    def count(self, navigator: str) -> int:
+        return len(self._ids.get(navigator, ()))
+
+    def reserve(self, navigator: str, referral_id: str) -> None:
+        self._ids[navigator].add(referral_id)
+
+    def landed(self, navigator: str, referral_id: str) -> None:
+        """The view has read the referral (it counts it from here), or it was never sent."""
+        ids = self._ids.get(navigator)
+        if ids is not None:
+            ids.discard(referral_id)
+            if not ids:
+                del self._ids[navigator]

@@ -95,7 +95,7 @@ def render_sheet(referral, lang: Lang, now: datetime, shelter: Shelter | None = 
     rows = [
         (t["address"], where),
         *_shelter_rows(shelter, now, lang),
-        (t["distance"], _km(referral.distance_km, lang) if referral.distance_km is not None else ""),
+        (t["distance"], f"{referral.distance_km} km" if referral.distance_km is not None else ""),  # whole km
         (t["until"], _when(referral.hold_expires_at, lang)),
         (t["people"], str(referral.household_size)),
         (t["needs"], ", ".join(needs) or t["none"]),

@@ -128,17 +128,13 @@ class Mix:
         return household, needs
 
     def _referral(self, run: str) -> Command:
-        from handlers.referrals import first_ask
-
+        """One record per command: the request, whose agent asks the first shelter (the API puts
+        the request first and asks that shelter itself, a record more and a hop less)."""
         rid = self._next_id(run, "ref")
         lat, lon = self._point()
         household, needs = self.random_needs()
         cmd = self.referral_command(rid, lat, lon, household, needs)
-        effect = (topics.REFERRAL_STATE.name, rid)
-        ask = first_ask(cmd)
-        if ask is None:
-            return Command(topics.REFERRALS.name, rid, _dump(cmd), "referral", effect)
-        return Command(topics.SHELTERS.name, ask.shelter_id, _dump(ask), "referral", effect)
+        return Command(topics.REFERRALS.name, rid, _dump(cmd), "referral", (topics.REFERRAL_STATE.name, rid))
 
     def _hours(self, run: str) -> Command:
         from handlers.hours import LogHours

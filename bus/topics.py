@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
 from bus.clients import client_options
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", covariant=True)
+DAY_MS = 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,14 @@ class TopicSpec(Generic[R]):
     doc: str
     compacted: bool = False
     personal: bool = False
-    """Holds caller details: kept only as long as `caller_retention_s`."""
+    """Holds caller details (a referral's id, household size, needs): no record outlives
+    `caller_retention_s` by more than a day. A command topic keeps records that long; a compacted
+    topic also drops every value older than that (cleanup compact,delete) unless `keeps_sites`."""
+    keeps_sites: bool = False
+    """A compacted personal topic whose newest values are shelters (their holds name referrals):
+    they stay, but an older value is compacted away within `caller_retention_s`."""
+    forever: bool = False
+    """Kept whole, however old (retention.ms=-1): the audit trail."""
     busy: bool = False
     """Carries every referral or bed change. Other topics see a few records a minute even in a
     storm: they get `quiet_partitions`, because each partition a worker or view follows costs it
@@ -54,10 +63,23 @@ class TopicSpec(Generic[R]):
         return settings.partitions if self.busy else min(settings.quiet_partitions, settings.partitions)
 
     def configs(self, settings: Settings) -> dict[str, str]:
+        """The topic configs Muster sets (others keep the broker's defaults). Kafka deletes or
+        compacts only closed segments, so a personal topic rolls a segment at least daily: a record
+        is gone within the retention plus at most a day (and the broker's check interval)."""
         configs = {"cleanup.policy": "compact"} if self.compacted else {}
         if self.personal:
-            retention_ms = str(int(settings.caller_retention_s * 1000))
-            configs["retention.ms" if not self.compacted else "delete.retention.ms"] = retention_ms
+            retention_ms = int(settings.caller_retention_s * 1000)
+            configs["segment.ms"] = str(min(retention_ms, DAY_MS))
+            if not self.compacted:
+                configs["retention.ms"] = str(retention_ms)
+            else:
+                configs["max.compaction.lag.ms"] = str(retention_ms)
+                configs["delete.retention.ms"] = str(min(retention_ms, DAY_MS))
+                if not self.keeps_sites:
+                    configs["cleanup.policy"] = "compact,delete"
+                    configs["retention.ms"] = str(retention_ms)
+        if self.forever:
+            configs["retention.ms"] = "-1"
         # With acks=all, a write is acknowledged once this many replicas have it, or refused.
         configs["min.insync.replicas"] = str(settings.min_insync_replicas)
         return configs
@@ -67,9 +89,9 @@ INCIDENTS: TopicSpec[IncidentCommand] = TopicSpec("incidents", "incident command
 INCIDENT_STATE: TopicSpec[Incident] = TopicSpec("incident-state", "Incident snapshots, keyed by incident id", True)
 ALERTS: TopicSpec[PartnerAlerted] = TopicSpec("alerts", "PartnerAlerted facts, keyed by incident id")
 SHELTERS: TopicSpec[ShelterCommand] = TopicSpec(
-    "shelters", "shelter commands (upsert, hold, confirm, release), keyed by shelter id", busy=True)
+    "shelters", "shelter commands (upsert, hold, confirm, release), keyed by shelter id", personal=True, busy=True)
 SHELTER_STATE: TopicSpec[Shelter] = TopicSpec(
-    "shelter-state", "Shelter snapshots, keyed by shelter id", True, busy=True)
+    "shelter-state", "Shelter snapshots, keyed by shelter id", True, personal=True, keeps_sites=True, busy=True)
 REFERRALS: TopicSpec[ReferralMessage] = TopicSpec(
     "referrals", "referral commands and hold replies, keyed by referral id", personal=True, busy=True)
 REFERRAL_STATE: TopicSpec[Referral] = TopicSpec(
@@ -90,7 +112,7 @@ HOURS_LOG: TopicSpec[HoursLogged] = TopicSpec("hours-log", "accepted HoursLogged
 DEAD_LETTERS: TopicSpec[DeadLetter] = TopicSpec(
     "dead-letters", "DeadLetter records: what failed, why, and its source offset")
 AUDIT: TopicSpec[AuditRecord] = TopicSpec(
-    "audit", "AuditRecord entries: who did or read what, when; append-only", busy=True)
+    "audit", "AuditRecord entries: who did or read what, when; append-only, kept whole", forever=True, busy=True)
 
 ALL: tuple[TopicSpec[object], ...] = (
     INCIDENTS, INCIDENT_STATE, ALERTS, SHELTERS, SHELTER_STATE, REFERRALS, REFERRAL_STATE,
@@ -107,9 +129,10 @@ class TopicLayoutError(Exception):
 
 async def ensure_topics(settings: Settings, specs: tuple[TopicSpec[object], ...] = ALL,
                         wait_s: float | None = None) -> None:
-    """Create any missing topic and check the partition counts of those already there; safe to
-    call from every process at start. Asks again until Kafka answers, for `wait_s` seconds
-    (MUSTER_KAFKA_WAIT_S unless given), then raises what it last met."""
+    """Create any missing topic, check the partition counts of those already there and set their
+    configs to the specs' where they differ (a changed caller retention reaches topics made
+    before it); safe to call from every process at start. Asks again until Kafka answers, for
+    `wait_s` seconds (MUSTER_KAFKA_WAIT_S unless given), then raises what it last met."""
     deadline = asyncio.get_running_loop().time() + (settings.kafka_wait_s if wait_s is None else wait_s)
     while True:
         admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, **client_options(settings))
@@ -119,6 +142,7 @@ async def ensure_topics(settings: Settings, specs: tuple[TopicSpec[object], ...]
             present = [settings.topic(spec.name) for spec in specs if settings.topic(spec.name) in existing]
             if present:
                 check_layout(settings, specs, partition_counts(await admin.describe_topics(present)))
+                await align_configs(admin, settings, [spec for spec in specs if settings.topic(spec.name) in existing])
             missing = [
                 NewTopic(
                     name=settings.topic(spec.name),
@@ -146,6 +170,34 @@ async def ensure_topics(settings: Settings, specs: tuple[TopicSpec[object], ...]
             await asyncio.sleep(0.5)
         finally:
             await admin.close()
+
+
+async def align_configs(admin: AIOKafkaAdminClient, settings: Settings, specs: list[TopicSpec]) -> None:
+    """Set each topic's configs to its spec's where the broker holds other values. Kafka's
+    AlterConfigs replaces a topic's whole set of overrides, so what Muster does not set goes back
+    to the broker's default; raises TopicsNotReady (asked again) if the broker refuses."""
+    wanted = {settings.topic(spec.name): spec.configs(settings) for spec in specs}
+    wanted = {name: configs for name, configs in wanted.items() if configs}
+    if not wanted:
+        return
+    current = topic_configs(await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, name) for name in wanted]))
+    stale = [name for name, configs in wanted.items()
+             if any(current.get(name, {}).get(key) != value for key, value in configs.items())]
+    if not stale:
+        return
+    answers = await admin.alter_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, name, configs=wanted[name]) for name in stale])
+    refused = [f"{r[3]}: {r[1] or r[0]}" for answer in answers for r in answer.resources if r[0]]
+    if refused:
+        raise TopicsNotReady("the broker refused topic configs: " + "; ".join(refused))
+    log.info("set the configs of %d existing topics: %s", len(stale), ", ".join(stale))
+
+
+def topic_configs(described: list) -> dict[str, dict[str, str]]:
+    """Config values by topic from the admin client's DescribeConfigs answers."""
+    return {resource[3]: {entry[0]: entry[1] for entry in resource[4]}
+            for answer in described for resource in answer.resources}
 
 
 class TopicsNotReady(Exception):

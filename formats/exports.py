@@ -104,12 +104,7 @@ def commitment_rows(request: ResourceRequest, partner_names: Mapping[str, str]) 
         status = CLAIM_STATUS[claim.status] if claim.granted else "waiting"
         rows.append([
             request.id, request.incident_id, request.resource_type, claim.partner_id,
-            spreadsheet_safe(partner_names.get(claim.partner_id, "")), str(claim.granted), str(claim.waiting), status,
+            partner_names.get(claim.partner_id, ""), str(claim.granted), str(claim.waiting), status,
             request.status, request.priority, request.needed_by.isoformat(), claim.claim_id,
         ])
     return rows
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping
 from datetime import time
 from typing import Any
 
-from formats.exports import spreadsheet_safe
 from formats.hsds import CAPACITY_COLUMNS, SITE_COLUMNS
 from formats.hsds_tables import CAPACITY, PATHS, SITE
+from formats.spreadsheets import spreadsheet_safe
 from handlers.services import ServiceProfile
 from handlers.shelters import ShelterProfile
 from handlers.sites import BED_SERVICE, SERVICE_TYPE_LABELS, Schedule

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from formats.exports import spreadsheet_safe
+from formats.spreadsheets import spreadsheet_safe
 
 CAPACITY = "x_muster_capacity"
 """Muster's extension for beds: one row per bed service_at_location (formats/hsds.py)."""

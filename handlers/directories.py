@@ -168,7 +168,8 @@ class ShelterDirectory:
                    incidents: IncidentDirectory, limit: int) -> tuple[list[Candidate], list[Alternative]]:
         """Open shelters with room that fit the needs, outside every danger zone, nearest first;
         and the nearest ones left out, with their reasons (as `unmet_needs` and `danger_reasons`
-        give them; `beyond` first for those outside the radius, shown when none fits). Shelters are read in batches nearest first, and
+        give them; `beyond` first for those outside the radius, shown when none fits); distances in
+        whole kilometres (they go to Kafka: the caller passes the centre of their cell, geo/cells.py). Shelters are read in batches nearest first, and
         exact distances are computed only as far as the search reads, so a dense city costs about
         what a sparse county does."""
         candidates: list[Candidate] = []
@@ -178,9 +179,9 @@ class ShelterDirectory:
             for shelter, (_, km), reasons in zip(shelters, batch, self._reasons(shelters, household, needs, incidents), strict=True):
                 if reasons:
                     if len(excluded) < ALTERNATIVES_SHOWN:
-                        excluded.append(Alternative(shelter_id=shelter.id, name=shelter.name, distance_km=round(km, 3), reasons=reasons))
+                        excluded.append(Alternative(shelter_id=shelter.id, name=shelter.name, distance_km=round(km), reasons=reasons))
                 elif len(candidates) < limit:
-                    candidates.append(Candidate(shelter_id=shelter.id, name=shelter.name, distance_km=round(km, 3)))
+                    candidates.append(Candidate(shelter_id=shelter.id, name=shelter.name, distance_km=round(km)))
                 if len(candidates) >= limit and len(excluded) >= ALTERNATIVES_SHOWN:
                     return candidates, excluded
         if not candidates and len(excluded) < ALTERNATIVES_SHOWN:
@@ -188,7 +189,8 @@ class ShelterDirectory:
                       if km > radius_km][:ALTERNATIVES_SHOWN - len(excluded)]
             shelters = [self.shelters[key] for key, _ in beyond]
             far = Reason(code="beyond", message=f"beyond {radius_km:g} km", radius_km=radius_km)
-            for shelter, (key, km), reasons in zip(shelters, beyond, self._reasons(shelters, household, needs, incidents), strict=True):
-                excluded.append(Alternative(shelter_id=key, name=shelter.name, distance_km=round(km, 3),
+            for shelter, (key, km), reasons in zip(shelters, beyond, self._reasons(shelters, household, needs, incidents),
+                                                   strict=True):
+                excluded.append(Alternative(shelter_id=key, name=shelter.name, distance_km=round(km),
                                             reasons=[far, *reasons]))
         return candidates, excluded

@@ -26,7 +26,7 @@ from handlers.sites import StatusReason
 ReasonCode = Literal[
     # a shelter or service site that cannot take the household now
     "closed", "full", "only_free", "not_open_now", "in_danger_zone", "no_pets", "not_wheelchair_accessible",
-    "no_families", "no_language", "beyond", "unknown_shelter",
+    "no_families", "no_language", "beyond", "unknown_shelter", "awaiting_approval", "capacity_needs_manager",
     # a claim on a partner's inventory
     "unknown_partner", "no_inventory", "none_free", "too_many_claims", "claim_ended", "ended_before_arrival",
     # a command that names something unknown, or something in the wrong state
@@ -56,6 +56,8 @@ CODES: dict[str, Params] = {
     "no_language": Params(("language",)),
     "beyond": Params(("radius_km",)),
     "unknown_shelter": Params(optional=("shelter_id",)),
+    "awaiting_approval": Params(),
+    "capacity_needs_manager": Params(("limit", "capacity")),
     "unknown_partner": Params(("partner_id",)),
     "no_inventory": Params(("resource_type",)),
     "none_free": Params(("resource_type",)),
@@ -103,7 +105,9 @@ class Reason(TypedDict, total=False):
     language: Annotated[Language, Field(description="no_language: the language asked for (ISO 639)")]
     radius_km: Annotated[float, Field(ge=0, description="beyond: the radius searched")]
     resource_type: Annotated[str, Field(max_length=64, description="no_inventory, none_free: the resource type")]
-    limit: Annotated[int, Field(ge=0, description="too_many_claims, too_many_zones: the most there may be")]
+    limit: Annotated[int, Field(ge=0, description="too_many_claims, too_many_zones: the most there may be; "
+                                                  "capacity_needs_manager: the most beds a partner may add at once")]
+    capacity: Annotated[int, Field(ge=0, description="capacity_needs_manager: the shelter's capacity now")]
     status: Annotated[str, Field(max_length=32, description="claim_ended, ended_before_arrival: the claim's status; "
                                                            "referral_not_held: the referral's")]
     id: Annotated[Id, Field(description="id_in_use: the id a different command already has")]

@@ -1,6 +1,8 @@
 """Caller referrals: a navigator's request becomes a held bed at the nearest shelter that fits.
 
-Schemas (version 1) on the `referrals` topic, keyed by referral id:
+Schemas on the `referrals` topic, keyed by referral id (RequestReferral and Referral are version 2:
+distances in whole kilometres from the caller's cell; a version 1 record is upcast as it is read,
+`upcast_v1`; the others are version 1):
   RequestReferral, ConfirmReferral, ReleaseReferral   commands from navigators (via the API)
   BedHeld, HoldRefused, HoldConfirmed, HoldEnded      replies from the shelter agents
   HoldFlagged                                          a held bed is at risk: call the caller back
@@ -13,12 +15,13 @@ a referral's codes (attempt 0, 1, ...) that none of the navigator's other referr
 
 The API ranks candidate shelters from its replicated directory; the matcher never decides a bed
 itself: it asks the shelter's owner (HoldBed, keyed by shelter id) and on refusal tries the next
-candidate, nearest first. The API asks the first candidate itself, the RequestReferral riding in
-the HoldBed, and the referral starts from the reply that carries it back: one hop fewer before a
-navigator's answer. A RequestReferral on this topic (no candidates, or another producer) starts
-it here instead. Caller privacy: what reaches Kafka is an opaque caller reference, the
-household size, its needs and the ranked shelters; never names, phone numbers, or where the
-caller is.
+candidate, nearest first. The API puts the RequestReferral here, then asks the first candidate
+itself (`asked`): the shelter's reply lands on the request's partition after it, so the referral
+is waiting for it, one hop fewer before a navigator's answer. Caller privacy: what reaches Kafka
+is an opaque caller reference, the household size, its needs and the shelters ranked from the
+centre of the caller's town-sized cell (geo/cells.py) in whole kilometres; never names, phone
+numbers, or where the caller is. The shelters topic sees only the HoldBed: referral id, beds,
+needs and the hold's time.
 """
 from __future__ import annotations
 
@@ -88,10 +91,13 @@ def read_code(text: str) -> str | None:
     return code
 
 
+KILOMETRES = "whole kilometres from the centre of the caller's town-sized cell, never from the caller's point"
+
+
 class Candidate(Record):
     shelter_id: Id
     name: str = Field(max_length=200)
-    distance_km: float = Field(ge=0, le=40_000)
+    distance_km: int = Field(ge=0, le=40_000, description=KILOMETRES)
 
 
 class Alternative(Record):
@@ -100,25 +106,42 @@ class Alternative(Record):
 
     shelter_id: Id
     name: str = Field(max_length=200)
-    distance_km: float = Field(ge=0, le=40_000)
+    distance_km: int = Field(ge=0, le=40_000, description=KILOMETRES)
     reasons: list[ValidReason] = Field(max_length=20)
 
 
-def upcast_alternatives(record: dict[str, Any]) -> dict[str, Any]:
-    """A version 1 RequestReferral or Referral as version 2: their alternatives gave reasons as
-    English sentences, read here by `legacy_reasons`. Any other version is returned as it is."""
+def upcast_v1(record: dict[str, Any]) -> dict[str, Any]:
+    """A stored RequestReferral or Referral of version 1 as version 2: its alternatives' reasons,
+    English sentences, read as coded reasons by `legacy_reasons`; its distances, measured from the
+    caller's point to the metre, rounded to whole kilometres (the record still says more than
+    version 2 would until the caller retention removes it from Kafka). Any other version is
+    returned as it is."""
     if record.get("v", 1) != 1:
         return record
+
+    def whole(km: Any) -> Any:
+        return round(km) if isinstance(km, int | float) and not isinstance(km, bool) else km
+
+    def each(items: Any) -> Any:
+        if not isinstance(items, list):
+            return items
+        return [{**item, "distance_km": whole(item.get("distance_km"))} if isinstance(item, dict) else item
+                for item in items]
+
     alternatives = [{**alt, "reasons": upcast_reasons(alt.get("reasons"))} if isinstance(alt, dict) else alt
                     for alt in record.get("alternatives") or []]
-    return {**record, "v": 2, "alternatives": alternatives}
+    upcast = {**record, "v": 2, "candidates": each(record.get("candidates", [])), "alternatives": each(alternatives)}
+    if record.get("distance_km") is not None:
+        upcast["distance_km"] = whole(record["distance_km"])
+    return upcast
 
 
 class RequestReferral(Command, KeyedById):
     """Hold beds at the first of `candidates` (nearest first) that has room; the referral id makes
     a retry one request.
 
-    Version 2, with coded `alternatives`; version 1 is upcast as it is read (`upcast_alternatives`)."""
+    Version 2: coded reasons in `alternatives`, whole kilometres, `asked`; version 1 is upcast as it
+    is read (`upcast_v1`)."""
 
     v: Literal[2] = 2  # type: ignore[assignment]  # a new version of the schema
     type: Literal["RequestReferral"] = "RequestReferral"
@@ -131,11 +154,14 @@ class RequestReferral(Command, KeyedById):
     caller_ref: CallerRef | None = None
     code: ShortCode | None = None
     """The short code the API picked; without one the referral takes its first (`short_code`)."""
+    asked: bool = False
+    """The API asks the first candidate itself, right after this: the referral waits for the reply
+    instead of asking again."""
 
     @model_validator(mode="before")
     @classmethod
     def _upcast(cls, data: Any) -> Any:
-        return upcast_alternatives(data) if isinstance(data, dict) else data
+        return upcast_v1(data) if isinstance(data, dict) else data
 
 
 class ConfirmReferral(Command, KeyedById):
@@ -182,10 +208,10 @@ class Extension(Record):
 class Referral(Message, KeyedById):
     """A referral as its navigator sees it.
 
-    `code`, `callbacks`, `extensions`, `extension` and `hold_limit_at` were added without a new
-    version: they default to none, which is what a referral stored before them had (such a
-    referral has no short code). Version 2 gave `alternatives` coded reasons; version 1 is upcast
-    as it is read (`upcast_alternatives`)."""
+    Version 2: coded reasons in `alternatives`, distances in whole kilometres (KILOMETRES); a
+    version 1 snapshot is upcast as it is read (`upcast_v1`). `code`, `callbacks`, `extensions`,
+    `extension` and `hold_limit_at` were added without a new version: they default to none, which is
+    what a referral stored before them had (such a referral has no short code)."""
 
     v: Literal[2] = 2  # type: ignore[assignment]  # a new version of the schema
     type: Literal["Referral"] = "Referral"
@@ -201,7 +227,7 @@ class Referral(Message, KeyedById):
     updated_at: Timestamp
     shelter_id: Id | None = None
     shelter_name: str | None = None
-    distance_km: float | None = None
+    distance_km: int | None = Field(None, description=KILOMETRES)
     hold_expires_at: Timestamp | None = None
     candidates: list[Candidate] = Field(default_factory=list)
     alternatives: list[Alternative] = Field(default_factory=list)
@@ -216,7 +242,7 @@ class Referral(Message, KeyedById):
     @model_validator(mode="before")
     @classmethod
     def _upcast(cls, data: Any) -> Any:
-        return upcast_alternatives(data) if isinstance(data, dict) else data
+        return upcast_v1(data) if isinstance(data, dict) else data
 
 
 def _hold(shelter_id: str, referral: Referral | RequestReferral, **extra: Any) -> HoldBed:
@@ -244,12 +270,12 @@ def _change(referral: Referral, now: datetime, **changes: Any) -> Referral:
 def _ask_again(state: Referral) -> list[Out]:
     """At-least-once: the state may have been saved while the question to the shelter was lost,
     so a duplicate or stale message to a pending referral asks its current shelter again."""
-    if state.status != "pending" or state.shelter_id is None:
-        return []
-    return [_hold(state.shelter_id, state)]
+    ask = ask_again(state)
+    return [ask] if ask is not None else []
 
 
 def request(state: Referral | None, cmd: RequestReferral, now: datetime) -> Decision:
+    """A new referral, pending at its first candidate; asked there unless the API asked itself."""
     if state is not None:
         return state, _ask_again(state)
     referral = Referral(
@@ -257,7 +283,8 @@ def request(state: Referral | None, cmd: RequestReferral, now: datetime) -> Deci
         hold_ttl_s=cmd.hold_ttl_s, caller_ref=cmd.caller_ref, requested_by=cmd.actor.sub if cmd.actor else None,
         created_at=now, updated_at=now, candidates=cmd.candidates, alternatives=cmd.alternatives, version=0,
     )
-    return _ask(referral, now)
+    pending, asks = _ask(referral, now)
+    return pending, [] if cmd.asked else asks
 
 
 def _release_stray(reply: BedHeld) -> list[Out]:
@@ -265,17 +292,26 @@ def _release_stray(reply: BedHeld) -> list[Out]:
 
 
 def first_ask(cmd: RequestReferral) -> HoldBed | None:
-    """What the API sends for a new referral: the ask of its first candidate, the request riding in
-    it; None when there is no candidate, and the request itself goes to the referral agent."""
+    """What the API sends a new referral's first candidate once the request (with `asked`) is on
+    the referrals topic: the referral id, beds, needs and the hold's time, nothing of the caller's
+    ranking. None when there is no candidate."""
     if not cmd.candidates:
         return None
-    return _hold(cmd.candidates[0].shelter_id, cmd, request=cmd.model_dump(mode="json", exclude_none=True),
-                 accepted_at=cmd.accepted_at)
+    return _hold(cmd.candidates[0].shelter_id, cmd, accepted_at=cmd.accepted_at)
+
+
+def ask_again(referral: Referral) -> HoldBed | None:
+    """The ask of a pending referral's current shelter, sent again (the shelter answers a repeat
+    as it answered the first): for a navigator's retry of a referral still waiting."""
+    if referral.status != "pending" or referral.shelter_id is None:
+        return None
+    return _hold(referral.shelter_id, referral)
 
 
 def _adopt(state: Referral | None, reply: BedHeld | HoldRefused, now: datetime) -> Referral | None:
-    """A reply to the API's ask of a new referral's first candidate: the referral starts from the
-    request it carries, pending at that candidate, as if this agent had asked."""
+    """A reply to a version 1 HoldBed, which carried a new referral's request (records written
+    before HoldBed version 2): the referral starts from the request it carries, pending at that
+    candidate, as if this agent had asked."""
     if state is not None or reply.request is None:
         return state
     cmd = RequestReferral.model_validate(reply.request)
@@ -303,7 +339,7 @@ def refused(state: Referral | None, reply: HoldRefused, now: datetime) -> Decisi
     if reply.shelter_id != state.shelter_id:
         return state, _ask_again(state)
     why = Alternative(shelter_id=reply.shelter_id, name=state.shelter_name or reply.shelter_id,
-                      distance_km=state.distance_km or 0.0, reasons=reply.reasons)
+                      distance_km=state.distance_km or 0, reasons=reply.reasons)
     return _ask(state, now, refused=why)
 
 

@@ -1,19 +1,26 @@
 """Shelters and their beds: the one place a bed is promised, so no bed is promised twice.
 
-Schemas (version 1) on the `shelters` topic, keyed by shelter id, decided only by the agent that
-owns the shelter's partition:
+Schemas (version 1, but HoldBed version 2) on the `shelters` topic, keyed by shelter id, decided
+only by the agent that owns the shelter's partition:
   RegisterShelter   a manager or the owning partner sets the shelter's profile (upsert)
   SetShelterStatus  its operator or a manager marks it open, limited or closed, with why; only
                     those fields change, so a profile PUT in flight keeps its others
-  HoldBed           a referral asks for beds; answered BedHeld or HoldRefused. The API asks a new
-                    referral's first candidate itself, with the navigator's request in `request`:
-                    the reply carries it back untouched, and the referral starts from it
+  HoldBed           a referral asks for beds; answered BedHeld or HoldRefused. Only what the
+                    shelter needs: referral id, beds, needs, the hold's time. (Version 1 carried a
+                    new referral's whole request in `request`, echoed in the reply; such a record
+                    is still answered so, version 2 forbids it.)
   ConfirmHold       the caller arrived; answered HoldConfirmed or HoldEnded
   ReleaseHold       the referral no longer needs the beds; answered HoldEnded
   ExtendHold        the navigator needs more time; answered HoldExtended or ExtendRefused
+  ApproveShelter    a manager lets a shelter a partner registered take referrals
   ExpireHolds       a sweep asks the owner to release holds past their time-to-live
   FlagHolds         a sweep asks the owner to flag the holds its directory finds in a danger zone
 State on `shelter-state` (compacted): Shelter. Replies go to `referrals`, keyed by referral id.
+
+Approval: a shelter a partner registers waits for a manager's approval (`approval: pending`)
+before it takes referrals, so no one partner account can draw callers to a shelter of its own
+making; a manager's or admin's own PUT is approved at once. A partner may not raise an approved
+shelter's capacity by more than PARTNER_CAPACITY_STEP beds at a time (refused: a manager does it).
 
 Beds: free = capacity − occupancy − held − confirmed. A hold is granted only if it fits, so
 held + confirmed + occupancy never exceeds capacity through a hold; a capacity cut below that
@@ -47,6 +54,8 @@ from handlers.sites import (
     open_matches_status,
 )
 
+Approval = Literal["approved", "pending"]
+"""Whether a shelter takes referrals yet: a partner's new shelter is pending until a manager approves it."""
 
 class Needs(Record):
     """What the household needs from a shelter."""
@@ -91,7 +100,37 @@ class RegisterShelter(ShelterProfile, Command, KeyedById):
     id: Id
 
 
+PARTNER_CAPACITY_STEP = 50
+"""The most beds a partner may add to an approved shelter's capacity in one change."""
+APPROVERS = frozenset({"manager", "admin", "system"})
+"""Roles whose shelters take referrals without another's approval ("system": seeding and replay)."""
+
+
+def capacity_refusal(state: ShelterProfile | None, approval: str | None, role: str | None,
+                     capacity: int) -> Reason | None:
+    """Why a partner may not set this capacity on the shelter (None: it may)."""
+    if state is None or role in APPROVERS or approval != "approved" or capacity <= state.capacity + PARTNER_CAPACITY_STEP:
+        return None
+    return Reason(code="capacity_needs_manager", limit=PARTNER_CAPACITY_STEP, capacity=state.capacity,
+                  message=f"a partner may add at most {PARTNER_CAPACITY_STEP} beds at a time to an approved shelter "
+                          f"({state.capacity} now); ask a manager to set {capacity}")
+
+
+class ApproveShelter(Command):
+    """A manager lets a shelter registered by a partner take referrals."""
+
+    type: Literal["ApproveShelter"] = "ApproveShelter"
+    shelter_id: Id
+
+    @property
+    def key(self) -> str:
+        return self.shelter_id
+
+
 class HoldBed(Command):
+    """Beds for one referral. Version 2: what the shelter needs and nothing of the caller's search."""
+
+    v: Literal[1, 2] = 2  # type: ignore[assignment]  # a schema's version widens as it gains versions
     type: Literal["HoldBed"] = "HoldBed"
     shelter_id: Id
     referral_id: Id
@@ -99,8 +138,14 @@ class HoldBed(Command):
     needs: Needs = Needs()
     ttl_s: float = Field(gt=0, le=7 * 24 * 3600)
     request: dict[str, Any] | None = None
-    """A new referral's RequestReferral, when the API asks its first candidate: the shelter never
-    reads it, so a referral is one hop shorter without the shelters knowing referrals."""
+    """Version 1 only: a new referral's RequestReferral, passed back in the reply so a referral in
+    flight across the upgrade to version 2 still starts. The shelter never reads it."""
+
+    @model_validator(mode="after")
+    def _request_only_in_version_1(self) -> Self:
+        if self.request is not None and self.v != 1:
+            raise ValueError("a HoldBed of version 2 carries no referral request")
+        return self
 
     @property
     def key(self) -> str:
@@ -191,7 +236,8 @@ class SetShelterStatus(ShelterStatusChange, Command):
 
 
 ShelterCommand = Annotated[
-    RegisterShelter | SetShelterStatus | HoldBed | ConfirmHold | ReleaseHold | ExtendHold | ExpireHolds | FlagHolds,
+    RegisterShelter | SetShelterStatus | ApproveShelter | HoldBed | ConfirmHold | ReleaseHold | ExtendHold | ExpireHolds
+    | FlagHolds,
     Field(discriminator="type"),
 ]
 shelter_commands: TypeAdapter[ShelterCommand] = TypeAdapter(ShelterCommand)
@@ -234,11 +280,15 @@ class Hold(Record):
 class Shelter(ShelterProfile, KeyedById):
     """A shelter as everyone sees it, with the beds Muster has promised.
 
-    Still version 1: its holds gained callback flags and extensions with defaults that read a
-    stored snapshot as it was (see Hold)."""
+    Still version 1: its holds gained callback flags and extensions, and it gained `approval`,
+    with defaults that read a stored snapshot as it was (every shelter stored before approval
+    took referrals: approved)."""
 
     type: Literal["Shelter"] = "Shelter"
     id: Id
+    approval: Approval = Field(
+        "approved", description="pending: registered by a partner, no referrals until a manager approves it")
+    approved_by: str | None = None
     holds: dict[str, Hold] = Field(default_factory=dict)
     held: int = 0
     confirmed: int = 0
@@ -371,7 +421,9 @@ def unmet_needs(profile: ShelterProfile, household: int, needs: Needs, free: int
     no_pets, not_wheelchair_accessible, no_families, no_language. Danger zones are the caller's
     to add (`danger_reasons`)."""
     reasons = []
-    if not profile.open:
+    if getattr(profile, "approval", "approved") != "approved":
+        reasons.append(Reason(code="awaiting_approval", message="awaiting a manager's approval"))
+    elif not profile.open:
         closed = Reason(code="closed", message="closed")
         if profile.status_reason is not None:
             closed["status_reason"] = profile.status_reason
@@ -419,11 +471,23 @@ def _expire(shelter: Shelter, now: datetime) -> tuple[Shelter, list[Reply]]:
     ]
 
 
+def _role(cmd: Command) -> str | None:
+    return cmd.actor.role if cmd.actor else None
+
+
 def register(state: Shelter | None, cmd: RegisterShelter, now: datetime, danger: Danger) -> Decision:
+    """A new shelter, approved if a manager (or admin) registers it, else pending; or its profile
+    changed. Raises Rejected if a partner adds more than PARTNER_CAPACITY_STEP beds at once."""
     profile = ShelterProfile.model_validate(cmd.model_dump(include=set(ShelterProfile.model_fields)))
     if state is None:
-        blank = Shelter(**profile.model_dump(), id=cmd.id, updated_at=now, version=0)
+        role = _role(cmd)
+        approval: Approval = "approved" if role is None or role in APPROVERS else "pending"
+        blank = Shelter(**profile.model_dump(), id=cmd.id, updated_at=now, version=0, approval=approval,
+                        approved_by=cmd.actor.sub if approval == "approved" and cmd.actor else None)
         return _with_holds(blank, {}, now), []
+    refusal = capacity_refusal(state, state.approval, _role(cmd), profile.capacity)
+    if refusal:
+        raise Rejected(refusal)
     if state.profile() == profile:
         return state, []
     return _with_holds(state, dict(state.holds), now, **dict(profile)), []
@@ -437,6 +501,17 @@ def set_status(state: Shelter | None, cmd: SetShelterStatus, now: datetime, dang
     if all(getattr(state, name) == value for name, value in changes.items()):
         return state, []
     return _with_holds(state, dict(state.holds), now, **changes), []
+
+
+def approve(state: Shelter | None, cmd: ApproveShelter, now: datetime, danger: Danger) -> Decision:
+    """The shelter takes referrals from now on; approving it again changes nothing."""
+    if state is None:
+        raise Rejected(Reason(code="unknown_shelter", message=f"unknown shelter {cmd.shelter_id!r}",
+                              shelter_id=cmd.shelter_id))
+    if state.approval == "approved":
+        return state, []
+    return _with_holds(state, dict(state.holds), now, approval="approved",
+                       approved_by=cmd.actor.sub if cmd.actor else None), []
 
 
 def hold(state: Shelter | None, cmd: HoldBed, now: datetime, danger: Danger) -> Decision:
@@ -513,8 +588,9 @@ def unchanged(state: Shelter | None, cmd: ExpireHolds | FlagHolds, now: datetime
     return state, []
 
 
-HANDLERS: dict[type[Command], Rule] = {RegisterShelter: register, SetShelterStatus: set_status, HoldBed: hold, ConfirmHold: confirm,
-            ReleaseHold: release, ExtendHold: extend, ExpireHolds: unchanged, FlagHolds: unchanged}
+HANDLERS: dict[type[Command], Rule] = {
+    RegisterShelter: register, SetShelterStatus: set_status, ApproveShelter: approve, HoldBed: hold, ConfirmHold: confirm,
+    ReleaseHold: release, ExtendHold: extend, ExpireHolds: unchanged, FlagHolds: unchanged}
 
 
 def _causes(shelter: Shelter, danger: Danger) -> list[tuple[CallbackReason, str | None, StatusReason | None]]:

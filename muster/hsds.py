@@ -20,6 +20,7 @@ from formats.hsds import Directory, sites_from
 from formats.hsds_export import COLUMNS, datapackage, package_from
 from formats.hsds_json import tables_from_json
 from formats.hsds_tables import PATHS, Rejection, Row
+from formats.spreadsheets import SafeDictWriter
 from handlers.services import ServiceProfile
 from handlers.shelters import ShelterProfile
 from handlers.sites import BED_SERVICE
@@ -153,7 +154,7 @@ def export(client: httpx.Client, folder: Path) -> tuple[int, int]:
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
         with (folder / PATHS[name]).open("w", encoding="utf-8", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=[column for column, _ in COLUMNS[name]])
+            writer = SafeDictWriter(f, fieldnames=[column for column, _ in COLUMNS[name]])
             writer.writeheader()
             writer.writerows(rows)
     (folder / "datapackage.json").write_text(json.dumps(datapackage(NOTICE), indent=2, ensure_ascii=False) + "\n",

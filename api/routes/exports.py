@@ -1,7 +1,6 @@
 """Exports for GIS and spreadsheets: incidents, shelters, service sites and partners as GeoJSON, commitments as CSV."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Literal
@@ -23,6 +22,7 @@ from formats.exports import (
     service_feature,
     shelter_feature,
 )
+from formats.spreadsheets import SafeWriter
 from handlers.common import ID_PATTERN
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"], responses=JSON_ERRORS)
@@ -86,7 +86,7 @@ async def export_commitments(actor: AnyRole, container: ContainerDep,
     requests = sorted(container.views.all(REQUEST_STATE).values(), key=lambda r: (r.raised_at, r.id))
     names = {p.id: p.name for p in container.views.all(PARTNER_STATE).values()}
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out)
     writer.writerow(COMMITMENT_COLUMNS)
     for request in requests:
         if incident_id is None or request.incident_id == incident_id:

@@ -1,7 +1,6 @@
 """Volunteer hours: partners log deployed volunteers; totals per incident, and a CSV for funders."""
 from __future__ import annotations
 
-import csv
 import io
 from typing import Literal
 
@@ -13,6 +12,7 @@ from api.refusals import no_incident, refusal, refused
 from api.round_trip import round_trip
 from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, check_idempotency_key
 from bus.topics import HOURS, HOURS_LOG, INCIDENT_STATE, PARTNER_STATE
+from formats.spreadsheets import SafeWriter
 from handlers.errors import Rejected
 from handlers.hours import CSV_HEADER, HoursEntry, HoursLogged, IncidentHours, LogHours, check
 from handlers.reasons import Reason
@@ -83,7 +83,7 @@ async def get_hours(entry_id: IdPath, actor: AnyRole, container: ContainerDep):
 
 def _csv(container: Container, totals: IncidentHours) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out)
     writer.writerow(CSV_HEADER)
     for row in totals.rows:
         partner = container.views.get(PARTNER_STATE, row.partner_id)

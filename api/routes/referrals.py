@@ -26,11 +26,13 @@ from api.schemas import (
 )
 from api.sheet import sheet_page
 from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE, SHELTERS
+from geo.cells import cell_centre
 from handlers.common import Actor, Id, Point
 from handlers.reasons import Reason
 from handlers.referrals import (
     CODE_ALPHABET,
     CODE_LENGTH,
+    KILOMETRES,
     Alternative,
     CallerRef,
     ConfirmReferral,
@@ -38,6 +40,7 @@ from handlers.referrals import (
     ReleaseReferral,
     RequestReferral,
     Status,
+    ask_again,
     first_ask,
     read_code,
     unique_code,
@@ -76,7 +79,7 @@ class ReferralAnswer(BaseModel):
                                                "without 0/O, 1/I/L or U; look it up with `GET /v1/referrals?code=`")
     status: Literal["pending", "held", "confirmed", "released", "expired", "no_capacity"]
     shelter: ShelterSummary | None = None
-    distance_km: float | None = None
+    distance_km: int | None = Field(None, description="to the shelter, in " + KILOMETRES)
     hold_expires_at: str | None = None
     seconds_left: int | None = Field(None, description="seconds until the held bed is released, while it is held")
     extensions: int = Field(0, description="how many times the hold was extended")
@@ -167,29 +170,50 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, container: Conta
     existing = container.views.get(REFERRAL_STATE, body.id)
     if existing is not None:
         _owned(container, body.id, actor)
+        if (again := ask_again(existing)) is not None:  # the first ask may be what was lost
+            await container.publisher.send(SHELTERS, again)
         return _respond(container, existing)
-    open_now = container.open_referrals.get(actor.sub, 0)
+    open_now = container.open_referrals.get(actor.sub, 0) + container.referrals_in_flight.count(actor.sub)
     if open_now >= container.settings.max_open_holds_per_navigator:
         raise refused(status.HTTP_429_TOO_MANY_REQUESTS, Reason(
             code="too_many_open_referrals", open=open_now,
             message=f"you have {open_now} open referrals; confirm or release some before holding more beds",
         ), headers={"Retry-After": "30"})
+    container.referrals_in_flight.reserve(actor.sub, body.id)
+    try:
+        place = await _send_referral(container, body, actor)
+    except BaseException:
+        if container.views.get(REFERRAL_STATE, body.id) is None:
+            container.referrals_in_flight.landed(actor.sub, body.id)
+        raise
+    referral = await container.views.wait_for(REFERRAL_STATE, body.id, lambda r: r.status != "pending",
+                                              container.settings.reply_timeout_s)
+    if referral is None:
+        raise NotShownYet(body.id, _href(body.id), "pending")
+    return _respond(container, referral, place)
+
+
+async def _send_referral(container: Container, body: ReferralRequest, actor: Actor) -> str | None:
+    """Rank the shelters from the caller's cell, put the request on Kafka, ask the first shelter;
+    returns the place the caller's location was geocoded to, if it was a place."""
     point, place = await locate(container, body.location)
+    lat, lon = cell_centre(point.lat, point.lon)  # what goes to Kafka places the caller no closer than the town
     candidates, alternatives = container.shelters.candidates(
-        point.lat, point.lon, body.household_size, body.needs, body.radius_km or container.settings.referral_radius_km,
+        lat, lon, body.household_size, body.needs, body.radius_km or container.settings.referral_radius_km,
         container.incidents, container.settings.max_candidates,
     )
     command = RequestReferral(
         id=body.id, household_size=body.household_size, needs=body.needs, candidates=candidates,
         alternatives=alternatives, hold_ttl_s=container.settings.hold_ttl_s, caller_ref=body.caller_ref,
-        code=_code_for(container, body.id, actor.sub), actor=actor, accepted_at=container.clock(),
+        code=_code_for(container, body.id, actor.sub), asked=bool(candidates), actor=actor,
+        accepted_at=container.clock(),
     )
+    # The request first, acknowledged: the shelter's reply then lands after it on its partition.
+    await container.publisher.send(REFERRALS, command)
     ask = first_ask(command)
-    topic, message = (REFERRALS, command) if ask is None else (SHELTERS, ask)
-    referral: Referral = await round_trip(container, topic, message, REFERRAL_STATE, lambda r: r.status != "pending",
-                                          key=body.id, audited=(command, f"{REFERRALS.name}/{body.id}"),
-                                          href=_href(body.id), pending="pending")
-    return _respond(container, referral, place)
+    if ask is not None:
+        await container.publisher.send(SHELTERS, ask)
+    return place
 
 
 _SEPARATORS = "-\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"

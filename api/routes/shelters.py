@@ -1,17 +1,27 @@
 """The shelter directory: managers and owning partners keep it current; everyone can search it."""
 from __future__ import annotations
 
+from typing import Literal
+
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
-from api.deps import AnyRole, Container, ContainerDep, CurrentActor
+from api.deps import AnyRole, Container, ContainerDep, CurrentActor, Manager
 from api.refusals import refusal, refused
 from api.round_trip import round_trip
 from api.schemas import ERRORS, LATITUDE, LONGITUDE, IdPath, query_group
 from bus.topics import SHELTER_STATE, SHELTERS
 from handlers.reasons import Reason
-from handlers.shelters import RegisterShelter, SetShelterStatus, Shelter, ShelterProfile, ShelterStatusChange
+from handlers.shelters import (
+    ApproveShelter,
+    RegisterShelter,
+    SetShelterStatus,
+    Shelter,
+    ShelterProfile,
+    ShelterStatusChange,
+    capacity_refusal,
+)
 from handlers.sites import Schedule, SiteStatus, StatusReason, StreetAddress
 
 router = APIRouter(prefix="/v1/shelters", tags=["shelters"], responses=ERRORS)
@@ -37,6 +47,8 @@ class ShelterView(BaseModel):
     free: int
     shortfall: int
     open: bool
+    approval: Literal["approved", "pending"] = Field(
+        "approved", description="pending: registered by a partner, it takes no referrals until a manager approves it")
     status: SiteStatus = Field(description="open, limited (still takes referrals) or closed (takes none)")
     status_reason: StatusReason | None = Field(None, description="why the shelter is limited or closed")
     accepts_pets: bool
@@ -76,10 +88,16 @@ def view_of(container: Container, shelter: Shelter, distance_km: float | None = 
     response_model=ShelterView,
     status_code=status.HTTP_200_OK,
     responses={201: {"model": ShelterView}, 202: {"description": "accepted, not yet visible"},
-               403: {"description": "only managers, admins and the owning partner"}},
+               403: {"description": "only managers, admins and the owning partner"},
+               409: refusal("a partner adding more beds at once than it may (`capacity_needs_manager`)")},
 )
-async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentActor, container: ContainerDep, response: Response):
-    """Create or update a shelter's profile: capacity, occupancy, services, open or closed."""
+async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentActor, container: ContainerDep,
+                      response: Response):
+    """Create or update a shelter's profile: capacity, occupancy, services, open or closed.
+
+    A shelter a partner registers waits for a manager's approval (`approval: pending`) before it
+    takes referrals; a manager's or admin's is approved at once. A partner may add at most 50 beds
+    at a time to an approved shelter's capacity."""
     existing = container.views.get(SHELTER_STATE, shelter_id)
     owner = existing.partner_id if existing is not None else body.partner_id
     allowed = actor.role in ("manager", "admin") or (
@@ -87,6 +105,9 @@ async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentAc
     )
     if not allowed:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only a manager, an admin or the owning partner may change a shelter")
+    capacity_refused = capacity_refusal(existing, existing.approval if existing else None, actor.role, body.capacity)
+    if capacity_refused:
+        raise refused(status.HTTP_409_CONFLICT, capacity_refused)
     command = RegisterShelter(**dict(body), id=shelter_id, actor=actor, accepted_at=container.clock())
     shelter: Shelter = await round_trip(container, SHELTERS, command, SHELTER_STATE, lambda s: s.profile() == body,
                                         href=f"/v1/shelters/{shelter_id}")
@@ -99,6 +120,25 @@ def _may_run(actor, shelter: Shelter) -> bool:
     """Managers and admins, and the partner that runs the shelter."""
     return actor.role in ("manager", "admin") or (
         actor.role == "partner" and shelter.partner_id is not None and actor.partner_id == shelter.partner_id)
+
+
+@router.post(
+    "/{shelter_id}/approve",
+    response_model=ShelterView,
+    responses={202: {"description": "accepted, not yet visible"}, 404: refusal("no such shelter (`unknown_shelter`)")},
+)
+async def approve_shelter(shelter_id: IdPath, actor: Manager, container: ContainerDep):
+    """Let a shelter a partner registered take referrals (managers and admins)."""
+    existing = container.views.get(SHELTER_STATE, shelter_id)
+    if existing is None:
+        raise refused(status.HTTP_404_NOT_FOUND, Reason(code="unknown_shelter", message=f"no shelter {shelter_id!r}",
+                                                        shelter_id=shelter_id))
+    if existing.approval == "approved":
+        return view_of(container, existing)
+    command = ApproveShelter(shelter_id=shelter_id, actor=actor, accepted_at=container.clock())
+    shelter: Shelter = await round_trip(container, SHELTERS, command, SHELTER_STATE, lambda s: s.approval == "approved",
+                                        href=f"/v1/shelters/{shelter_id}")
+    return view_of(container, shelter)
 
 
 @router.post(
@@ -141,8 +181,8 @@ async def list_shelters(
     lat: float | None = Query(None, ge=-90, le=90, include_in_schema=False),
     lon: float | None = Query(None, ge=-180, le=180, include_in_schema=False),
     radius_km: float = Query(50, gt=0, le=2000),
-    available: bool = Query(False, description="only open shelters with free beds outside every danger zone "
-                            "(a shelter in an affected area counts)"),
+    available: bool = Query(False, description="only open, approved shelters with free beds outside every danger "
+                            "zone (a shelter in an affected area counts)"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000),
 ):
@@ -161,7 +201,7 @@ async def list_shelters(
         near = [(s, None) for s in sorted(container.views.all(SHELTER_STATE).values(), key=lambda s: s.id)]
     danger = container.incidents.hazards_at_each([s for s, _ in near])
     found = [(s, km, zones) for (s, km), zones in zip(near, danger, strict=True)
-             if not available or (s.open and s.free > 0 and not zones)]
+             if not available or (s.open and s.approval == "approved" and s.free > 0 and not zones)]
     page = found[offset : offset + limit]
     affected = container.incidents.affected_at_each([s for s, _, _ in page])
     views = [view_of(container, s, km, zones, areas) for (s, km, zones), areas in zip(page, affected, strict=True)]

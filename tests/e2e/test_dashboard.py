@@ -240,6 +240,26 @@ class TestNavigatorRefersACaller:
         navigator.screenshot("navigator-unknown-place")
 
 
+class TestShelterApproval:
+    def test_a_manager_sees_a_partners_new_shelter_awaiting_approval_and_approves_it(self, open_page, tokens, seeded):
+        with httpx.Client(base_url=seeded.api.base, headers={"Authorization": f"Bearer {tokens['partner']}"}) as api:
+            put = api.put("/v1/shelters/e2e-partner-hall", json={
+                "name": "Sample: Orillia Legion hall", "location": {"lat": 44.61, "lon": -79.42}, "capacity": 30,
+                "partner_id": "salvation-army-on"})
+            assert put.status_code in (201, 202) and put.json().get("approval", "pending") == "pending", put.text
+        manager = open_page(tokens["manager"], path="/#/manager")
+        board = manager.page
+        wait_until_live(board)
+        board.get_by_label("Shelter", exact=True).select_option("e2e-partner-hall")
+        approval = board.locator("#status-approval")
+        expect(approval).to_be_visible()
+        expect(approval.locator(".badge")).to_have_text("Awaiting approval")
+        board.locator("#shelter-status").screenshot(path=str(SCREENSHOTS / "manager-shelter-awaiting-approval.png"))
+        approval.get_by_role("button", name="Approve").click()
+        expect(board.locator("#status-message.success")).to_contain_text("is approved and takes referrals")
+        expect(approval).to_be_hidden()
+
+
 class TestMyHolds:
     def test_a_navigator_finds_the_hold_after_a_reload_extends_it_and_is_told_to_call_back_when_it_closes(
             self, open_page, tokens, seeded):

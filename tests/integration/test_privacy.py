@@ -1,14 +1,11 @@
 """A canary caller runs through the whole flow and is found in no log, topic, dead letter or metric."""
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 
-from aiokafka.admin import AIOKafkaAdminClient
-
 from handlers.referrals import Referral
-from tests.support.kafka import latest, produce, read_all, read_topic
+from tests.support.kafka import latest, produce, read_all, read_topic, topics_of
 from tests.support.poll import until
 
 MUSTER_ENV = {"MUSTER_CALLER_RETENTION_S": "3", "MUSTER_PURGE_INTERVAL_S": "0.5"}
@@ -16,18 +13,6 @@ MUSTER_ENV = {"MUSTER_CALLER_RETENTION_S": "3", "MUSTER_PURGE_INTERVAL_S": "0.5"
 CANARY_LAT, CANARY_LON = "45.4211113", "-75.6981117"
 CANARY_NAME = "Canary-" + uuid.uuid4().hex
 CANARIES = [CANARY_LAT, CANARY_LON, CANARY_NAME, "Canary-"]
-
-
-def topics_of(env: dict) -> list[str]:
-    async def names():
-        admin = AIOKafkaAdminClient(bootstrap_servers=env["MUSTER_KAFKA_BOOTSTRAP"])
-        await admin.start()
-        try:
-            return [t for t in await admin.list_topics() if t.startswith(env["MUSTER_TOPIC_PREFIX"]) or t.startswith(env["MUSTER_APP_ID"])]
-        finally:
-            await admin.close()
-
-    return asyncio.run(names())
 
 
 def test_a_canary_caller_leaves_no_trace_and_expires(stack, tokens):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 
 def read_all(env: dict, name: str) -> list[tuple[bytes | None, bytes | None, int, int]]:
@@ -60,3 +61,16 @@ def produce(env: dict, name: str, records: list[tuple[bytes | None, bytes]]) -> 
             await producer.stop()
 
     asyncio.run(send())
+
+
+def topics_of(env: dict) -> list[str]:
+    """Every topic of this test's prefix, and Faust's own (named by the app id)."""
+    async def names():
+        admin = AIOKafkaAdminClient(bootstrap_servers=env["MUSTER_KAFKA_BOOTSTRAP"])
+        await admin.start()
+        try:
+            return [t for t in await admin.list_topics() if t.startswith(env["MUSTER_TOPIC_PREFIX"]) or t.startswith(env["MUSTER_APP_ID"])]
+        finally:
+            await admin.close()
+
+    return asyncio.run(names())

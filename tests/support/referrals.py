@@ -4,8 +4,8 @@ from __future__ import annotations
 from handlers.referrals import Candidate, RequestReferral
 from handlers.shelters import Needs
 
-NEAR = Candidate(shelter_id="orillia-rotary", name="Sample: Rotary Place", distance_km=1.0)
-FAR = Candidate(shelter_id="barrie-sadlon", name="Sample: Sadlon Arena", distance_km=30.0)
+NEAR = Candidate(shelter_id="orillia-rotary", name="Sample: Rotary Place", distance_km=1)
+FAR = Candidate(shelter_id="barrie-sadlon", name="Sample: Sadlon Arena", distance_km=30)
 
 
 def request(**changes) -> RequestReferral:

@@ -15,7 +15,8 @@ from shapely.geometry import Point, shape
 
 from bus.topics import INCIDENT_STATE, PARTNER_STATE, REQUEST_STATE, SERVICE_STATE, SHELTER_STATE
 from formats.cap import read_alert
-from formats.exports import COMMITMENT_COLUMNS, spreadsheet_safe
+from formats.exports import COMMITMENT_COLUMNS
+from formats.spreadsheets import spreadsheet_safe
 from handlers import partners as P
 from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.partners import InventoryClaimed

@@ -1,7 +1,10 @@
 """Limits that keep one client from hurting everyone else, checked in-process."""
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+
+import httpx
 
 from api.limits import RateLimiter
 from bus.topics import AUDIT, REFERRAL_STATE
@@ -44,6 +47,31 @@ def test_a_navigator_cannot_hold_more_than_the_cap_of_open_referrals(make_api):
         "message": "you have 2 open referrals; confirm or release some before holding more beds"}
     other = api.client.post("/v1/referrals", json=body, headers=api.as_("navigator", sub="other-navigator"))
     assert other.status_code == 202
+
+
+async def test_a_burst_of_a_navigators_referrals_is_capped_before_the_view_has_seen_any(make_api):
+    api = make_api(max_open_holds_per_navigator=25, rate_limit_burst=1000)
+    headers = api.as_("navigator", sub="burst-navigator")
+    transport = httpx.ASGITransport(app=api.client.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://muster") as client:
+        async def refer(n: int) -> int:
+            body = {"id": f"burst-{n:03d}", "location": {"lat": 44.6, "lon": -79.4}}
+            return (await client.post("/v1/referrals", json=body, headers=headers)).status_code
+
+        codes = await asyncio.gather(*(refer(n) for n in range(100)))
+        assert (codes.count(202), codes.count(429)) == (25, 75)
+
+        sent = [key for topic, key, _ in api.publisher.sent if topic == "referrals"]
+        for key in sent:  # the view reads them: still 25 open, counted once
+            api.record(REFERRAL_STATE, key, Referral(
+                id=key, status="pending", household_size=1, needs=Needs(), hold_ttl_s=60,
+                requested_by="burst-navigator", created_at=NOW, updated_at=NOW))
+        assert await refer(100) == 429
+        for key in sent[:3]:
+            api.record(REFERRAL_STATE, key, Referral(
+                id=key, status="no_capacity", household_size=1, needs=Needs(), hold_ttl_s=60,
+                requested_by="burst-navigator", created_at=NOW, updated_at=NOW))
+        assert [await refer(n) for n in range(101, 105)] == [202, 202, 202, 429]
 
 
 def test_an_idempotency_key_that_is_not_the_command_id_is_refused(api):

@@ -1,7 +1,11 @@
 """Partner, resource request and volunteer hour routes in-process: who may do what, and what they see."""
 from __future__ import annotations
 
-from bus.topics import HOURS_LOG, REQUEST_STATE
+import csv as csv_module
+import io
+
+from bus.topics import HOURS_LOG, PARTNER_STATE, REQUEST_STATE
+from handlers import partners as P
 from handlers.hours import HoursLogged
 from handlers.requests import Context, RaiseRequest, decide as decide_request
 from tests.support.api import NOW, SCENARIO, body, with_incident, with_partner
@@ -105,6 +109,18 @@ def test_totals_as_json_and_as_csv_for_funders(api):
     assert "salvation-army-on,The Salvation Army Ontario,meals,2025-03-30,1,12,72.00" in csv.text
     assert len(lines) == 4
     assert api.client.get("/v1/incidents/nope/volunteer-hours", headers=api.as_("navigator")).status_code == 404
+
+
+def test_the_hours_csv_writes_no_cell_a_spreadsheet_would_run_as_a_formula(api):
+    incident = with_incident(api)
+    for name in ("=HYPERLINK(\"http://evil.example\", \"Sample\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"):
+        api.record(PARTNER_STATE, "salvation-army-on", P.decide(None, P.RegisterPartner(
+            id="salvation-army-on", **{**body("salvation-army-on"), "name": name}), NOW)[0])
+        api.record(HOURS_LOG, "vh-0002", HoursLogged(**SCENARIO["volunteer_hours"][1], logged_at=NOW))
+        text = api.client.get(f"/v1/incidents/{incident.id}/volunteer-hours?format=csv", headers=api.as_("navigator")).text
+        row = next(csv_module.reader(io.StringIO(text.splitlines()[1])))
+        assert row[2] == "'" + name
+        assert row[5:] == ["1", "12", "72.00"]
 
 
 def test_incidents_read_with_their_hour_totals_and_a_partner_sees_its_own(api):

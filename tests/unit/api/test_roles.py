@@ -49,6 +49,7 @@ ROUTES = [
     ("DELETE", f"/v1/incidents/{INCIDENT}/danger-zones/downed-lines?update_id=z-2", None, {"manager", "admin"}),
     ("GET", f"/v1/incidents/{INCIDENT}/volunteer-hours", None, SIGNED_IN),
     ("PUT", "/v1/shelters/orillia-arena", SHELTER, {"manager", "partner A", "admin"}),
+    ("POST", "/v1/shelters/orillia-arena/approve", None, {"manager", "admin"}),
     ("GET", "/v1/shelters", None, SIGNED_IN),
     ("GET", "/v1/shelters/orillia-arena", None, SIGNED_IN),
     ("POST", "/v1/shelters/orillia-arena/status", {"status": "closed", "reason": "no_power"},

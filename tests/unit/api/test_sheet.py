@@ -38,7 +38,7 @@ def referred(api):
     api.record(REFERRAL_STATE, "call-0042", Referral(
         id="call-0042", code=short_code("call-0042"), status="held", household_size=2,
         needs=Needs(wheelchair=True), hold_ttl_s=7200, requested_by="nav-1", created_at=NOW, updated_at=NOW,
-        shelter_id="rotary-place", shelter_name="Sample: Rotary Place arena", distance_km=1.8,
+        shelter_id="rotary-place", shelter_name="Sample: Rotary Place arena", distance_km=2,
         hold_expires_at=NOW + timedelta(hours=2)))
     return api
 
@@ -52,7 +52,7 @@ def sheet(api, lang):
 def test_the_sheet_gives_the_shelters_street_address_phone_and_hours(referred):
     page = sheet(referred, "en")
     assert "<th>Street address</th><td>200 Barnfield Pt, Orillia, ON L3V 0B4</td>" in page
-    assert "<th>Phone</th><td>705-555-0150</td>" in page and "<th>Distance</th><td>1.8 km</td>" in page
+    assert "<th>Phone</th><td>705-555-0150</td>" in page and "<th>Distance</th><td>2 km</td>" in page
     assert "<th>Hours</th><td>closed now, opens at 18:00 · every day 18:00–08:00</td>" in page
     code = short_code("call-0042")
     assert f"<td>{code[:3]}-{code[3:]}</td>" in page
@@ -63,7 +63,7 @@ def test_in_french_too(referred):
     assert "<th>Adresse</th><td>200 Barnfield Pt, Orillia, ON L3V 0B4</td>" in page
     assert "<th>Téléphone</th><td>705-555-0150</td>" in page
     assert "<th>Heures</th><td>fermé maintenant, ouvre à 18 h · tous les jours 18 h–8 h</td>" in page
-    assert "<th>Distance</th><td>1,8 km</td>" in page
+    assert "<th>Distance</th><td>2 km</td>" in page
 
 
 def test_also_near_you_lists_the_nearest_open_site_of_each_kind_that_the_caller_can_reach(referred):

@@ -88,3 +88,45 @@ def test_only_available_shelters_are_listed_when_asked_and_pages_are_cut_after_t
     assert sorted(available) == sorted(["in-the-storm", *(s.id for s in free)])
     assert [s["id"] for s in search(api, available=True, limit=2)] == available[:2]
     assert [s["id"] for s in search(api, available=True, offset=2)] == available[2:]
+
+
+class TestApproval:
+    def test_a_partners_new_shelter_is_never_a_candidate_until_approved(self, api):
+        pending, _ = decide(None, RegisterShelter(
+            id="bogus", name="Sample: Bogus", location={"lat": ORILLIA[0], "lon": ORILLIA[1]}, capacity=100_000,
+            partner_id="salvation-army-on", actor={"sub": "p", "role": "partner", "partner_id": "salvation-army-on"}),
+            NOW)
+        api.record(SHELTER_STATE, "bogus", pending)
+        with_shelter(api, "real", ORILLIA[0] + 0.2, ORILLIA[1])
+        assert [s["id"] for s in search(api, available="true")] == ["real"]
+        assert {s["id"]: s["approval"] for s in search(api)} == {"bogus": "pending", "real": "approved"}
+        body = {"id": "call-1", "location": {"lat": ORILLIA[0], "lon": ORILLIA[1]}}
+        api.client.post("/v1/referrals", json=body, headers=api.as_("navigator"))
+        [(_, _, request), (_, shelter_id, _)] = api.publisher.sent
+        assert [c.shelter_id for c in request.candidates] == ["real"] and shelter_id == "real"
+        assert request.alternatives[0].reasons == ["awaiting a manager's approval"]
+
+    def test_only_a_manager_approves_and_the_approval_goes_to_the_shelters_owner(self, api):
+        pending, _ = decide(None, RegisterShelter(
+            id="new-one", name="Sample: New", location={"lat": ORILLIA[0], "lon": ORILLIA[1]}, capacity=20,
+            partner_id="salvation-army-on", actor={"sub": "p", "role": "partner", "partner_id": "salvation-army-on"}),
+            NOW)
+        api.record(SHELTER_STATE, "new-one", pending)
+        partner = api.as_("partner", partner_id="salvation-army-on")
+        assert api.client.post("/v1/shelters/new-one/approve", headers=partner).status_code == 403
+        assert api.client.post("/v1/shelters/nope/approve", headers=api.as_("manager")).status_code == 404
+        assert api.client.post("/v1/shelters/new-one/approve", headers=api.as_("manager")).status_code == 202
+        [(topic, key, command)] = api.publisher.sent
+        assert (topic, key, command.type, command.actor.role) == ("shelters", "new-one", "ApproveShelter", "manager")
+
+    def test_a_partner_adding_thousands_of_beds_to_an_approved_shelter_is_refused(self, api):
+        shelter = with_shelter(api, "run-by-partner", *ORILLIA, capacity=40)
+        api.record(SHELTER_STATE, "run-by-partner", shelter.model_copy(update={"partner_id": "salvation-army-on"}))
+        body = {"name": "Shelter run-by-partner", "location": {"lat": ORILLIA[0], "lon": ORILLIA[1]},
+                "capacity": 100_000, "partner_id": "salvation-army-on"}
+        partner = api.as_("partner", partner_id="salvation-army-on")
+        refused = api.client.put("/v1/shelters/run-by-partner", json=body, headers=partner)
+        assert refused.status_code == 409 and refused.json()["detail"]["reason"] == "capacity_needs_manager"
+        assert api.publisher.sent == []
+        assert api.client.put("/v1/shelters/run-by-partner", json={**body, "capacity": 90}, headers=partner).status_code == 202
+        assert api.client.put("/v1/shelters/run-by-partner", json=body, headers=api.as_("manager")).status_code == 202

@@ -91,9 +91,31 @@ def test_no_candidates_at_all_is_an_immediate_no_capacity():
 
 
 def asked_by_the_api(reply_type, **reply):
-    """The reply to the API's own ask of the first candidate, the request riding back in it."""
+    """The reply to a version 1 HoldBed (before the upgrade), the request riding back in it."""
     ridden = request(caller_ref="case-9", actor={"sub": "nav-1", "role": "navigator"}).model_dump(mode="json")
     return reply_type(referral_id="ref-1", request=ridden, **reply)
+
+
+def test_a_request_the_api_has_asked_for_waits_for_the_shelters_reply_without_asking_again():
+    referral, commands = decide(None, request(asked=True), NOON)
+    assert (referral.status, referral.shelter_id, commands) == ("pending", "orillia-rotary", [])
+    expires = NOON + timedelta(hours=2)
+    referral, commands = decide(referral, BedHeld(referral_id="ref-1", shelter_id="orillia-rotary", beds=3,
+                                                  expires_at=expires), NOON)
+    assert (referral.status, referral.hold_expires_at, commands) == ("held", expires, [])
+
+
+def test_a_version_1_request_and_snapshot_read_with_whole_kilometres():
+    stored = {**request().model_dump(mode="json"), "v": 1,
+              "candidates": [{"shelter_id": "orillia-rotary", "name": "Sample: Rotary Place", "distance_km": 1.237},
+                             {"shelter_id": "barrie-sadlon", "name": "Sample: Sadlon Arena", "distance_km": 29.61}]}
+    upcast = RequestReferral.model_validate(stored)
+    assert (upcast.v, [c.distance_km for c in upcast.candidates], upcast.asked) == (2, [1, 30], False)
+    referral, _ = decide(None, upcast, NOON)
+    snapshot = {**referral.model_dump(mode="json"), "v": 1, "distance_km": 1.237,
+                "alternatives": [{"shelter_id": "x", "name": "Sample: X", "distance_km": 4.51, "reasons": ["full"]}]}
+    read = Referral.model_validate(snapshot)
+    assert (read.v, read.distance_km, read.alternatives[0].distance_km, read.candidates[0].distance_km) == (2, 1, 5, 30)
 
 
 def test_a_bed_held_for_the_api_starts_the_referral_held_from_the_request_it_carries():

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from handlers.errors import Rejected
 from handlers.shelters import (
+    PARTNER_CAPACITY_STEP,
+    ApproveShelter,
     BedHeld,
     ConfirmHold,
     ExpireHolds,
@@ -59,14 +61,58 @@ def test_the_same_referral_asking_twice_holds_once():
     assert again == shelter and isinstance(replies[0], BedHeld)
 
 
-def test_a_hold_asked_with_a_request_answers_with_the_request_untouched():
+def test_a_version_1_hold_asked_with_a_request_answers_with_the_request_untouched():
     ridden = {"type": "RequestReferral", "id": "ref-1", "candidates": [{"shelter_id": "orillia-rotary"}]}
-    asked, too_many = (hold("ref-1", beds=beds).model_copy(update={"request": ridden}) for beds in (1, 3))
+    asked, too_many = (HoldBed.model_validate({**hold("ref-1", beds=beds).model_dump(), "v": 1, "request": ridden})
+                       for beds in (1, 3))
     held, [first] = decide(opened(), asked, NOON)
     replies = [first, decide(held, asked, NOON)[1][0], decide(opened(), too_many, NOON)[1][0], decide(None, asked, NOON)[1][0]]
     assert [type(r).__name__ for r in replies] == ["BedHeld", "BedHeld", "HoldRefused", "HoldRefused"]
     assert all(r.request == ridden for r in replies)
     assert "request" not in held.model_dump_json()
+
+
+def test_a_version_2_hold_carries_no_referral_request():
+    ridden = {"type": "RequestReferral", "id": "ref-1", "candidates": [{"shelter_id": "orillia-rotary"}]}
+    with pytest.raises(ValidationError, match="carries no referral request"):
+        HoldBed.model_validate({**hold("ref-1").model_dump(), "request": ridden})
+    assert hold("ref-1").v == 2
+
+
+PARTNER = {"sub": "salvation-army-ops", "role": "partner", "partner_id": "salvation-army-on"}
+MANAGER = {"sub": "emo-orillia", "role": "manager"}
+
+
+class TestApproval:
+    def test_a_shelter_a_partner_registers_takes_no_referral_until_a_manager_approves_it(self):
+        pending, _ = decide(None, rotary_place(100_000, partner_id="salvation-army-on", actor=PARTNER), NOON)
+        assert pending.approval == "pending"
+        _, [refused] = decide(pending, hold("r1"), NOON)
+        assert isinstance(refused, HoldRefused) and [r["code"] for r in refused.reasons] == ["awaiting_approval"]
+        approved, _ = decide(pending, ApproveShelter(shelter_id="orillia-rotary", actor=MANAGER), NOON)
+        assert (approved.approval, approved.approved_by) == ("approved", "emo-orillia")
+        assert decide(approved, ApproveShelter(shelter_id="orillia-rotary", actor=MANAGER), NOON) == (approved, [])
+        _, [held] = decide(approved, hold("r1"), NOON)
+        assert isinstance(held, BedHeld)
+
+    def test_a_managers_shelter_is_approved_at_once(self):
+        shelter, _ = decide(None, rotary_place(actor=MANAGER), NOON)
+        assert (shelter.approval, shelter.approved_by) == ("approved", "emo-orillia")
+
+    def test_a_partner_may_add_fifty_beds_at_once_to_an_approved_shelter_and_no_more(self):
+        approved = opened(40, partner_id="salvation-army-on")
+        more, _ = decide(approved, rotary_place(40 + PARTNER_CAPACITY_STEP, partner_id="salvation-army-on",
+                                                actor=PARTNER), NOON)
+        assert more.capacity == 90 and more.approval == "approved"
+        with pytest.raises(Rejected, match="at most 50 beds"):
+            decide(more, rotary_place(100_000, partner_id="salvation-army-on", actor=PARTNER), NOON)
+        raised, _ = decide(more, rotary_place(100_000, partner_id="salvation-army-on", actor=MANAGER), NOON)
+        assert raised.capacity == 100_000
+
+    def test_a_shelter_stored_before_approval_existed_reads_as_approved(self):
+        stored = opened().model_dump(mode="json")
+        del stored["approval"], stored["approved_by"]
+        assert Shelter.model_validate(stored).approval == "approved"
 
 
 def test_needs_the_shelter_cannot_meet_are_refused_with_each_reason_coded():

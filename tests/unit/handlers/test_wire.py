@@ -34,7 +34,7 @@ def _messages() -> dict[str, tuple[object, str]]:
     asked = incidents.AlertPartner(id=incident.id, partner_id="feed-ontario", distance_km=4.0, capabilities=["food_kits"])
 
     shelter, _ = shelters.decide(None, rotary_place(), NOON)
-    shelter, (held,) = shelters.decide(shelter, hold("ref-1").model_copy(update={"request": {"id": "ref-1"}}), NOON)
+    shelter, (held,) = shelters.decide(shelter, hold("ref-1").model_copy(update={"v": 1, "request": {"id": "ref-1"}}), NOON)
     extend = shelters.ExtendHold(shelter_id=shelter.id, referral_id="ref-1", extension_id="ext-1", extend_s=3600,
                                  max_hold_s=4 * 3600)
     _, (extended,) = shelters.decide(shelter, extend, NOON)

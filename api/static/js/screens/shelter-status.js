@@ -1,5 +1,6 @@
 // The shelter status card on the manager's screen: mark a shelter open, limited or closed, and
-// why, in one action. Managers and admins may change any shelter, a partner those it runs.
+// why, in one action. Managers and admins may change any shelter, a partner those it runs. A
+// shelter a partner registered shows a badge until a manager approves it (here, one click).
 
 import { ApiError, describe, post } from "../api.js";
 import { $, h, replace } from "../dom.js";
@@ -23,7 +24,38 @@ function changeable(app) {
 }
 
 function label(shelter) {
-  return `${shelter.name} (${siteStatusText(shelter) || term("siteStatus", shelter.status || "open")})`;
+  const status = siteStatusText(shelter) || term("siteStatus", shelter.status || "open");
+  return `${shelter.name} (${status}${shelter.approval === "pending" ? `, ${t("mgr.pendingLabel")}` : ""})`;
+}
+
+/** The badge and, for a manager or admin, the Approve button of a shelter awaiting approval. */
+function renderApproval(app) {
+  const shelter = state.shelters.get(chosen);
+  $("#status-approval").hidden = shelter?.approval !== "pending";
+  $("#status-approve").hidden = !(app.role === "manager" || app.role === "admin");
+  $("#status-approve").disabled = busy;
+}
+
+async function approve(app) {
+  const shelter = state.shelters.get(chosen);
+  if (busy || !shelter) return;
+  busy = true;
+  message = { text: t("mgr.approving") };
+  renderChoices(app);
+  try {
+    const { status: code, body } = await post(`/v1/shelters/${encodeURIComponent(shelter.id)}/approve`, {});
+    if (code === 202) message = { text: t("mgr.statusAccepted", { name: shelter.name }) };
+    else {
+      remember("shelters", body);
+      message = { text: t("mgr.approved", { name: body.name }) };
+    }
+  } catch (err) {
+    const detail = err instanceof ApiError ? describe(err.detail) : String(err);
+    message = { error: true, text: err instanceof ApiError && err.status === 403 ? t("error.forbidden") : t("error.generic", { detail }) };
+  } finally {
+    busy = false;
+  }
+  renderChoices(app);
 }
 
 /** Set the status and reason fields to what the chosen shelter says now. */
@@ -70,6 +102,7 @@ function renderChoices(app) {
   for (const id of ["#status-shelter", "#status-value", "#status-submit"]) $(id).disabled = busy || !shelters.length;
   if (chosen !== before) showCurrent();
   else renderReason();
+  renderApproval(app);
   renderMessage();
 }
 
@@ -110,9 +143,11 @@ export function init(app) {
     chosen = event.target.value || null;
     message = null;
     showCurrent();
+    renderApproval(app);
     renderMessage();
   });
   $("#status-value").addEventListener("change", renderReason);
+  $("#status-approve").addEventListener("click", () => approve(app));
   $("#status-form").addEventListener("submit", (event) => {
     event.preventDefault();
     submit(app);
