@@ -64,11 +64,12 @@ HOURS = TopicSpec("volunteer-hours", "LogHours commands, keyed by entry id")
 HOURS_LOG = TopicSpec("hours-log", "accepted HoursLogged entries, keyed by entry id", True)
 DEAD_LETTERS = TopicSpec("dead-letters", "DeadLetter records: what failed, why, and its source offset")
 AUDIT = TopicSpec("audit", "AuditRecord entries: who did or read what, when; append-only", busy=True)
+REVOCATIONS = TopicSpec("revocations", "SubjectRevoked, keyed by token subject: the newest counts", True)
 
 ALL: tuple[TopicSpec, ...] = (
     INCIDENTS, INCIDENT_STATE, ALERTS, SHELTERS, SHELTER_STATE, REFERRALS, REFERRAL_STATE,
     PARTNERS, PARTNER_STATE, REQUESTS, REQUEST_STATE, SERVICES, SERVICE_STATE, HOURS, HOURS_LOG, DEAD_LETTERS,
-    AUDIT,
+    AUDIT, REVOCATIONS,
 )
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import PlainTextResponse
 
-from api.deps import AnyRole, ContainerDep, PartnerRole
+from api.deps import ContainerDep, PartnerOrManager, PartnerRole
 from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, accepted, check_idempotency_key
 from bus.topics import HOURS, HOURS_LOG, INCIDENT_STATE, PARTNER_STATE
 from handlers.errors import Rejected
@@ -63,8 +63,8 @@ async def log_hours(body: HoursEntry, actor: PartnerRole, c: ContainerDep, respo
 
 @router.get("/v1/volunteer-hours/{entry_id}", response_model=HoursLogged,
             responses={404: {"description": "no such entry"}})
-async def get_hours(entry_id: IdPath, actor: AnyRole, c: ContainerDep):
-    """One logged entry; a partner sees only its own."""
+async def get_hours(entry_id: IdPath, actor: PartnerOrManager, c: ContainerDep):
+    """One logged entry; a partner sees only its own, a navigator none."""
     entry = c.views.get(HOURS_LOG, entry_id)
     if entry is None or (actor.role == "partner" and entry.partner_id != actor.partner_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no volunteer-hours entry {entry_id!r}")
@@ -88,10 +88,10 @@ def _csv(c, totals: IncidentHours) -> str:
     responses={200: {"content": {"text/csv": {}}, "description": "JSON totals, or CSV rows with `?format=csv`"},
                404: {"description": "no such incident"}},
 )
-async def incident_hours(incident_id: IdPath, actor: AnyRole, c: ContainerDep,
+async def incident_hours(incident_id: IdPath, actor: PartnerOrManager, c: ContainerDep,
                          format: Literal["json", "csv"] = Query("json", description="`csv` for a spreadsheet")):
     """Volunteer hours for an incident: totals by partner, activity and day; each correction counted
-    instead of the entry it corrects. A partner sees only its own hours."""
+    instead of the entry it corrects. A partner sees only its own hours; a navigator none (403)."""
     if c.views.get(INCIDENT_STATE, incident_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id!r}")
     totals = c.hours.for_incident(incident_id, actor.partner_id if actor.role == "partner" else None)

@@ -145,15 +145,19 @@ def _owned(c, referral_id: str, actor: Actor) -> Referral:
     response_model=ReferralAnswer,
     responses={200: {"model": ReferralAnswer, "description": "no bed: `alternatives` says where and why not"},
                **PENDING,
+               409: {"model": Problem, "description": "the id is already used (by another navigator's referral)"},
                422: {"description": "invalid request, or an unknown place (with suggestions)"}},
 )
 async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep, idempotency_key: IdempotencyKey = None):
     """Hold a bed at the nearest open shelter outside every danger zone that fits the household
-    (a shelter inside an incident's affected area is no less a candidate)."""
+    (a shelter inside an incident's affected area is no less a candidate). Sending the same `id`
+    again answers the referral it made; an id another navigator used is a 409."""
     check_idempotency_key(idempotency_key, body.id)
     existing = c.views.get(REFERRAL_STATE, body.id)
     if existing is not None:
-        _owned(c, body.id, actor)
+        if actor.role != "admin" and existing.requested_by != actor.sub:
+            # Not 404: a 404 here and a 201 for a new id told anyone which ids were in use, and whose.
+            raise HTTPException(status.HTTP_409_CONFLICT, "this referral id is already used; choose another")
         return _respond(c, existing, body.id)
     open_now = c.open_referrals.get(actor.sub, 0)
     if open_now >= c.settings.max_open_holds_per_navigator:

@@ -15,8 +15,9 @@ expect = pytest.importorskip("playwright.sync_api", reason="pip install playwrig
 expect.set_options(timeout=20_000)  # as the pages' own timeout: a loaded worker may answer after 5 s
 
 LIVE = "#live[data-state='live']"
-MUSTER_ENV = {"MUSTER_DEMO_TOKENS": "true"}
-"""This module's stack is a demo server: the sign-in box also offers a token per role."""
+MUSTER_ENV = {"MUSTER_DEMO_TOKENS": "true", "MUSTER_DEV_MODE": "1"}
+"""This module's stack is a demo server on a development machine: the sign-in box also offers its
+own browser a token per role."""
 
 
 def wait_until_live(page) -> None:

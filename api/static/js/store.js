@@ -102,7 +102,8 @@ async function loadHours(incidentId) {
     const { body } = await get(`/v1/incidents/${encodeURIComponent(incidentId)}/volunteer-hours`);
     state.hours.set(incidentId, body);
   } catch (error) {
-    if (missingRoute(error)) state.features.hours = false;
+    // 403: a navigator, whose work never needs partners' hours.
+    if (missingRoute(error) || (error instanceof ApiError && error.status === 403)) state.features.hours = false;
     else if (!(error instanceof ApiError && error.status === 404)) throw error;
   }
   changed("hours");
