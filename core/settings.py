@@ -92,9 +92,10 @@ class Settings(BaseSettings):
                                  "read (a 211 call centre shares one address)")
     ip_rate_limit_burst: int = Field(400, ge=1)
     auth_failures_per_s: float = Field(
-        0.5, gt=0, description="sustained refused tokens per second per client address; past the burst every "
-                               "token from that address is refused with 429 until the bucket refills")
-    auth_failure_burst: int = Field(20, ge=1)
+        2.0, gt=0, description="sustained refused tokens per second per client address; past the burst every "
+                               "token from that address is refused with 429 until the bucket refills (generous: "
+                               "a call centre's many expired tokens share one address)")
+    auth_failure_burst: int = Field(60, ge=1)
     max_streams_per_subject: int = Field(
         4, ge=1, le=1000, description="event streams one token subject may hold open at once; more get 429")
     header_timeout_s: float = Field(
