@@ -22,7 +22,7 @@ from api.schemas import (
     accepted,
     check_idempotency_key,
 )
-from api.sheet import render_sheet
+from api.sheet import sheet_page
 from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE, SHELTERS
 from handlers.common import Actor, Id, Point
 from handlers.referrals import (
@@ -338,9 +338,11 @@ async def extend_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep
                        409: {"description": "the referral holds no bed", "content": PROBLEM_JSON}})
 async def referral_sheet(referral_id: IdPath, actor: Navigator, c: ContainerDep,
                          lang: Literal["en", "fr"] = Query("en")):
-    """A printable sheet for the caller, in English or French."""
+    """A printable sheet for the caller, in English or French: the shelter with its street address,
+    phone and hours, the referral's short code, and the nearest warming centre, meals, charging
+    station and pharmacy the service search lists near the shelter ("also near you")."""
     referral = _owned(c, referral_id, actor)
     if referral.status not in ("held", "confirmed"):
         raise HTTPException(status.HTTP_409_CONFLICT, f"referral {referral_id!r} is {referral.status}; no sheet")
     await c.publisher.audit(actor, "PrintReferralSheet", f"referrals/{referral_id}")
-    return HTMLResponse(render_sheet(answer(c, referral), lang))
+    return HTMLResponse(sheet_page(c, answer(c, referral), lang))

@@ -3,15 +3,17 @@ their operators, and the navigator's search over them and the overnight shelters
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from api.deps import AnyRole, ContainerDep, CurrentActor
+from api.deps import AnyRole, ContainerDep, CurrentActor, Navigator
 from api.places import Place, locate
-from api.schemas import ERRORS, Accepted, IdPath, accepted
+from api.schemas import ERRORS, JSON_ERRORS, Accepted, IdPath, accepted
+from api.service_list import LIST_MAX, PER_TYPE_MAX, gather, render_list
 from bus.topics import SERVICE_STATE, SERVICES, SHELTER_STATE
 from handlers.common import Actor, Point
 from handlers.service_directory import ExclusionCode, ServiceQuery, look_at, search
@@ -22,6 +24,8 @@ from handlers.sites import Schedule, ServiceType, SiteStatus, StatusChange, Stat
 router = APIRouter(prefix="/v1/services", tags=["services"], responses=ERRORS)
 
 DEFAULT_RADIUS_KM = 50.0
+LIST_PATH = "list"
+"""GET /v1/services/list is the printable list, so no site may take `list` as its id."""
 
 
 class Exclusion(BaseModel):
@@ -124,6 +128,43 @@ async def search_services(
     return Response(orjson.dumps(page), media_type="application/json")
 
 
+@router.get(f"/{LIST_PATH}", response_class=HTMLResponse,
+            responses={**JSON_ERRORS, 200: {"content": {"text/html": {}}},
+                       422: {"description": "invalid query or an unknown place (with suggestions)"}})
+async def service_list(
+    _: Navigator,
+    c: ContainerDep,
+    place: str = Query(min_length=1, max_length=200,
+                       description="the caller's town, geocoded offline; the list is made from the town, never "
+                                   "from the caller's exact point"),
+    type_: Annotated[list[ServiceType] | None, Query(alias="type", description="repeatable; every type if none")] = None,
+    open_now: bool = Query(False, description="only sites open at the moment of printing (Ontario time)"),
+    pets: bool = Query(False, description="the household has pets"),
+    wheelchair: bool = Query(False, description="someone uses a wheelchair"),
+    family: bool = Query(False, description="a family with children"),
+    language: str | None = Query(None, pattern=r"^[a-z]{2,3}$", description="ISO 639 code the caller needs served in"),
+    radius_km: float = Query(DEFAULT_RADIUS_KM, gt=0, le=500),
+    per_type: int = Query(3, ge=1, le=PER_TYPE_MAX,
+                          description=f"sites of each type; at most {LIST_MAX} in all, so fewer of each for many types"),
+    lang: Literal["en", "fr"] = Query("en"),
+):
+    """A printable service list for the caller, in English or French: for each type asked, the
+    nearest sites the search would list (open, not full, outside every danger zone, fitting the
+    household's needs), with street address, phone, distance and compass direction from the
+    caller's town, hours ("open now, closes 22:00", "opens at 08:00") and a numbered map drawn
+    in the page. Fits one or two printed pages.
+
+    The town is used for this page only: nothing is written to Kafka (no audit record either:
+    the list reads no caller record) and nothing is logged."""
+    center, place_name = await locate(c, Place(place=place))
+    query = ServiceQuery(types=tuple(type_ or ()), needs=Needs(pets=pets, wheelchair=wheelchair, family=family,
+                                                               language=language),
+                         open_now=open_now, radius_km=radius_km)
+    found = gather(c.services, c.incidents, place_name or place, center.lat, center.lon, query, per_type, c.clock(),
+                   lang)
+    return HTMLResponse(render_list(found, lang))
+
+
 def _view(c, site_id: str) -> dict:
     entry = c.services.get(site_id)
     if entry is None:
@@ -148,13 +189,16 @@ def _may_change(actor: Actor, owner: str | None) -> bool:
     status_code=status.HTTP_200_OK,
     responses={201: {"model": SiteView}, 202: {"model": Accepted},
                403: {"description": "only managers, admins and the owning partner"},
-               409: {"description": "the id is an overnight shelter's"}},
+               409: {"description": "the id is an overnight shelter's, or `list` (the printable list's path)"}},
 )
 async def put_service(service_id: IdPath, body: ServiceProfile, actor: CurrentActor, c: ContainerDep,
                       response: Response):
     """Create or update a service site: type, place, street address, phone, hours, languages,
     accessibility, and open, limited or closed. Overnight shelters, which hold beds, are PUT at
     /v1/shelters/{id}. A partner may register and change only sites it runs (`partner_id`)."""
+    if service_id == LIST_PATH:
+        raise HTTPException(status.HTTP_409_CONFLICT, "'list' names the printable list (GET /v1/services/list); "
+                                                      "choose another id")
     if c.views.get(SHELTER_STATE, service_id) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{service_id!r} is an overnight shelter; use /v1/shelters/{service_id}")
     existing = c.views.get(SERVICE_STATE, service_id)

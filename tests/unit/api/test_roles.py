@@ -56,6 +56,7 @@ ROUTES = [
      {"manager", "partner A", "admin"}),
     ("PUT", "/v1/services/orillia-charging", SERVICE, {"manager", "partner A", "admin"}),
     ("GET", "/v1/services", None, SIGNED_IN),
+    ("GET", "/v1/services/list?place=Orillia&type=charging_station", None, {"navigator", "admin"}),
     ("GET", "/v1/services/orillia-charging", None, SIGNED_IN),
     ("POST", "/v1/services/orillia-charging/status", {"status": "closed", "reason": "no_power"},
      {"manager", "partner A", "admin"}),
@@ -131,14 +132,17 @@ def operations(api) -> dict[tuple[str, str], dict]:
 
 
 def templates_of(documented, method: str, path: str) -> set[tuple[str, str]]:
-    """The documented operations a concrete call matches, e.g. GET /v1/shelters/x → /v1/shelters/{id}."""
-    found = set()
+    """The documented operation a concrete call is routed to, e.g. GET /v1/shelters/x → /v1/shelters/{id};
+    where a fixed path and a template both match (/v1/services/list), the fixed one, as routing does."""
+    found: dict[tuple[str, str], int] = {}
+    parts = path.split("?")[0].split("/")
     for template_method, template in documented:
         pattern = template.replace("{", "<").split("/")
-        if method == template_method and len(pattern) == len(path.split("/")) and all(
-                t.startswith("<") or t == p for t, p in zip(pattern, path.split("/"))):
-            found.add((template_method, template))
-    return found
+        if method == template_method and len(pattern) == len(parts) and all(
+                t.startswith("<") or t == p for t, p in zip(pattern, parts)):
+            found[(template_method, template)] = sum(t.startswith("<") for t in pattern)
+    fewest = min(found.values(), default=0)
+    return {operation for operation, templated in found.items() if templated == fewest}
 
 
 def test_the_table_covers_every_operation_in_the_schema(api):

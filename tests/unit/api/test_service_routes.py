@@ -161,3 +161,47 @@ class TestSearch:
         assert api.client.get("/v1/services/nowhere", headers=nav).status_code == 404
         shelter = api.client.get("/v1/services/rotary-place", headers=nav).json()
         assert (shelter["service_type"], shelter["free_beds"], shelter["distance_km"]) == ("overnight_shelter", 20, None)
+
+
+class TestPrintableList:
+    def list_page(self, api, **params):
+        return api.client.get("/v1/services/list", params=params, headers=api.as_("navigator"))
+
+    def test_a_navigator_prints_the_charging_stations_open_now_near_a_town_in_french(self, worked):
+        put(worked)
+        put(worked, "night-charging", {**CHARGING, "name": "Sample: Orillia night charging", "schedules": [
+            {"opens_at": "20:00", "closes_at": "06:00"}], "phone": "705-555-0161"})
+        response = self.list_page(worked, place="Orillia", type="charging_station", open_now=True, lang="fr")
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+        page = response.text
+        assert "Près d’Orillia, Ontario, Canada" in page and "<h2>Borne de recharge</h2>" in page
+        assert "Sample: Orillia library charging station" in page and "ouvert maintenant, ferme à 21 h" in page
+        assert "night charging" not in page
+        assert "Seulement les lieux ouverts à l’impression." in page
+
+    def test_making_a_list_writes_nothing_to_kafka_and_logs_nothing_of_the_callers_town(self, worked, caplog):
+        put(worked)
+        worked.publisher.sent.clear()
+        worked.publisher.audits.clear()
+        with caplog.at_level("DEBUG"):
+            assert self.list_page(worked, place="Orillia", wheelchair=True).status_code == 200
+        assert (worked.publisher.sent, worked.publisher.audits) == ([], [])
+        served = [r for r in caplog.records if not r.name.startswith("httpx")]  # the test's client logs its own URL
+        assert not [r for r in served if "orillia" in r.getMessage().lower()]
+
+    def test_a_list_is_made_from_a_town_never_from_the_callers_exact_point(self, api):
+        assert self.list_page(api, **ORILLIA).status_code == 422
+        unknown = self.list_page(api, place="Orilla")
+        assert unknown.status_code == 422 and "Orillia, ON" in unknown.json()["detail"]["suggestions"]
+        assert self.list_page(api, place="Orillia", lang="de").status_code == 422
+        assert self.list_page(api, place="Orillia", per_type=6).status_code == 422
+
+    def test_no_site_may_take_the_lists_path_as_its_id(self, worked):
+        response = put(worked, id_="list")
+        assert response.status_code == 409 and "printable list" in response.text
+        assert worked.publisher.sent == []
+
+    def test_the_schema_documents_the_list_as_html_for_navigators(self, api):
+        operation = api.client.get("/openapi.json").json()["paths"]["/v1/services/list"]["get"]
+        assert "text/html" in operation["responses"]["200"]["content"]
+        assert {p["name"] for p in operation["parameters"]} >= {"place", "type", "open_now", "lang", "per_type"}

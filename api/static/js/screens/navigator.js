@@ -1,6 +1,7 @@
 // The 211 navigator's screen: where, how many, what they need -> a held bed, a sheet, confirm
-// or release; or no capacity with the alternatives; or an unknown place with suggestions; and
-// "My holds", the navigator's own referrals (screens/holds.js).
+// or release; or no capacity with the alternatives; or an unknown place with suggestions; the
+// other services near the caller and their printable list (screens/services.js); and "My holds",
+// the navigator's own referrals (screens/holds.js).
 
 import { ApiError, describe, get, newId, post, untilSettled } from "../api.js";
 import { $, h, replace, sampleBadge } from "../dom.js";
@@ -8,6 +9,7 @@ import { formatDateTime, formatNumber, reason, siteStatusText, t, term } from ".
 import { parseCoordinates } from "../geo.js";
 import { state } from "../store.js";
 import * as holds from "./holds.js";
+import * as services from "./services.js";
 
 const LANGUAGES = ["en", "fr", "es", "ar", "zh", "pa", "oj", "cr"];
 const FINAL = new Set(["held", "confirmed", "released", "expired", "no_capacity"]);
@@ -192,22 +194,11 @@ function renderAnswer(app, answer) {
 }
 
 function renderUnknownPlace(app, detail) {
-  const suggestions = detail.suggestions || [];
-  return h("div", { class: "card result-card unknown-place", dataset: { status: "unknown_place" } },
-    h("p", { class: "error" }, t("nav.unknownPlace", { message: detail.message || "" })),
-    suggestions.length
-      ? [h("p", {}, t("nav.suggestions")),
-        h("ul", { class: "suggestions" }, suggestions.map((name) =>
-          h("li", {}, h("button", {
-            type: "button",
-            class: "button subtle suggestion",
-            onclick: () => {
-              $("#ref-where").value = name;
-              submit(app);
-            },
-          }, name))))]
-      : h("p", {}, t("nav.noSuggestions")),
-  );
+  return services.unknownPlace(detail, { class: "card result-card unknown-place", dataset: { status: "unknown_place" } },
+    (name) => {
+      $("#ref-where").value = name;
+      submit(app);
+    });
 }
 
 function render(app) {
@@ -248,6 +239,7 @@ function showHold(app, hold) {
 export function init(app) {
   holdActions = { show: (hold) => showHold(app, hold) };
   renderLanguages();
+  services.init();
   $("#referral-form").addEventListener("submit", (event) => {
     event.preventDefault();
     submit(app);
@@ -272,6 +264,7 @@ export function roleChanged(app) {
 export function languageChanged(app) {
   renderLanguages();
   render(app);
+  services.languageChanged();
   holds.render(app, holdActions);
 }
 
