@@ -193,6 +193,8 @@ async function poll(run) {
 /** (Re)connect the event stream and reload the snapshot; call after signing in or out. */
 export function connect(role = null) {
   disconnect();
+  // Volunteer hours are for managers and partners; a navigator's work never needs them (403).
+  state.features.hours = role !== "navigator";
   const token = getToken();
   if (!token) {
     setLive("signedOut");
