@@ -15,6 +15,7 @@ from api.headers import SecurityHeaders
 from api.limits import AddressLimit, BodyDeadline, BodyLimit
 from api.metrics import instrument
 from api.publisher import BrokerUnavailable
+from api.round_trip import NotShownYet
 from api.routes import (
     audit,
     cap,
@@ -124,6 +125,10 @@ def create_api(container: Container) -> FastAPI:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "invalid"), "type": e.get("type", "value_error")}
                   for e in exc.errors()[:50]]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(NotShownYet)
+    async def not_shown_yet(request: Request, exc: NotShownYet):
+        return JSONResponse(exc.body, status_code=202)
 
     @app.exception_handler(BrokerUnavailable)
     async def broker_unavailable(request: Request, exc: BrokerUnavailable):

@@ -112,10 +112,10 @@ class CountingPublisher:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    async def send(self, spec, key: str, message, *, audited=None) -> None:
-        await self._inner.send(spec, key, message, audited=audited)
+    async def send(self, spec, message, *, audited=None) -> None:
+        await self._inner.send(spec, message, audited=audited)
         self._metrics.produced.labels(spec.name).inc()
-        if getattr(audited_as(spec, key, message, audited)[0], "actor", None) is not None:
+        if getattr(audited_as(spec, message, audited)[0], "actor", None) is not None:
             self._metrics.produced.labels("audit").inc()
 
     async def audit(self, actor, action: str, target: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Header, HTTPException, Path, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from handlers.common import ID_PATTERN
@@ -39,11 +38,6 @@ PROBLEM_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/Pr
 JSON_ERRORS = {code: {"description": spec["description"], "content": PROBLEM_JSON}
                for code, spec in ERRORS.items() if "model" in spec}
 """ERRORS for a route whose success is not JSON: its errors still are."""
-
-
-def accepted(href: str, id_: str) -> JSONResponse:
-    """202: the command is on Kafka but its outcome was not visible within the reply deadline."""
-    return JSONResponse(Accepted(id=id_, href=href).model_dump(), status_code=status.HTTP_202_ACCEPTED)
 
 
 def check_idempotency_key(key: str | None, command_id: str) -> None:

@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from handlers.common import Id, Message, Timestamp
+from handlers.common import Id, KeyedById, Message, Timestamp
 
 
-class AuditRecord(Message):
+class AuditRecord(Message, KeyedById):
     """One accepted command, or one read of a caller's referral; never the caller's details."""
 
     type: Literal["AuditRecord"] = "AuditRecord"

@@ -6,7 +6,7 @@ happened, imperative for requests that may be refused) and its schema version `v
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Protocol, Union
 
 from pydantic import (
     AfterValidator,
@@ -44,6 +44,31 @@ class Message(Record):
     """Base of every event, command and state record on a topic, with its schema version."""
 
     v: Literal[1] = 1
+
+
+class Keyed(Protocol):
+    """A message as it goes on a topic: keyed by the id of what it is about, so that one writer (the
+    owner of that key's partition) decides it, and written as JSON."""
+
+    @property
+    def key(self) -> str:
+        """The id the message is keyed by on its topic."""
+        ...
+
+    def model_dump_json(self, *, exclude_none: bool = False) -> str: ...
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class KeyedById:
+    """For a message keyed on its topic by its own `id`. It adds no field: the JSON is the model's."""
+
+    @property
+    def key(self: _Identified) -> str:
+        return self.id
 
 
 class Actor(BaseModel):

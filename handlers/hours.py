@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from handlers.common import Command, Id, Message, Record, Timestamp
+from handlers.common import Command, Id, KeyedById, Message, Record, Timestamp
 from handlers.errors import Rejected
 from handlers.taxonomy import Activity
 
@@ -56,13 +56,13 @@ class HoursEntry(Message):
         return self.model_dump(include=fields) == other.model_dump(include=fields)
 
 
-class LogHours(HoursEntry, Command):
+class LogHours(HoursEntry, Command, KeyedById):
     """A partner logs deployed volunteers and their hours; the entry id makes a retry one entry."""
 
     type: Literal["LogHours"] = "LogHours"
 
 
-class HoursLogged(HoursEntry):
+class HoursLogged(HoursEntry, KeyedById):
     """An accepted entry, as every total is computed from."""
 
     type: Literal["HoursLogged"] = "HoursLogged"

@@ -24,7 +24,7 @@ from pydantic import AfterValidator, Field, TypeAdapter, model_validator
 
 from geo.areas import area_geometry, to_geojson
 from geo.ontario import why_area_not_in_ontario
-from handlers.common import MAX_AREA_VERTICES, Area, Command, Id, Message, Record, ShortText, Timestamp
+from handlers.common import MAX_AREA_VERTICES, Area, Command, Id, KeyedById, Message, Record, ShortText, Timestamp
 from handlers.errors import Rejected
 from handlers.taxonomy import Capability, IncidentKind, Severity, fitting_capabilities
 
@@ -145,7 +145,7 @@ class IncidentSource(Record):
 AreaNote = Annotated[str, Field(max_length=1000)]
 
 
-class DeclareIncident(IncidentDeclaration, Command):
+class DeclareIncident(IncidentDeclaration, Command, KeyedById):
     """An emergency manager (or a CAP alert) declares an incident; the incident id makes it idempotent.
 
     Version 2 may give danger zones; version 1 never does, so it gets its kind's defaults."""
@@ -166,7 +166,7 @@ class IncidentChanges(Message):
     area: Area | None = None
 
 
-class UpdateIncident(IncidentChanges, Command):
+class UpdateIncident(IncidentChanges, Command, KeyedById):
     """Changes title, severity or area; `update_id` makes a retried update apply once. A danger
     zone that is the whole area by the kind's default follows a new area.
 
@@ -189,7 +189,7 @@ class DangerZoneChange(Message):
     note: ZoneNote | None = None
 
 
-class SetDangerZone(DangerZoneChange, Command):
+class SetDangerZone(DangerZoneChange, Command, KeyedById):
     """Adds a danger zone to an active incident, or replaces the zone of that id."""
 
     type: Literal["SetDangerZone"] = "SetDangerZone"
@@ -197,7 +197,7 @@ class SetDangerZone(DangerZoneChange, Command):
     zone_id: Id
 
 
-class RemoveDangerZone(Command):
+class RemoveDangerZone(Command, KeyedById):
     """Removes a danger zone from an active incident; removing one that is gone changes nothing."""
 
     type: Literal["RemoveDangerZone"] = "RemoveDangerZone"
@@ -206,7 +206,7 @@ class RemoveDangerZone(Command):
     update_id: Id
 
 
-class EndAlert(Command):
+class EndAlert(Command, KeyedById):
     """The CAP alert an incident came from has ended (responseType AllClear, ECCC's
     Alert_Location_Status ended, or past its expiry): what the alert declared ends with it. The
     incident closes, unless a manager has set danger zones on it: those stay, with the affected
@@ -217,14 +217,14 @@ class EndAlert(Command):
     update_id: Id
 
 
-class CloseIncident(Command):
+class CloseIncident(Command, KeyedById):
     """Stands an incident down: its area stops excluding shelters."""
 
     type: Literal["CloseIncident"] = "CloseIncident"
     id: Id
 
 
-class AlertPartner(Command):
+class AlertPartner(Command, KeyedById):
     """A partner registered or moved within reach of an active incident: the incident's writer
     alerts it unless it already has, as it alerts partners in reach when an area is declared."""
 
@@ -270,8 +270,12 @@ class PartnerAlerted(Message):
     capabilities: list[str]
     at: Timestamp
 
+    @property
+    def key(self) -> str:
+        return self.incident_id
 
-class Incident(Message):
+
+class Incident(Message, KeyedById):
     """The incident as everyone sees it; `area` is the (possibly repaired) GeoJSON geometry of the
     affected area, `danger_zones` where referrals never go while it is active.
 

@@ -32,7 +32,18 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, StringConstraints, TypeAdapter, field_validator, model_validator
 
 from geo.areas import area_geometry
-from handlers.common import MAX_AREA_VERTICES, Area, Command, Id, Message, Point, Record, ShortText, Timestamp
+from handlers.common import (
+    MAX_AREA_VERTICES,
+    Area,
+    Command,
+    Id,
+    KeyedById,
+    Message,
+    Point,
+    Record,
+    ShortText,
+    Timestamp,
+)
 from handlers.directories import PartnerPlace
 from handlers.taxonomy import PROVIDED_BY, Capability, ResourceType
 
@@ -82,7 +93,7 @@ class PartnerProfile(Message):
         return self
 
 
-class RegisterPartner(PartnerProfile, Command):
+class RegisterPartner(PartnerProfile, Command, KeyedById):
     """Create or update a partner; sending the same profile again changes nothing."""
 
     type: Literal["RegisterPartner"] = "RegisterPartner"
@@ -101,6 +112,10 @@ class ClaimInventory(Command):
     priority: Priority = "normal"
     wait: bool = Field(True, description="let the unmet remainder wait for inventory to come back")
 
+    @property
+    def key(self) -> str:
+        return self.partner_id
+
 
 class ReleaseClaim(Command):
     """The request no longer needs the claim (cancelled): its units go back to the partner."""
@@ -110,6 +125,10 @@ class ReleaseClaim(Command):
     claim_id: ClaimId
     request_id: Id
     resource_type: ResourceType
+
+    @property
+    def key(self) -> str:
+        return self.partner_id
 
 
 class ConsumeClaim(Command):
@@ -121,15 +140,15 @@ class ConsumeClaim(Command):
     request_id: Id
     resource_type: ResourceType
 
+    @property
+    def key(self) -> str:
+        return self.partner_id
+
 
 PartnerCommand = Annotated[
     Union[RegisterPartner, ClaimInventory, ReleaseClaim, ConsumeClaim], Field(discriminator="type")
 ]
 partner_commands: TypeAdapter[PartnerCommand] = TypeAdapter(PartnerCommand)
-
-
-def key_of(command: PartnerCommand) -> str:
-    return command.id if isinstance(command, RegisterPartner) else command.partner_id
 
 
 ClaimStatus = Literal["open", "refused", "released", "consumed"]
@@ -151,7 +170,7 @@ class Claim(Record):
     updated_at: Timestamp
 
 
-class Partner(PartnerProfile):
+class Partner(PartnerProfile, KeyedById):
     """A partner as Muster sees it: its profile and the units it has promised, per resource type."""
 
     type: Literal["Partner"] = "Partner"
@@ -188,6 +207,10 @@ class InventoryClaimed(Message):
     waiting: int = 0
     at: Timestamp
 
+    @property
+    def key(self) -> str:
+        return self.request_id
+
 
 class ClaimRefused(Message):
     """A partner could commit nothing to a claim, and says why."""
@@ -198,6 +221,10 @@ class ClaimRefused(Message):
     partner_id: Id
     resource_type: ResourceType
     reason: str
+
+    @property
+    def key(self) -> str:
+        return self.request_id
 
 
 Reply = InventoryClaimed | ClaimRefused

@@ -29,7 +29,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, StringConstraints, TypeAdapter
 
-from handlers.common import Command, Id, Message, Record, Timestamp
+from handlers.common import Command, Id, KeyedById, Message, Record, Timestamp
 from handlers.errors import Rejected
 from handlers.shelters import (
     BedHeld,
@@ -102,7 +102,7 @@ class Alternative(Record):
     reasons: list[Annotated[str, StringConstraints(max_length=200)]] = Field(max_length=10)
 
 
-class RequestReferral(Command):
+class RequestReferral(Command, KeyedById):
     """Hold beds at the first of `candidates` (nearest first) that has room; the referral id makes
     a retry one request."""
 
@@ -118,17 +118,17 @@ class RequestReferral(Command):
     """The short code the API picked; without one the referral takes its first (`short_code`)."""
 
 
-class ConfirmReferral(Command):
+class ConfirmReferral(Command, KeyedById):
     type: Literal["ConfirmReferral"] = "ConfirmReferral"
     id: Id
 
 
-class ReleaseReferral(Command):
+class ReleaseReferral(Command, KeyedById):
     type: Literal["ReleaseReferral"] = "ReleaseReferral"
     id: Id
 
 
-class PurgeReferral(Command):
+class PurgeReferral(Command, KeyedById):
     """Forget a referral that ended more than `retention_s` ago: caller data does not linger."""
 
     type: Literal["PurgeReferral"] = "PurgeReferral"
@@ -144,10 +144,6 @@ ReferralMessage = Annotated[
 referral_messages: TypeAdapter[ReferralMessage] = TypeAdapter(ReferralMessage)
 
 
-def key_of(message: ReferralMessage) -> str:
-    return getattr(message, "referral_id", None) or message.id
-
-
 Status = Literal["pending", "held", "confirmed", "released", "expired", "no_capacity"]
 ENDED = frozenset({"confirmed", "released", "expired", "no_capacity"})
 
@@ -161,7 +157,7 @@ class Extension(Record):
     message: str | None = None
 
 
-class Referral(Message):
+class Referral(Message, KeyedById):
     """A referral as its navigator sees it.
 
     `code`, `callbacks`, `extensions`, `extension` and `hold_limit_at` were added without a new

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal, NamedTuple, Union
 from pydantic import AwareDatetime, Field, TypeAdapter
 
 from geo.distance import geodesic_km
-from handlers.common import Command, Id, Message, Point, Record, Timestamp
+from handlers.common import Command, Id, KeyedById, Message, Point, Record, Timestamp
 from handlers.errors import Rejected
 from handlers.partners import (
     ClaimId,
@@ -50,20 +50,20 @@ class ResourceRequestBody(Message):
     priority: Priority = "normal"
 
 
-class RaiseRequest(ResourceRequestBody, Command):
+class RaiseRequest(ResourceRequestBody, Command, KeyedById):
     """Ask partners for units; the request id makes a retry one request."""
 
     type: Literal["RaiseRequest"] = "RaiseRequest"
 
 
-class CancelRequest(Command):
+class CancelRequest(Command, KeyedById):
     """No longer needed: every commitment is released back to its partner."""
 
     type: Literal["CancelRequest"] = "CancelRequest"
     id: Id
 
 
-class FulfilRequest(Command):
+class FulfilRequest(Command, KeyedById):
     """Delivered: every commitment is consumed from its partner's inventory."""
 
     type: Literal["FulfilRequest"] = "FulfilRequest"
@@ -74,10 +74,6 @@ RequestMessage = Annotated[
     Union[RaiseRequest, CancelRequest, FulfilRequest, InventoryClaimed, ClaimRefused], Field(discriminator="type")
 ]
 request_messages: TypeAdapter[RequestMessage] = TypeAdapter(RequestMessage)
-
-
-def key_of(message: RequestMessage) -> str:
-    return getattr(message, "request_id", None) or message.id
 
 
 class Candidate(Record):
@@ -133,7 +129,7 @@ class RequestClaim(Record):
 Status = Literal["open", "committed", "cancelled", "fulfilled"]
 
 
-class ResourceRequest(Message):
+class ResourceRequest(Message, KeyedById):
     """A request as everyone sees it: `commitments` units per partner, `remaining` still needed.
 
     For a fulfilled request `commitments` are what was delivered; a cancelled one has none."""

@@ -22,6 +22,10 @@ class SubjectRevoked(Message):
     reason: ShortText | None = Field(None, description="why, for the audit trail: 'laptop stolen'")
     actor: Actor
 
+    @property
+    def key(self) -> str:
+        return self.sub
+
 
 def revokes(revocation: SubjectRevoked | None, issued_at: int) -> bool:
     """Whether `revocation` (the subject's newest, or None) refuses a token issued at `issued_at` (epoch s)."""

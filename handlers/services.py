@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, TypeAdapter, field_validator, model_validator
 
-from handlers.common import Command, Id, Language, Message, Point, ShortText, Timestamp
+from handlers.common import Command, Id, KeyedById, Language, Message, Point, ShortText, Timestamp
 from handlers.errors import Rejected
 from handlers.sites import (
     BED_SERVICE,
@@ -71,14 +71,14 @@ class ServiceProfile(Message):
 PROFILE_FIELDS = frozenset(ServiceProfile.model_fields)
 
 
-class RegisterService(ServiceProfile, Command):
+class RegisterService(ServiceProfile, Command, KeyedById):
     """Create or replace a service site's profile; its id makes a retry one site."""
 
     type: Literal["RegisterService"] = "RegisterService"
     id: Id
 
 
-class SetServiceStatus(StatusChange, Command):
+class SetServiceStatus(StatusChange, Command, KeyedById):
     """Mark a site open, limited or closed, with why (no power, no heat, no staff, full, ...)."""
 
     type: Literal["SetServiceStatus"] = "SetServiceStatus"
@@ -89,7 +89,7 @@ ServiceCommand = Annotated[Union[RegisterService, SetServiceStatus], Field(discr
 service_commands: TypeAdapter[ServiceCommand] = TypeAdapter(ServiceCommand)
 
 
-class ServiceSite(ServiceProfile):
+class ServiceSite(ServiceProfile, KeyedById):
     """A service site as everyone sees it."""
 
     type: Literal["ServiceSite"] = "ServiceSite"

@@ -33,7 +33,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, TypeAdapter, model_validator
 
-from handlers.common import Command, Id, Language, Message, Point, Record, ShortText, Timestamp
+from handlers.common import Command, Id, KeyedById, Language, Message, Point, Record, ShortText, Timestamp
 from handlers.errors import Rejected
 from handlers.sites import Phone, Schedule, SiteStatus, StatusReason, StreetAddress, open_matches_status
 
@@ -74,7 +74,7 @@ class ShelterProfile(Message):
     _open_matches_status = model_validator(mode="before")(open_matches_status)
 
 
-class RegisterShelter(ShelterProfile, Command):
+class RegisterShelter(ShelterProfile, Command, KeyedById):
     type: Literal["RegisterShelter"] = "RegisterShelter"
     id: Id
 
@@ -90,17 +90,29 @@ class HoldBed(Command):
     """A new referral's RequestReferral, when the API asks its first candidate: the shelter never
     reads it, so a referral is one hop shorter without the shelters knowing referrals."""
 
+    @property
+    def key(self) -> str:
+        return self.shelter_id
+
 
 class ConfirmHold(Command):
     type: Literal["ConfirmHold"] = "ConfirmHold"
     shelter_id: Id
     referral_id: Id
 
+    @property
+    def key(self) -> str:
+        return self.shelter_id
+
 
 class ReleaseHold(Command):
     type: Literal["ReleaseHold"] = "ReleaseHold"
     shelter_id: Id
     referral_id: Id
+
+    @property
+    def key(self) -> str:
+        return self.shelter_id
 
 
 class ExtendHold(Command):
@@ -114,10 +126,18 @@ class ExtendHold(Command):
     extend_s: float = Field(gt=0, le=7 * 24 * 3600)
     max_hold_s: float = Field(gt=0, le=30 * 24 * 3600)
 
+    @property
+    def key(self) -> str:
+        return self.shelter_id
+
 
 class ExpireHolds(Command):
     type: Literal["ExpireHolds"] = "ExpireHolds"
     shelter_id: Id
+
+    @property
+    def key(self) -> str:
+        return self.shelter_id
 
 
 class FlagHolds(Command):
@@ -125,6 +145,10 @@ class FlagHolds(Command):
 
     type: Literal["FlagHolds"] = "FlagHolds"
     shelter_id: Id
+
+    @property
+    def key(self) -> str:
+        return self.shelter_id
 
 
 class ShelterStatusChange(Record):
@@ -146,6 +170,10 @@ class ShelterStatusChange(Record):
 class SetShelterStatus(ShelterStatusChange, Command):
     type: Literal["SetShelterStatus"] = "SetShelterStatus"
     shelter_id: Id
+
+    @property
+    def key(self) -> str:
+        return self.shelter_id
 
 
 ShelterCommand = Annotated[
@@ -189,7 +217,7 @@ class Hold(Record):
     """The ExtendHold last applied, so that asking it again extends once."""
 
 
-class Shelter(ShelterProfile):
+class Shelter(ShelterProfile, KeyedById):
     """A shelter as everyone sees it, with the beds Muster has promised.
 
     Still version 1: its holds gained callback flags and extensions with defaults that read a
@@ -217,55 +245,57 @@ class Shelter(ShelterProfile):
         return ShelterProfile.model_validate(self.model_dump(include=set(ShelterProfile.model_fields)))
 
 
-class BedHeld(Message):
-    type: Literal["BedHeld"] = "BedHeld"
+class HoldReply(Message):
+    """A shelter owner's answer about one referral's beds, on `referrals`, keyed by the referral id."""
+
+    type: str
+    """Each reply's own name, fixed by its class; declared here so that it stays the second field
+    of the JSON, ahead of the ids, as every reply has always been written."""
     referral_id: Id
     shelter_id: Id
+
+    @property
+    def key(self) -> str:
+        return self.referral_id
+
+
+class BedHeld(HoldReply):
+    type: Literal["BedHeld"] = "BedHeld"
     beds: int
     expires_at: Timestamp
     request: dict[str, Any] | None = None
     """The HoldBed's `request`, passed back."""
 
 
-class HoldRefused(Message):
+class HoldRefused(HoldReply):
     type: Literal["HoldRefused"] = "HoldRefused"
-    referral_id: Id
-    shelter_id: Id
     reason: str
     request: dict[str, Any] | None = None
     """The HoldBed's `request`, passed back."""
 
 
-class HoldConfirmed(Message):
+class HoldConfirmed(HoldReply):
     type: Literal["HoldConfirmed"] = "HoldConfirmed"
-    referral_id: Id
-    shelter_id: Id
 
 
-class HoldEnded(Message):
+class HoldEnded(HoldReply):
     type: Literal["HoldEnded"] = "HoldEnded"
-    referral_id: Id
-    shelter_id: Id
     reason: Literal["released", "expired", "not_held"]
 
 
-class HoldFlagged(Message):
+class HoldFlagged(HoldReply):
     """A held or confirmed bed is at risk: the navigator should call the caller back. Sent once per
     cause and hold (again only when a worker dies before recording it; the referral keeps one)."""
 
     type: Literal["HoldFlagged"] = "HoldFlagged"
-    referral_id: Id
-    shelter_id: Id
     reason: CallbackReason
     incident_id: Id | None = None
     status_reason: StatusReason | None = None
     at: Timestamp
 
 
-class HoldExtended(Message):
+class HoldExtended(HoldReply):
     type: Literal["HoldExtended"] = "HoldExtended"
-    referral_id: Id
-    shelter_id: Id
     extension_id: Id
     expires_at: Timestamp
     extensions: int
@@ -276,13 +306,11 @@ class HoldExtended(Message):
 ExtendRefusal = Literal["not_held", "confirmed", "closed", "danger_zone", "at_limit"]
 
 
-class ExtendRefused(Message):
+class ExtendRefused(HoldReply):
     """An extension the owner would not grant: `reason` is the code a screen translates, `message`
     the same in English."""
 
     type: Literal["ExtendRefused"] = "ExtendRefused"
-    referral_id: Id
-    shelter_id: Id
     extension_id: Id
     reason: ExtendRefusal
     message: str

@@ -6,7 +6,7 @@ from core.clock import Clock
 from core.settings import Settings
 from handlers import hours
 from streams.directories import Directories
-from streams.runtime import Processing, consume, require_key
+from streams.runtime import Processing, consume, require_key, send
 
 
 def wire(app, settings: Settings, clock: Clock, processing: Processing, directories: Directories):
@@ -15,9 +15,9 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
 
     async def handle(event) -> None:
         command = hours.LogHours.model_validate_json(event.value)
-        require_key(event, command.id)
+        require_key(event, command.key)
         entry = hours.log_hours(command, clock(), await directories.incident_status(command.incident_id))
-        await log.send(key=command.id.encode(), value=entry.model_dump_json(exclude_none=True).encode())
+        await send(log, entry, exclude_none=True)
 
     @app.agent(commands, name="volunteer-hours", concurrency=1)
     async def hours_agent(stream):

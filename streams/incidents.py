@@ -7,7 +7,7 @@ from core.clock import Clock
 from core.settings import Settings
 from handlers import incidents
 from streams.directories import Directories
-from streams.runtime import Processing, Snapshots, consume, require_key, state_table
+from streams.runtime import Processing, Snapshots, consume, require_key, send, state_table
 
 
 def wire(app, settings: Settings, clock: Clock, processing: Processing, directories: Directories):
@@ -17,18 +17,16 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
 
     async def handle(event) -> None:
         command = incidents.incident_commands.validate_json(event.value)
-        require_key(event, command.id)
+        require_key(event, command.key)
         area = incidents.affected_area(command)
         reach = []
         if area is not None:
             geometry, _ = incidents.geometry_of(area)
             reach = directories.partners.in_reach(geometry, settings.alert_reach_km)
-        current = state.get(command.id)
+        current = state.get(command.key)
         new, facts = incidents.decide(current, command, clock(), reach)
-        for fact in facts:
-            await alerts.send(key=command.id.encode(), value=fact.model_dump_json().encode())
-        if new is not None and new != current:
-            state.put(command.id, new)
+        await send(alerts, *facts)
+        state.save(command.key, current, new)
 
     @app.agent(commands, name="incidents", concurrency=1)
     async def incident_agent(stream):
@@ -39,12 +37,11 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
     async def alert_missed_partners() -> None:
         """Ask each active incident this worker owns to alert the partners its directory now shows in
         reach and its snapshot has not alerted; the incident's writer alerts each once."""
-        for key, incident in state.items():
+        for _, incident in state.items():
             area = directories.incidents.area_of(incident)
             if area is None:
                 continue
             reach = directories.partners.in_reach(area, settings.alert_reach_km)
-            for ask in incidents.missed_alerts(incident, reach, clock()):
-                await commands.send(key=key.encode(), value=ask.model_dump_json().encode())
+            await send(commands, *incidents.missed_alerts(incident, reach, clock()))
 
     return incident_agent

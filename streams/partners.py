@@ -6,7 +6,7 @@ from bus import topics
 from core.clock import Clock
 from core.settings import Settings
 from handlers import incidents, partners
-from streams.runtime import Processing, Snapshots, consume, require_key, state_table
+from streams.runtime import Processing, Snapshots, consume, require_key, send, state_table
 
 
 def wire(app, settings: Settings, clock: Clock, processing: Processing, directories):
@@ -17,18 +17,14 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
 
     async def handle(event) -> None:
         command = partners.partner_commands.validate_json(event.value)
-        key = partners.key_of(command)
-        require_key(event, key)
-        current = state.get(key)
+        require_key(event, command.key)
+        current = state.get(command.key)
         new, replies = partners.decide(current, command, clock())
-        for reply in replies:
-            await requests.send(key=reply.request_id.encode(), value=reply.model_dump_json().encode())
+        await send(requests, *replies)
         if partners.reach_changed(current, new):
             reaching = await directories.incidents_reaching(partners.place_of(new), settings.alert_reach_km)
-            for alert in incidents.alerts_for_partner(reaching, clock()):
-                await incident_commands.send(key=alert.id.encode(), value=alert.model_dump_json().encode())
-        if new is not None and new != current:
-            state.put(key, new)
+            await send(incident_commands, *incidents.alerts_for_partner(reaching, clock()))
+        state.save(command.key, current, new)
 
     @app.agent(commands, name="partners", concurrency=1)
     async def partner_agent(stream):

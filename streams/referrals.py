@@ -5,7 +5,7 @@ from bus import topics
 from core.clock import Clock
 from core.settings import Settings
 from handlers import referrals
-from streams.runtime import Processing, Snapshots, consume, require_key, state_table
+from streams.runtime import Processing, Snapshots, consume, require_key, send, state_table
 
 
 def wire(app, settings: Settings, clock: Clock, processing: Processing, directories):
@@ -15,16 +15,11 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
 
     async def handle(event) -> None:
         message = referrals.referral_messages.validate_json(event.value)
-        key = referrals.key_of(message)
-        require_key(event, key)
-        current = state.get(key)
+        require_key(event, message.key)
+        current = state.get(message.key)
         new, commands = referrals.decide(current, message, clock())
-        for command in commands:
-            await shelter_commands.send(key=command.shelter_id.encode(), value=command.model_dump_json().encode())
-        if new is None and current is not None:
-            state.delete(key)
-        elif new is not None and new != current:
-            state.put(key, new)
+        await send(shelter_commands, *commands)
+        state.save(message.key, current, new)
 
     @app.agent(messages, name="referrals", concurrency=1)
     async def referral_agent(stream):
@@ -36,7 +31,6 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
         now = clock()
         for key, referral in state.items():
             if referrals.due_for_purge(referral, now, settings.caller_retention_s):
-                command = referrals.PurgeReferral(id=key, retention_s=settings.caller_retention_s)
-                await messages.send(key=key.encode(), value=command.model_dump_json().encode())
+                await send(messages, referrals.PurgeReferral(id=key, retention_s=settings.caller_retention_s))
 
     return referral_agent

@@ -6,7 +6,7 @@ from core.clock import Clock
 from core.settings import Settings
 from handlers import requests
 from streams.directories import Directories
-from streams.runtime import Processing, Snapshots, consume, require_key, state_table
+from streams.runtime import Processing, Snapshots, consume, require_key, send, state_table
 
 
 def wire(app, settings: Settings, clock: Clock, processing: Processing, directories: Directories):
@@ -23,15 +23,12 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
 
     async def handle(event) -> None:
         message = requests.request_messages.validate_json(event.value)
-        key = requests.key_of(message)
-        require_key(event, key)
-        current = state.get(key)
+        require_key(event, message.key)
+        current = state.get(message.key)
         context = await context_for(message) if isinstance(message, requests.RaiseRequest) and current is None else None
         new, commands = requests.decide(current, message, clock(), context)
-        for command in commands:
-            await partner_commands.send(key=command.partner_id.encode(), value=command.model_dump_json().encode())
-        if new is not None and new != current:
-            state.put(key, new)
+        await send(partner_commands, *commands)
+        state.save(message.key, current, new)
 
     @app.agent(messages, name="resource-requests", concurrency=1)
     async def request_agent(stream):

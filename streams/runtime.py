@@ -21,10 +21,12 @@ from pydantic import BaseModel, ValidationError
 
 from core.clock import Clock
 from geo.areas import AreaError
-from handlers.common import DeadLetter, describe_validation_error
+from handlers.common import DeadLetter, Keyed, describe_validation_error
 from handlers.errors import Rejected
 
-if TYPE_CHECKING:  # only for the annotation: importing the patches loads Faust's consumer
+if TYPE_CHECKING:  # only for the annotations: importing the patches loads Faust's consumer
+    from faust.types import TopicT
+
     from streams.patches import Guards
 
 log = logging.getLogger(__name__)
@@ -126,6 +128,13 @@ async def consume(stream, handle: Callable[[object], Awaitable[None]], processin
             await dead.send(event, exc)
 
 
+async def send(topic: TopicT, *messages: Keyed, exclude_none: bool = False) -> None:
+    """Put `messages` on `topic` in order, each keyed by the id it is about (`message.key`) and written
+    as JSON, without its null fields if `exclude_none`. Raises what Faust's producer raises."""
+    for message in messages:
+        await topic.send(key=message.key.encode(), value=message.model_dump_json(exclude_none=exclude_none).encode())
+
+
 class Snapshots(Generic[M]):
     """A Faust table of JSON snapshots keyed by id; its changelog is the public state topic."""
 
@@ -151,6 +160,18 @@ class Snapshots(Generic[M]):
         raw = value.model_dump_json(exclude_none=True).encode()
         self.table[key.encode()] = raw
         self._decoded[key] = (raw, value)
+
+    def save(self, key: str, current: M | None, new: M | None) -> bool:
+        """Record what a rule decided of the snapshot `current` under `key`: `new` is put if it differs,
+        and the snapshot deleted if the rule forgot it (None). Returns whether `new` was put."""
+        if new is None:
+            if current is not None:
+                self.delete(key)
+            return False
+        if new == current:
+            return False
+        self.put(key, new)
+        return True
 
     def delete(self, key: str) -> None:
         """Removes the snapshot; a tombstone on the state topic removes it from every view."""

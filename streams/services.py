@@ -15,11 +15,10 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
 
     async def handle(event) -> None:
         command = services.service_commands.validate_json(event.value)
-        require_key(event, command.id)
-        current = state.get(command.id)
+        require_key(event, command.key)
+        current = state.get(command.key)
         new, _ = services.decide(current, command, clock())
-        if new is not None and new != current:
-            state.put(command.id, new)
+        state.save(command.key, current, new)
 
     @app.agent(commands, name="services", concurrency=1)
     async def service_agent(stream):

@@ -10,7 +10,7 @@ from core.settings import Settings
 from handlers import shelters
 from handlers.common import Point
 from streams.directories import Directories
-from streams.runtime import Processing, Snapshots, consume, require_key, state_table
+from streams.runtime import Processing, Snapshots, consume, require_key, send, state_table
 
 FULL_SWEEP_EVERY = 12
 
@@ -49,16 +49,13 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
 
     async def handle(event) -> None:
         command = shelters.shelter_commands.validate_json(event.value)
-        key = command.id if isinstance(command, shelters.RegisterShelter) else command.shelter_id
-        require_key(event, key)
-        current = state.get(key)
+        require_key(event, command.key)
+        current = state.get(command.key)
         where = command.location if isinstance(command, shelters.RegisterShelter) else getattr(current, "location", None)
         new, replies = shelters.decide(current, command, clock(), danger_at(where))
-        for reply in replies:
-            await referrals.send(key=reply.referral_id.encode(), value=reply.model_dump_json().encode())
-        if new is not None and new != current:
-            state.put(key, new)
-            track(key, new)
+        await send(referrals, *replies)
+        if state.save(command.key, current, new) and new is not None:
+            track(command.key, new)
 
     @app.agent(commands, name="shelters", concurrency=1)
     async def shelter_agent(stream):
@@ -79,8 +76,7 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
                 continue
             if full or asked.get(shelter.id) != wanted:
                 asked[shelter.id] = wanted
-                await commands.send(key=shelter.id.encode(),
-                                    value=shelters.FlagHolds(shelter_id=shelter.id).model_dump_json().encode())
+                await send(commands, shelters.FlagHolds(shelter_id=shelter.id))
 
     @app.timer(interval=settings.hold_sweep_interval_s)
     async def sweep_holds() -> None:
@@ -96,7 +92,7 @@ def wire(app, settings: Settings, clock: Clock, processing: Processing, director
         now = clock()
         for key in [k for k, expiry in due.items() if expiry <= now]:
             due.pop(key, None)
-            await commands.send(key=key.encode(), value=shelters.ExpireHolds(shelter_id=key).model_dump_json().encode())
+            await send(commands, shelters.ExpireHolds(shelter_id=key))
         await ask_to_flag(full)
 
     return shelter_agent

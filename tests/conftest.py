@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BROKER_TIERS = ("integration", "e2e", "faults")
 TEST_SECRET = "test-secret-" + uuid.uuid4().hex
 
+pytest_plugins = ["tests.support.stack"]
+
 
 def pytest_collection_modifyitems(config, items):
     for item in items:

@@ -5,7 +5,8 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ContainerDep, Manager
-from api.schemas import ERRORS, Accepted, Problem, accepted
+from api.round_trip import round_trip
+from api.schemas import ERRORS, Accepted, Problem
 from bus.topics import INCIDENT_STATE, INCIDENTS
 from handlers.cap import CapError, CapIngest, CapSyntaxError, declared_by, find_incident, read_alert
 from handlers.incidents import Incident
@@ -102,14 +103,11 @@ async def ingest_cap(request: Request, actor: Manager, c: ContainerDep, response
         if incident.status == "closed":
             return incident
         wanted = lambda i: i.status == "closed"  # noqa: E731
-    await c.publisher.send(INCIDENTS, incident.id, ingest.command(incident.id, actor, c.clock()))
-    done = await c.views.wait_for(INCIDENT_STATE, incident.id, wanted, c.settings.reply_timeout_s)
-    return done if done is not None else accepted(f"/v1/incidents/{incident.id}", incident.id)
+    command = ingest.command(incident.id, actor, c.clock())
+    return await round_trip(c, INCIDENTS, command, INCIDENT_STATE, wanted, href=f"/v1/incidents/{incident.id}")
 
 
-async def _declare(c, ingest: CapIngest, actor):
+async def _declare(c, ingest: CapIngest, actor) -> Incident:
     """Declare the incident this Alert (or Update standing alone) describes; 201 once it shows."""
-    incident_id = ingest.incident_id
-    await c.publisher.send(INCIDENTS, incident_id, ingest.declare(actor, c.clock()))
-    done = await c.views.wait_for(INCIDENT_STATE, incident_id, lambda _: True, c.settings.reply_timeout_s)
-    return done if done is not None else accepted(f"/v1/incidents/{incident_id}", incident_id)
+    return await round_trip(c, INCIDENTS, ingest.declare(actor, c.clock()), INCIDENT_STATE, lambda _: True,
+                            href=f"/v1/incidents/{ingest.incident_id}")

@@ -9,7 +9,8 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import PlainTextResponse
 
 from api.deps import ContainerDep, PartnerOrManager, PartnerRole
-from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, accepted, check_idempotency_key
+from api.round_trip import round_trip
+from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, check_idempotency_key
 from bus.topics import HOURS, HOURS_LOG, INCIDENT_STATE, PARTNER_STATE
 from handlers.errors import Rejected
 from handlers.hours import CSV_HEADER, HoursEntry, HoursLogged, IncidentHours, LogHours, check
@@ -56,9 +57,10 @@ async def log_hours(body: HoursEntry, actor: PartnerRole, c: ContainerDep, respo
             raise _unprocessable(f"no entry {body.corrects!r} to correct")
         if (corrected.partner_id, corrected.incident_id) != (body.partner_id, body.incident_id):
             raise _unprocessable("a correction must keep the partner and incident of the entry it corrects")
-    await c.publisher.send(HOURS, body.id, LogHours(**dict(body), actor=actor, accepted_at=c.clock()))
-    entry = await c.views.wait_for(HOURS_LOG, body.id, lambda _: True, c.settings.reply_timeout_s)
-    return entry if entry is not None else accepted(f"/v1/volunteer-hours/{body.id}", body.id)
+    command = LogHours(**dict(body), actor=actor, accepted_at=c.clock())
+    entry: HoursLogged = await round_trip(c, HOURS, command, HOURS_LOG, lambda _: True,
+                                          href=f"/v1/volunteer-hours/{body.id}")
+    return entry
 
 
 @router.get("/v1/volunteer-hours/{entry_id}", response_model=HoursLogged,

@@ -6,7 +6,8 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from api.deps import AnyRole, ContainerDep, Manager
-from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, accepted, check_idempotency_key
+from api.round_trip import round_trip
+from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, check_idempotency_key
 from bus.topics import INCIDENT_STATE, INCIDENTS
 from handlers.common import ID_PATTERN
 from handlers.hours import HoursSum
@@ -40,10 +41,6 @@ def _overview(c, incident: Incident, actor) -> IncidentOverview:
     return IncidentOverview(**dict(incident), volunteer_hours=hours)
 
 
-def _accepted(id_: str):
-    return accepted(f"/v1/incidents/{id_}", id_)
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -63,9 +60,9 @@ async def declare_incident(body: IncidentDeclaration, actor: Manager, c: Contain
         response.status_code = status.HTTP_200_OK
         return existing
     command = DeclareIncident(**command_fields(body), actor=actor, accepted_at=c.clock())
-    await c.publisher.send(INCIDENTS, body.id, command)
-    incident = await c.views.wait_for(INCIDENT_STATE, body.id, lambda _: True, c.settings.reply_timeout_s)
-    return incident if incident is not None else _accepted(body.id)
+    incident: Incident = await round_trip(c, INCIDENTS, command, INCIDENT_STATE, lambda _: True,
+                                          href=f"/v1/incidents/{body.id}")
+    return incident
 
 
 @router.get("", response_model=list[IncidentOverview])
@@ -112,13 +109,10 @@ async def update_incident(incident_id: IdPath, body: IncidentChanges, actor: Man
     return await _applied(c, command)
 
 
-async def _applied(c, command: UpdateIncident | SetDangerZone | RemoveDangerZone):
+async def _applied(c, command: UpdateIncident | SetDangerZone | RemoveDangerZone) -> Incident:
     """Send a change and answer with the incident once it shows, or 202 after the reply deadline."""
-    await c.publisher.send(INCIDENTS, command.id, command)
-    updated = await c.views.wait_for(
-        INCIDENT_STATE, command.id, lambda i: command.update_id in i.applied_updates, c.settings.reply_timeout_s
-    )
-    return updated if updated is not None else _accepted(command.id)
+    return await round_trip(c, INCIDENTS, command, INCIDENT_STATE, lambda i: command.update_id in i.applied_updates,
+                            href=f"/v1/incidents/{command.id}")
 
 
 def _changeable(c, incident_id: str, update_id: str) -> tuple[Incident, bool]:
@@ -187,6 +181,7 @@ async def close_incident(incident_id: IdPath, actor: Manager, c: ContainerDep):
     incident = _get(c, incident_id)
     if incident.status == "closed":
         return incident
-    await c.publisher.send(INCIDENTS, incident_id, CloseIncident(id=incident_id, actor=actor, accepted_at=c.clock()))
-    closed = await c.views.wait_for(INCIDENT_STATE, incident_id, lambda i: i.status == "closed", c.settings.reply_timeout_s)
-    return closed if closed is not None else _accepted(incident_id)
+    command = CloseIncident(id=incident_id, actor=actor, accepted_at=c.clock())
+    closed: Incident = await round_trip(c, INCIDENTS, command, INCIDENT_STATE, lambda i: i.status == "closed",
+                                        href=f"/v1/incidents/{incident_id}")
+    return closed

@@ -7,7 +7,8 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from api.deps import Admin, AnyRole, ContainerDep
-from api.schemas import ERRORS, Accepted, IdPath, accepted
+from api.round_trip import round_trip
+from api.schemas import ERRORS, Accepted, IdPath
 from bus.topics import PARTNER_STATE, PARTNERS
 from handlers.common import Actor
 from handlers.partners import Base, Partner, PartnerProfile, RegisterPartner
@@ -78,10 +79,8 @@ async def put_partner(partner_id: IdPath, body: PartnerProfile, actor: Admin, c:
     existing = c.views.get(PARTNER_STATE, partner_id)
     if existing is not None and existing.profile() == body:
         return view_of(existing, actor)
-    await c.publisher.send(PARTNERS, partner_id, command)
-    partner = await c.views.wait_for(PARTNER_STATE, partner_id, lambda p: p.profile() == body, c.settings.reply_timeout_s)
-    if partner is None:
-        return accepted(f"/v1/partners/{partner_id}", partner_id)
+    partner: Partner = await round_trip(c, PARTNERS, command, PARTNER_STATE, lambda p: p.profile() == body,
+                                        href=f"/v1/partners/{partner_id}")
     if existing is None:
         response.status_code = status.HTTP_201_CREATED
     return view_of(partner, actor)

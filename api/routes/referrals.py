@@ -3,6 +3,7 @@ it; the navigator's own holds, with their time left and the callbacks they need.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ContainerDep, Navigator
 from api.places import Place, locate
+from api.round_trip import NotShownYet, round_trip
 from api.schemas import (
     ERRORS,
     JSON_ERRORS,
@@ -19,7 +21,6 @@ from api.schemas import (
     IdempotencyKey,
     IdPath,
     Problem,
-    accepted,
     check_idempotency_key,
 )
 from api.sheet import sheet_page
@@ -91,6 +92,10 @@ def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
 
 
+def _href(referral_id: str) -> str:
+    return f"/v1/referrals/{referral_id}"
+
+
 def answer(c, referral: Referral, place: str | None = None) -> ReferralAnswer:
     """What the navigator sees; `place` is the geocoded caller location, never stored."""
     shelter = None
@@ -101,7 +106,7 @@ def answer(c, referral: Referral, place: str | None = None) -> ReferralAnswer:
             place=record.place if record else None, location=record.location if record else None,
             status=record.status if record else None, status_reason=record.status_reason if record else None,
         )
-    href = f"/v1/referrals/{referral.id}"
+    href = _href(referral.id)
     held = referral.status == "held" and referral.hold_expires_at is not None
     return ReferralAnswer(
         id=referral.id, code=referral.code, status=referral.status, shelter=shelter,
@@ -115,10 +120,10 @@ def answer(c, referral: Referral, place: str | None = None) -> ReferralAnswer:
     )
 
 
-def _respond(c, referral: Referral | None, referral_id: str, place: str | None = None) -> JSONResponse:
-    if referral is None or referral.status == "pending":
-        body = {"id": referral_id, "status": "pending", "href": f"/v1/referrals/{referral_id}"}
-        return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED)
+def _respond(c, referral: Referral, place: str | None = None) -> JSONResponse:
+    """201 for a held bed, 200 for any other outcome; 202 while the referral is still pending."""
+    if referral.status == "pending":
+        raise NotShownYet(referral.id, _href(referral.id), "pending")
     code = status.HTTP_201_CREATED if referral.status == "held" else status.HTTP_200_OK
     return JSONResponse(answer(c, referral, place).model_dump(mode="json"), status_code=code)
 
@@ -158,7 +163,7 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
         if actor.role != "admin" and existing.requested_by != actor.sub:
             # Not 404: a 404 here and a 201 for a new id told anyone which ids were in use, and whose.
             raise HTTPException(status.HTTP_409_CONFLICT, "this referral id is already used; choose another")
-        return _respond(c, existing, body.id)
+        return _respond(c, existing)
     open_now = c.open_referrals.get(actor.sub, 0)
     if open_now >= c.settings.max_open_holds_per_navigator:
         raise HTTPException(
@@ -177,12 +182,11 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
         code=_code_for(c, body.id, actor.sub), actor=actor, accepted_at=c.clock(),
     )
     ask = first_ask(command)
-    if ask is None:
-        await c.publisher.send(REFERRALS, body.id, command)
-    else:
-        await c.publisher.send(SHELTERS, ask.shelter_id, ask, audited=(command, f"{REFERRALS.name}/{body.id}"))
-    referral = await c.views.wait_for(REFERRAL_STATE, body.id, lambda r: r.status != "pending", c.settings.reply_timeout_s)
-    return _respond(c, referral, body.id, place)
+    topic, message = (REFERRALS, command) if ask is None else (SHELTERS, ask)
+    referral: Referral = await round_trip(c, topic, message, REFERRAL_STATE, lambda r: r.status != "pending",
+                                          key=body.id, audited=(command, f"{REFERRALS.name}/{body.id}"),
+                                          href=_href(body.id), pending="pending")
+    return _respond(c, referral, place)
 
 
 NEEDS_NAVIGATOR = frozenset({"pending", "held"})
@@ -247,15 +251,13 @@ async def get_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep):
     return answer(c, referral)
 
 
-async def _follow_up(c, referral_id: IdPath, actor: Actor, command, done) -> JSONResponse:
+async def _follow_up(c, referral_id: IdPath, actor: Actor, command: ConfirmReferral | ReleaseReferral,
+                     done: Callable[[Referral], bool]) -> JSONResponse:
     referral = _owned(c, referral_id, actor)
-    if done(referral):
-        return JSONResponse(answer(c, referral).model_dump(mode="json"))
-    await c.publisher.send(REFERRALS, referral_id, command)
-    after = await c.views.wait_for(REFERRAL_STATE, referral_id, done, c.settings.reply_timeout_s)
-    if after is None:
-        return _respond(c, None, referral_id)
-    return JSONResponse(answer(c, after).model_dump(mode="json"))
+    if not done(referral):
+        referral = await round_trip(c, REFERRALS, command, REFERRAL_STATE, done, href=_href(referral_id),
+                                    pending="pending")
+    return JSONResponse(answer(c, referral).model_dump(mode="json"))
 
 
 @router.post("/{referral_id}/confirm", response_model=ReferralAnswer,
@@ -323,12 +325,10 @@ async def extend_referral(referral_id: IdPath, actor: Navigator, c: ContainerDep
     command = ExtendHold(shelter_id=referral.shelter_id, referral_id=referral_id, extension_id=extension_id,
                          extend_s=c.settings.hold_extend_s, max_hold_s=c.settings.hold_max_s,
                          actor=actor, accepted_at=c.clock())
-    await c.publisher.send(SHELTERS, referral.shelter_id, command, audited=(command, f"{REFERRALS.name}/{referral_id}"))
-    after = await c.views.wait_for(REFERRAL_STATE, referral_id,
-                                   lambda r: r.extension is not None and r.extension.id == extension_id,
-                                   c.settings.reply_timeout_s)
-    if after is None:
-        return accepted(f"/v1/referrals/{referral_id}", referral_id)
+    after: Referral = await round_trip(c, SHELTERS, command, REFERRAL_STATE,
+                                       lambda r: r.extension is not None and r.extension.id == extension_id,
+                                       key=referral_id, audited=(command, f"{REFERRALS.name}/{referral_id}"),
+                                       href=_href(referral_id))
     return _extension_answered(c, after)
 
 

@@ -6,17 +6,14 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from api.deps import AnyRole, ContainerDep, Manager
-from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, accepted, check_idempotency_key
+from api.round_trip import NotShownYet, round_trip
+from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, check_idempotency_key
 from bus.topics import INCIDENT_STATE, REQUEST_STATE, REQUESTS
 from handlers.common import Actor
 from handlers.requests import CancelRequest, FulfilRequest, RaiseRequest, ResourceRequest, ResourceRequestBody
 from handlers.taxonomy import ResourceType
 
 router = APIRouter(prefix="/v1/resource-requests", tags=["resource requests"], responses=ERRORS)
-
-
-def _accepted(request_id: str):
-    return accepted(f"/v1/resource-requests/{request_id}", request_id)
 
 
 def seen_by(request: ResourceRequest, actor: Actor) -> ResourceRequest:
@@ -65,11 +62,16 @@ async def raise_request(body: ResourceRequestBody, actor: Manager, c: ContainerD
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown incident {body.incident_id!r}")
     if incident.status != "active":
         raise HTTPException(status.HTTP_409_CONFLICT, f"incident {body.incident_id!r} is {incident.status}")
-    await c.publisher.send(REQUESTS, body.id, RaiseRequest(**dict(body), actor=actor, accepted_at=c.clock()))
+    command = RaiseRequest(**dict(body), actor=actor, accepted_at=c.clock())
     # Answer once the first round of claims has been answered, if that is soon; else as it is now.
-    request = await c.views.wait_for(REQUEST_STATE, body.id, lambda r: r.asking is None, c.settings.reply_timeout_s)
-    request = request or c.views.get(REQUEST_STATE, body.id)
-    return request if request is not None else _accepted(body.id)
+    try:
+        request: ResourceRequest = await round_trip(c, REQUESTS, command, REQUEST_STATE, lambda r: r.asking is None,
+                                                    href=f"/v1/resource-requests/{body.id}")
+    except NotShownYet:
+        request = c.views.get(REQUEST_STATE, body.id)
+        if request is None:
+            raise
+    return request
 
 
 @router.get("", response_model=list[ResourceRequest])
@@ -99,16 +101,16 @@ async def get_request(request_id: IdPath, actor: AnyRole, c: ContainerDep):
     return seen_by(_get(c, request_id), actor)
 
 
-async def _end(c, request_id: str, command, ends_as: str, conflicts_with: str, why: str):
+async def _end(c, request_id: str, command: CancelRequest | FulfilRequest, ends_as: str, conflicts_with: str,
+               why: str) -> ResourceRequest:
     """Cancel and fulfil alike: idempotent once ended that way, a conflict if ended the other way."""
     request = _get(c, request_id)
     if request.status == ends_as:
         return request
     if request.status == conflicts_with:
         raise HTTPException(status.HTTP_409_CONFLICT, f"request {request_id!r} {why}")
-    await c.publisher.send(REQUESTS, request_id, command)
-    done = await c.views.wait_for(REQUEST_STATE, request_id, lambda r: r.status == ends_as, c.settings.reply_timeout_s)
-    return done if done is not None else _accepted(request_id)
+    return await round_trip(c, REQUESTS, command, REQUEST_STATE, lambda r: r.status == ends_as,
+                            href=f"/v1/resource-requests/{request_id}")
 
 
 @router.post(

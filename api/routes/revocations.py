@@ -33,7 +33,7 @@ async def revoke_subject(body: Revocation, actor: Manager, c: ContainerDep):
     # Wall-clock time, not the API's clock: it is compared with tokens' `iat`, as verification reads them.
     now = datetime.fromtimestamp(time.time(), timezone.utc)
     revocation = SubjectRevoked(sub=body.sub, revoked_at=now, reason=body.reason, actor=actor)
-    await c.publisher.send(REVOCATIONS, body.sub, revocation)
+    await c.publisher.send(REVOCATIONS, revocation)
     seen = await c.views.wait_for(REVOCATIONS, body.sub, lambda r: r.revoked_at >= revocation.revoked_at,
                                   c.settings.reply_timeout_s)
     code = status.HTTP_201_CREATED if seen is not None else status.HTTP_202_ACCEPTED

@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import AnyRole, ContainerDep, CurrentActor, Navigator
 from api.places import Place, locate
-from api.schemas import ERRORS, JSON_ERRORS, Accepted, IdPath, accepted
+from api.round_trip import round_trip
+from api.schemas import ERRORS, JSON_ERRORS, Accepted, IdPath
 from api.service_list import LIST_MAX, PER_TYPE_MAX, gather, render_list
 from bus.topics import SERVICE_STATE, SERVICES, SHELTER_STATE
 from handlers.common import Actor, Point
@@ -207,10 +208,8 @@ async def put_service(service_id: IdPath, body: ServiceProfile, actor: CurrentAc
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "only a manager, an admin or the owning partner may change a service site")
     command = RegisterService(**dict(body), id=service_id, actor=actor, accepted_at=c.clock())
-    await c.publisher.send(SERVICES, service_id, command)
-    site = await c.views.wait_for(SERVICE_STATE, service_id, lambda s: s.profile() == body, c.settings.reply_timeout_s)
-    if site is None:
-        return accepted(f"/v1/services/{service_id}", service_id)
+    await round_trip(c, SERVICES, command, SERVICE_STATE, lambda s: s.profile() == body,
+                     href=f"/v1/services/{service_id}")
     if existing is None:
         response.status_code = status.HTTP_201_CREATED
     return _view(c, service_id)
@@ -233,10 +232,7 @@ async def set_service_status(service_id: IdPath, body: StatusChange, actor: Curr
                             "only a manager, an admin or the owning partner may change a service site")
     if (site.status, site.status_reason) != (body.status, body.reason):
         command = SetServiceStatus(**dict(body), id=service_id, actor=actor, accepted_at=c.clock())
-        await c.publisher.send(SERVICES, service_id, command)
-        changed = await c.views.wait_for(SERVICE_STATE, service_id,
-                                         lambda s: (s.status, s.status_reason) == (body.status, body.reason),
-                                         c.settings.reply_timeout_s)
-        if changed is None:
-            return accepted(f"/v1/services/{service_id}", service_id)
+        await round_trip(c, SERVICES, command, SERVICE_STATE,
+                         lambda s: (s.status, s.status_reason) == (body.status, body.reason),
+                         href=f"/v1/services/{service_id}")
     return _view(c, service_id)

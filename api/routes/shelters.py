@@ -6,7 +6,8 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
 from api.deps import AnyRole, ContainerDep, CurrentActor
-from api.schemas import ERRORS, IdPath, accepted
+from api.round_trip import round_trip
+from api.schemas import ERRORS, IdPath
 from bus.topics import SHELTER_STATE, SHELTERS
 from handlers.shelters import RegisterShelter, SetShelterStatus, Shelter, ShelterProfile, ShelterStatusChange
 from handlers.sites import Schedule, SiteStatus, StatusReason, StreetAddress
@@ -80,10 +81,8 @@ async def put_shelter(shelter_id: IdPath, body: ShelterProfile, actor: CurrentAc
     if not allowed:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only a manager, an admin or the owning partner may change a shelter")
     command = RegisterShelter(**dict(body), id=shelter_id, actor=actor, accepted_at=c.clock())
-    await c.publisher.send(SHELTERS, shelter_id, command)
-    shelter = await c.views.wait_for(SHELTER_STATE, shelter_id, lambda s: s.profile() == body, c.settings.reply_timeout_s)
-    if shelter is None:
-        return accepted(f"/v1/shelters/{shelter_id}", shelter_id)
+    shelter: Shelter = await round_trip(c, SHELTERS, command, SHELTER_STATE, lambda s: s.profile() == body,
+                                        href=f"/v1/shelters/{shelter_id}")
     if existing is None:
         response.status_code = status.HTTP_201_CREATED
     return view_of(c, shelter)
@@ -117,12 +116,9 @@ async def set_shelter_status(shelter_id: IdPath, body: ShelterStatusChange, acto
                             "only a manager, an admin or the partner that runs the shelter may change its status")
     command = SetShelterStatus(shelter_id=shelter_id, status=body.status, reason=body.reason,
                                actor=actor, accepted_at=c.clock())
-    await c.publisher.send(SHELTERS, shelter_id, command)
-    shelter = await c.views.wait_for(SHELTER_STATE, shelter_id,
-                                     lambda s: (s.status, s.status_reason) == (body.status, body.reason),
-                                     c.settings.reply_timeout_s)
-    if shelter is None:
-        return accepted(f"/v1/shelters/{shelter_id}", shelter_id)
+    shelter: Shelter = await round_trip(c, SHELTERS, command, SHELTER_STATE,
+                                        lambda s: (s.status, s.status_reason) == (body.status, body.reason),
+                                        href=f"/v1/shelters/{shelter_id}")
     return view_of(c, shelter)
 
 

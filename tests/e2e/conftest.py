@@ -2,21 +2,11 @@
 Debian's headless Chromium through Playwright's sync API. Nothing is fetched from the internet."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import stack, tokens  # noqa: F401  (module fixtures reused here)
-from tests.support.processes import OUTPUT
-
-CHROMIUM = os.environ.get("MUSTER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-SCREENSHOTS = OUTPUT / "screenshots"
-STATIC = Path(__file__).resolve().parents[2] / "api" / "static"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, SCREENSHOTS
 
 
 class _Quiet:
@@ -27,7 +17,7 @@ class _Quiet:
 
 
 @pytest.fixture(scope="module")
-def seeded(stack, settings_for):  # noqa: F811  (stack is the imported fixture)
+def seeded(stack, settings_for):
     """The stack with the shipped partners, shelters and ice-storm scenario loaded."""
     from muster.seed import load_sample, sample
 

@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, STATIC
+from tests.support.browser import DESKTOP, PHONE, SCREENSHOTS, STATIC
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra has it)").expect
 expect.set_options(timeout=20_000)  # as the pages' own timeout: a loaded worker may answer after 5 s

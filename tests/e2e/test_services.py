@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS
+from tests.support.browser import DESKTOP, PHONE, SCREENSHOTS
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra has it)").expect
 expect.set_options(timeout=20_000)

@@ -26,9 +26,8 @@ from handlers.incidents import Incident
 from handlers.referrals import Referral
 from handlers.shelters import Shelter
 from muster import broker
-from tests.faults.generator import generate
-from tests.faults.oracle import fold, incident_summary
-from tests.integration.conftest import stack, tokens  # noqa: F401
+from tests.support.faults.generator import generate
+from tests.support.faults.oracle import fold, incident_summary
 from tests.support.kafka import latest, read_all
 from tests.support.poll import until
 from tests.support.processes import Worker
@@ -138,7 +137,7 @@ def valid_but_dead_lettered(letters: dict[tuple, DeadLetter], expected) -> dict[
     return {source: letter for source, letter in letters.items() if source[0] in INPUTS and source not in expected.dead}
 
 
-def test_nothing_lost_nothing_doubled_nobody_overbooked_under_faults(stack, tokens):  # noqa: F811
+def test_nothing_lost_nothing_doubled_nobody_overbooked_under_faults(stack, tokens):
     started = time.monotonic()
     workload = generate(SEED)
     rng = random.Random(SEED)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tests.integration.test_partner_alerts import THUNDER_BAY, alerts_for, storm
+from tests.support.alerts import THUNDER_BAY, alerts_for, storm
 from tests.support.kafka import produce
+from tests.support.partners import registered
 from tests.support.poll import until
-from tests.unit.handlers.test_partners import registered
 
 WORKERS = 2
 MUSTER_ENV = {"MUSTER_ALERT_SWEEP_INTERVAL_S": "1"}

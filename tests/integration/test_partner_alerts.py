@@ -6,12 +6,10 @@ from collections import Counter
 
 from pyproj import Geod
 
-from handlers.incidents import PartnerAlerted
-from tests.support.kafka import read_all
+from tests.support.alerts import ORILLIA, THUNDER_BAY, alerts_for, storm
 from tests.support.poll import until
 
 WORKERS = 2
-ORILLIA = (44.6082, -79.4197)
 GEOD = Geod(ellps="WGS84")
 
 
@@ -37,16 +35,6 @@ SERVES_ORILLIA_FROM_AFAR = {"name": "Sample: Ottawa Valley responders", "sample"
 def partner(name: str, km: float, capabilities: list[str]) -> dict:
     return {"name": f"Sample: {name}", "sample": True, "capabilities": capabilities,
             "base": {**east_of_orillia(km), "place": "Simcoe County, ON"}}
-
-
-def storm(incident_id: str, radius_km: float) -> dict:
-    return {"id": incident_id, "kind": "ice_storm", "title": "Ice storm — Orillia", "severity": "severe",
-            "area": {"center": {"lat": ORILLIA[0], "lon": ORILLIA[1]}, "radius_km": radius_km}}
-
-
-def alerts_for(env: dict, incident_id: str) -> Counter:
-    return Counter(PartnerAlerted.model_validate_json(value).partner_id
-                   for key, value, _, _ in read_all(env, "alerts") if key == incident_id.encode())
 
 
 def update(manager, incident_id: str, update_id: str, **changes) -> dict:
@@ -91,7 +79,6 @@ def test_a_partner_is_alerted_once_for_each_incident_that_reaches_it(stack, toke
             assert set(manager.get(f"/v1/incidents/{incident_id}").json()["alerts"]) == {"alert-orillia"}
 
 
-THUNDER_BAY = {"lat": 48.3809, "lon": -89.2477, "place": "Thunder Bay, ON"}
 KENORA = {"lat": 49.7670, "lon": -94.4894, "place": "Kenora, ON"}
 
 

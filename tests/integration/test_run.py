@@ -8,9 +8,8 @@ import httpx
 
 from muster.processes import free_port
 from muster.seed import sample
-from tests.conftest import ROOT
 from tests.support.poll import until
-from tests.support.processes import OUTPUT, Process
+from tests.support.processes import OUTPUT, ROOT, Process
 
 
 def _counts(base: str, token: str) -> tuple[int, int]:

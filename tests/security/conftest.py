@@ -1,6 +1,6 @@
-"""The API served by a real uvicorn (Muster's own server configuration) on a free port, in a
-thread, with its views fed in-process and its commands recorded: what a client on the network
-meets, without Kafka. The in-process fixtures of the API unit tests are reused here too."""
+"""The API in-process (`make_api`, `api`), and served by a real uvicorn with Muster's own server
+configuration on a free port, in a thread (`serve`): views fed record by record, commands
+recorded, no Kafka. What a client on the network meets."""
 from __future__ import annotations
 
 import threading
@@ -8,17 +8,39 @@ from dataclasses import dataclass
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 
 from api.deps import Container
 from api.main import create_api
 from api.serving import server_config
 from api.views import Views
 from core.settings import Settings
+from geo.gazetteer import OntarioGazetteer
 from muster.processes import free_port
+from tests.support.api import NOW, FakePublisher, InProcessApi
 from tests.support.poll import until
-from tests.unit.api.conftest import NOW, FakePublisher, api, make_api  # noqa: F401  (fixtures reused here)
 
 SECRET = "security-test-secret-long-enough-for-hs256"
+
+
+@pytest.fixture
+def make_api():
+    """An in-process API with these settings; `client` is the address its requests come from."""
+
+    def make(client: tuple[str, int] = ("testclient", 50000), **overrides) -> InProcessApi:
+        settings = Settings(**{"token_secret": SECRET, "reply_timeout_s": 0.05, "topic_prefix": "security.",
+                               **overrides})
+        publisher = FakePublisher()
+        container = Container(settings=settings, views=Views(settings), publisher=publisher, clock=lambda: NOW,
+                              geocoder=OntarioGazetteer())
+        return InProcessApi(TestClient(create_api(container), client=client), container, publisher)
+
+    return make
+
+
+@pytest.fixture
+def api(make_api) -> InProcessApi:
+    return make_api()
 
 
 @dataclass

@@ -14,8 +14,7 @@ from handlers.hours import HoursLogged
 from handlers.referrals import Referral
 from handlers.requests import Context, RaiseRequest, decide as decide_request
 from handlers.shelters import Needs
-from tests.unit.api.conftest import NOW
-from tests.unit.api.test_partner_routes import SCENARIO, with_incident, with_partner
+from tests.support.api import NOW, SCENARIO, with_incident, with_partner
 
 LOOPBACK = ("127.0.0.1", 50000)
 INCIDENT = {"id": "flood-bracebridge", "kind": "flood", "title": "Muskoka River flooding", "severity": "severe",

@@ -6,7 +6,8 @@ from core.settings import Settings
 from handlers.incidents import decide
 from streams.directories import Directories
 from tests.support.agents import LaggingTail
-from tests.unit.handlers.test_incidents import NOON, declaration
+from tests.support.clock import NOON
+from tests.support.incidents import declaration
 
 INCIDENT_STATE = Settings(topic_prefix="unit.").topic(topics.INCIDENT_STATE.name)
 

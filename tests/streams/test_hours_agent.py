@@ -9,8 +9,8 @@ from handlers.common import DeadLetter
 from handlers.hours import HoursLogged, LogHours
 from handlers.incidents import decide
 from streams import hours
-from tests.unit.handlers.test_hours import NOON, entry
-from tests.unit.handlers.test_incidents import declaration
+from tests.support.hours import NOON, entry
+from tests.support.incidents import declaration
 
 STORM = decide(None, declaration(id="ice-storm-2025-orillia"), NOON)[0]
 

@@ -12,9 +12,9 @@ from bus import topics
 from handlers.incidents import AlertPartner, Incident, PartnerAlerted, RemoveDangerZone
 from handlers.partners import decide as decide_partner
 from streams import incidents
-from tests.support.incidents import V1_FLOOD
-from tests.unit.handlers.test_incidents import NOON, declaration
-from tests.unit.handlers.test_partners import responders
+from tests.support.clock import NOON
+from tests.support.incidents import V1_FLOOD, declaration
+from tests.support.partners import responders
 
 KNOWN = decide_partner(None, responders(), NOON)[0]
 LATE = decide_partner(None, responders(id="late-responders"), NOON)[0]

@@ -8,8 +8,9 @@ import pytest
 from bus import topics
 from handlers.incidents import AlertPartner, decide, incident_commands
 from streams import partners
-from tests.unit.handlers.test_incidents import NOON, declaration
-from tests.unit.handlers.test_partners import responders
+from tests.support.clock import NOON
+from tests.support.incidents import declaration
+from tests.support.partners import responders
 
 FAR_AWAY = responders(id="marker-far-away", base={"lat": 49.77, "lon": -94.49, "place": "Kenora, ON"}, service_area=None)
 

@@ -11,7 +11,8 @@ from bus import topics
 from handlers.referrals import Referral
 from handlers.shelters import BedHeld, HoldBed, HoldFlagged, HoldRefused, shelter_commands
 from streams import referrals
-from tests.unit.handlers.test_referrals import FAR, NEAR, NOON, request
+from tests.support.clock import NOON
+from tests.support.referrals import FAR, NEAR, request
 
 
 @pytest.fixture

@@ -10,11 +10,13 @@ from handlers.incidents import decide
 from handlers.partners import ClaimInventory, partner_commands
 from handlers.requests import RaiseRequest, ResourceRequest
 from streams import requests
-from tests.unit.handlers.test_incidents import declaration
-from tests.unit.handlers.test_requests import NOON, ORILLIA_ARENA, partner
+from tests.support.clock import NOON
+from tests.support.incidents import declaration
+from tests.support.partners import holding_cots
 
 STORM = decide(None, declaration(id="ice-storm-2025-orillia"), NOON)[0]
-PARTNERS = (partner("near", 44.60, -79.42, 10), partner("far", 43.65, -79.38, 20))
+ORILLIA_ARENA = {"lat": 44.5953, "lon": -79.4417}
+PARTNERS = (holding_cots("near", 44.60, -79.42, 10), holding_cots("far", 43.65, -79.38, 20))
 RAISED = RaiseRequest(id="rr-1", incident_id=STORM.id, resource_type="cots", quantity=6, location=ORILLIA_ARENA,
                       needed_by="2025-03-30T18:00:00-04:00", priority="normal")
 

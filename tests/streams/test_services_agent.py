@@ -8,7 +8,7 @@ from bus import topics
 from handlers.common import DeadLetter
 from handlers.services import ServiceSite, SetServiceStatus
 from streams import services
-from tests.unit.handlers.test_services import LIBRARY, NOON, charging_station
+from tests.support.services import LIBRARY, NOON, charging_station
 
 
 @pytest.fixture

@@ -25,7 +25,8 @@ from handlers.shelters import (
     shelter_commands,
 )
 from streams import shelters
-from tests.unit.handlers.test_shelters import NOON, hold, rotary_place
+from tests.support.clock import NOON
+from tests.support.shelters import hold, rotary_place
 
 SHELTER = "orillia-rotary"
 

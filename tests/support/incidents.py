@@ -1,5 +1,17 @@
-"""Incident records as older versions of Muster stored them, for the upcast tests."""
+"""Incidents to test with: a declaration of the Orillia ice storm, and records as older versions of
+Muster stored them, for the upcast tests."""
 from __future__ import annotations
+
+from handlers.incidents import DeclareIncident
+
+ORILLIA = {"center": {"lat": 44.6082, "lon": -79.4197}, "radius_km": 15}
+
+
+def declaration(**changes) -> DeclareIncident:
+    fields = dict(id="ice-storm-orillia", kind="ice_storm", title="Ice storm — Orillia", severity="severe", area=ORILLIA)
+    fields.update(changes)
+    return DeclareIncident(**fields)
+
 
 V1_FLOOD = {"v": 1, "type": "Incident", "id": "flood-bracebridge", "kind": "flood", "title": "Muskoka River flooding",
             "severity": "severe", "area": {"type": "Polygon", "coordinates": [[

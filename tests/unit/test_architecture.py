@@ -65,3 +65,28 @@ def test_no_pickle_anywhere():
         for path in (ROOT / package).rglob("*.py"):
             assert "pickle" not in imports(path), path
             assert "pickle" not in path.read_text().replace("no pickle", ""), path
+
+
+def _modules_imported(path: Path) -> set[str]:
+    """Every module `path` imports, by its dotted name; a relative import as `.name`, wherever it points."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.add("." * node.level + (node.module or ""))
+    return found
+
+
+def test_tests_share_builders_and_fixtures_only_through_tests_support():
+    """Of the tests, a module imports only tests.support (builders, plugin modules of fixtures): a test
+    module imported by another would have its tests collected twice and its fixtures shadow the
+    parameters that ask for them; conftest files are pytest's to load, not anyone's to import."""
+    offenders = {}
+    for path in (ROOT / "tests").rglob("*.py"):
+        ours = sorted(name for name in _modules_imported(path)
+                      if name.startswith(".") or (name.split(".")[0] == "tests"
+                                                  and name != "tests.support" and not name.startswith("tests.support.")))
+        if ours:
+            offenders[str(path.relative_to(ROOT))] = ours
+    assert offenders == {}

@@ -13,7 +13,8 @@ from handlers.incidents import Incident, UpdateIncident
 from streams import incidents
 from streams.patches.ordering import ASK_AGAIN_S, PartitionOrder
 from streams.worker import build_worker
-from tests.unit.handlers.test_incidents import NOON, declaration
+from tests.support.clock import NOON
+from tests.support.incidents import declaration
 
 HOURS = TP("t.volunteer-hours", 0)
 

@@ -22,8 +22,7 @@ from handlers.partners import InventoryClaimed
 from handlers.requests import Candidate, Context, RaiseRequest, decide as decide_request
 from handlers.services import RegisterService, ServiceProfile, decide as decide_service
 from handlers.shelters import HoldBed, RegisterShelter, decide as decide_shelter
-from tests.unit.api.conftest import NOW
-from tests.unit.api.test_partner_routes import SCENARIO
+from tests.support.api import NOW, SCENARIO
 
 DATA = Path(__file__).resolve().parents[3] / "muster" / "data"
 PARTNERS = json.loads((DATA / "partners.json").read_text())["partners"]

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bus.topics import REFERRAL_STATE, SHELTER_STATE
 from handlers.referrals import Extension, Referral, RequestReferral, short_code
 from handlers.shelters import CallbackFlag, ExtendHold, Needs, RegisterShelter, SetShelterStatus, decide
-from tests.unit.api.conftest import NOW
+from tests.support.api import NOW
 
 PARTNER = "salvation-army-on"
 

@@ -8,7 +8,7 @@ from bus.topics import AUDIT, REFERRAL_STATE
 from handlers.audit import AuditRecord
 from handlers.referrals import Referral
 from handlers.shelters import Needs
-from tests.unit.api.conftest import NOW
+from tests.support.api import NOW
 
 INCIDENT = {"id": "i-1", "kind": "flood", "title": "Flood", "severity": "minor",
             "area": {"center": {"lat": 44.6, "lon": -79.4}, "radius_km": 5}}

@@ -11,7 +11,7 @@ from api.metrics import ApiMetrics
 from bus.topics import DEAD_LETTERS, SHELTER_STATE
 from handlers.common import DeadLetter
 from handlers.shelters import HoldBed, RegisterShelter, decide as decide_shelter
-from tests.unit.api.conftest import NOW
+from tests.support.api import NOW
 
 SAMPLE = re.compile(r'^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>[^}]*)\})? (?P<value>[-+0-9.eE]+|\+Inf|NaN)$')
 LABEL = re.compile(r'^[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"$')

@@ -1,37 +1,10 @@
 """Partner, resource request and volunteer hour routes in-process: who may do what, and what they see."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from bus.topics import HOURS_LOG, INCIDENT_STATE, PARTNER_STATE, REQUEST_STATE
-from handlers import partners as P
+from bus.topics import HOURS_LOG, REQUEST_STATE
 from handlers.hours import HoursLogged
-from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.requests import Context, RaiseRequest, decide as decide_request
-from tests.unit.api.conftest import NOW
-
-DATA = Path(__file__).resolve().parents[3] / "muster" / "data"
-PARTNERS = {p["id"]: p for p in json.loads((DATA / "partners.json").read_text())["partners"]}
-SCENARIO = json.loads((DATA / "scenario_ice_storm.json").read_text())
-
-
-def body(partner_id: str) -> dict:
-    return {k: v for k, v in PARTNERS[partner_id].items() if k != "id"}
-
-
-def with_partner(api, partner_id: str = "salvation-army-on") -> P.Partner:
-    partner, _ = P.decide(None, P.RegisterPartner(id=partner_id, **body(partner_id)), NOW)
-    partner, _ = P.decide(partner, P.ClaimInventory(partner_id=partner_id, claim_id="rr-1.1", request_id="rr-1",
-                                                    resource_type="cots", quantity=40), NOW)
-    api.record(PARTNER_STATE, partner_id, partner)
-    return partner
-
-
-def with_incident(api, index: int = 0):
-    incident, _ = decide_incident(None, DeclareIncident(**SCENARIO["incidents"][index]), NOW)
-    api.record(INCIDENT_STATE, incident.id, incident)
-    return incident
+from tests.support.api import NOW, SCENARIO, body, with_incident, with_partner
 
 
 def test_only_admins_register_partners(api):

@@ -4,8 +4,8 @@ from __future__ import annotations
 from bus.topics import SHELTER_STATE
 from handlers.referrals import RequestReferral
 from handlers.shelters import HoldBed, decide
-from tests.unit.api.conftest import NOW
-from tests.unit.handlers.test_shelters import rotary_place
+from tests.support.api import NOW
+from tests.support.shelters import rotary_place
 
 ORILLIA = {"lat": 44.6082, "lon": -79.4197}
 

@@ -19,8 +19,7 @@ from handlers.referrals import Referral
 from handlers.requests import Context, RaiseRequest, decide as decide_request
 from handlers.services import RegisterService, decide as decide_service
 from handlers.shelters import Needs, RegisterShelter, decide as decide_shelter
-from tests.unit.api.conftest import NOW
-from tests.unit.api.test_partner_routes import SCENARIO, body, with_incident, with_partner
+from tests.support.api import NOW, SCENARIO, body, with_incident, with_partner
 
 A, B = "salvation-army-on", "feed-ontario"
 CALLERS = ("none", "manager", "partner A", "partner B", "navigator", "admin")

@@ -2,13 +2,10 @@
 a navigator's search finds what is near a caller, with what it left out and why."""
 from __future__ import annotations
 
-import pytest
-
 from api.routes.services import ServiceSearch, SiteView
-from bus.topics import SERVICE_STATE, SHELTER_STATE
-from handlers.services import decide, service_commands
+from bus.topics import SHELTER_STATE
 from handlers.shelters import RegisterShelter, decide as decide_shelter
-from tests.unit.api.conftest import NOW
+from tests.support.api import NOW
 
 A, B = "salvation-army-on", "feed-ontario"
 ORILLIA = {"lat": 44.6087, "lon": -79.4207}
@@ -17,22 +14,6 @@ CHARGING = {"name": "Sample: Orillia library charging station", "service_type": 
             "address": {"address_1": "36 Mississaga St W", "city": "Orillia", "postal_code": "L3V 3A6"},
             "phone": "705-555-0160", "schedules": [{"opens_at": "09:00", "closes_at": "21:00"}],
             "languages": ["en", "fr"], "accessible": True, "partner_id": A}
-
-
-@pytest.fixture
-def worked(api):
-    """The API with the service rules applied to each command it sends, as a worker would."""
-    send = api.publisher.send
-
-    async def send_and_apply(spec, key, message, **how):
-        await send(spec, key, message, **how)
-        if spec.name == "services":
-            state, _ = decide(api.container.views.get(SERVICE_STATE, key),
-                              service_commands.validate_json(message.model_dump_json()), NOW)
-            api.record(SERVICE_STATE, key, state)
-
-    api.publisher.send = send_and_apply
-    return api
 
 
 def put(api, id_="orillia-library", body=CHARGING, role="manager", partner_id=None):

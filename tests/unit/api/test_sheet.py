@@ -9,8 +9,8 @@ import pytest
 from bus.topics import REFERRAL_STATE, SERVICE_STATE, SHELTER_STATE
 from handlers.referrals import Referral, short_code
 from handlers.shelters import Needs
+from tests.support.api import NOW
 from tests.support.sites import DAY_9_TO_21, WEEKDAYS_8_TO_16, service_site, shelter
-from tests.unit.api.conftest import NOW
 
 ARENA = (44.5953, -79.4417)
 EVENINGS = [{"opens_at": "18:00", "closes_at": "08:00"}]

@@ -7,8 +7,7 @@ from api.routes.shelters import ShelterView
 from bus.topics import INCIDENT_STATE, SHELTER_STATE
 from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.shelters import HoldBed, RegisterShelter, decide
-from tests.unit.api.conftest import NOW
-from tests.unit.api.test_partner_routes import with_incident
+from tests.support.api import NOW, with_incident
 
 ORILLIA = (44.6086, -79.4198)
 

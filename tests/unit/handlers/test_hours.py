@@ -1,7 +1,7 @@
 """Volunteer hour rules without Kafka: entries validated, duplicates counted once, corrections supersede."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -9,16 +9,7 @@ from pydantic import ValidationError
 
 from handlers.errors import Rejected
 from handlers.hours import HoursLogged, HoursTotals, LogHours, log_hours
-
-NOON = datetime(2025, 3, 31, 12, 0, tzinfo=timezone.utc)
-ORILLIA = "ice-storm-2025-orillia"
-
-
-def entry(entry_id: str, partner: str = "salvation-army-on", volunteers: int = 12, hours: float = 72.0,
-          activity: str = "meals", day: str = "2025-03-30", corrects: str | None = None,
-          incident: str = ORILLIA) -> HoursLogged:
-    return HoursLogged(id=entry_id, partner_id=partner, incident_id=incident, volunteers=volunteers, hours=hours,
-                       activity=activity, date=day, corrects=corrects, logged_at=NOON)
+from tests.support.hours import NOON, ORILLIA, entry
 
 
 def fold(*entries: HoursLogged) -> HoursTotals:

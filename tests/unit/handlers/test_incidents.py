@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -25,18 +25,11 @@ from handlers.incidents import (
     missed_alerts,
     upcast_v1,
 )
-from tests.support.incidents import V1_FLOOD
+from tests.support.clock import NOON
+from tests.support.incidents import V1_FLOOD, declaration
 
-NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
-ORILLIA = {"center": {"lat": 44.6082, "lon": -79.4197}, "radius_km": 15}
 SQUARE = {"type": "Polygon", "coordinates": [[[-79.6, 44.5], [-79.2, 44.5], [-79.2, 44.8], [-79.6, 44.8], [-79.6, 44.5]]]}
 BOWTIE = {"type": "Polygon", "coordinates": [[[-79.6, 44.5], [-79.2, 44.8], [-79.2, 44.5], [-79.6, 44.8], [-79.6, 44.5]]]}
-
-
-def declaration(**changes) -> DeclareIncident:
-    fields = dict(id="ice-storm-orillia", kind="ice_storm", title="Ice storm — Orillia", severity="severe", area=ORILLIA)
-    fields.update(changes)
-    return DeclareIncident(**fields)
 
 
 SALVATION_ARMY = PartnerReach("salvation-army-on", 3.2, ("shelter", "canteen_truck"))

@@ -1,7 +1,7 @@
 """Partner rules without Kafka: the registry, and commitments that never exceed inventory."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -12,32 +12,15 @@ from handlers.partners import (
     ClaimRefused,
     ConsumeClaim,
     InventoryClaimed,
-    Partner,
     PartnerProfile,
-    RegisterPartner,
     ReleaseClaim,
     decide,
     partner_commands,
     place_of,
     reach_changed,
 )
-
-NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
-ORILLIA = {"lat": 44.6087, "lon": -79.4207, "place": "Orillia, ON"}
-
-
-def responders(**changes) -> RegisterPartner:
-    fields = dict(id="sample-orillia-responders", name="Sample: Orillia Community Responders", sample=True,
-                  capabilities=["shelter", "debris_clearing", "generators", "transport"], base=ORILLIA,
-                  service_area={"center": {"lat": 44.6087, "lon": -79.4207}, "radius_km": 40},
-                  inventory={"cots": 10, "generators": 4, "vans": 2})
-    fields.update(changes)
-    return RegisterPartner(**fields)
-
-
-def registered(**changes) -> Partner:
-    partner, _ = decide(None, responders(**changes), NOON)
-    return partner
+from tests.support.clock import NOON
+from tests.support.partners import ORILLIA, registered, responders
 
 
 def claim(request: str, quantity: int, resource_type: str = "cots", priority: str = "normal", wait: bool = True,

@@ -2,7 +2,7 @@
 its callbacks and extensions; short codes a caller can read over the phone."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -11,12 +11,10 @@ from handlers.errors import Rejected
 from handlers.incidents import DeclareIncident, decide as decide_incident
 from handlers.referrals import (
     CODE_ALPHABET,
-    Candidate,
     ConfirmReferral,
     Extension,
     PurgeReferral,
     ReleaseReferral,
-    RequestReferral,
     decide,
     read_code,
     short_code,
@@ -38,16 +36,8 @@ from handlers.shelters import (
     SetShelterStatus,
     decide as decide_shelter,
 )
-
-NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
-NEAR = Candidate(shelter_id="orillia-rotary", name="Sample: Rotary Place", distance_km=1.0)
-FAR = Candidate(shelter_id="barrie-sadlon", name="Sample: Sadlon Arena", distance_km=30.0)
-
-
-def request(**changes) -> RequestReferral:
-    fields = dict(id="ref-1", household_size=3, needs=Needs(family=True), candidates=[NEAR, FAR], hold_ttl_s=7200)
-    fields.update(changes)
-    return RequestReferral(**fields)
+from tests.support.clock import NOON
+from tests.support.referrals import FAR, NEAR, request
 
 
 def started(candidates=(NEAR, FAR)):

@@ -3,8 +3,6 @@
 The partner side is the real partner handler, so these scenarios run the whole conversation."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 
 from handlers import partners as P
@@ -20,23 +18,18 @@ from handlers.requests import (
     rank_candidates,
     request_messages,
 )
+from tests.support.clock import NOON
+from tests.support.partners import holding_cots
 
-NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
 ORILLIA_ARENA = {"lat": 44.5953, "lon": -79.4417}
 ARENA = Point(**ORILLIA_ARENA)
-
-
-def partner(partner_id: str, lat: float, lon: float, cots: int) -> P.Partner:
-    state, _ = P.decide(None, P.RegisterPartner(id=partner_id, name=f"Sample: {partner_id}", capabilities=["shelter"],
-                                                base={"lat": lat, "lon": lon}, inventory={"cots": cots}), NOON)
-    return state
 
 
 class Ontario:
     """A tiny world: partners' states and requests' states, messages delivered in order."""
 
     def __init__(self, **cots: tuple[float, float, int]) -> None:
-        self.partners = {pid: partner(pid, lat, lon, n) for pid, (lat, lon, n) in cots.items()}
+        self.partners = {pid: holding_cots(pid, lat, lon, n) for pid, (lat, lon, n) in cots.items()}
         self.requests: dict = {}
 
     def context(self, resource_type: str = "cots") -> Context:
@@ -53,10 +46,9 @@ class Ontario:
                 if state is not None:
                     self.partners[message.partner_id] = state
             else:
-                key = getattr(message, "request_id", None) or message.id
-                state, out = decide(self.requests.get(key), message, NOON, context)
+                state, out = decide(self.requests.get(message.key), message, NOON, context)
                 if state is not None:
-                    self.requests[key] = state
+                    self.requests[message.key] = state
             queue += [(m, None) for m in out]
 
     def raise_(self, request_id: str, quantity: int, priority: str = "normal") -> None:
@@ -74,7 +66,7 @@ def orillia() -> Ontario:
 
 def test_candidates_are_partners_with_the_capability_and_free_units_nearest_first():
     world = orillia()
-    empty = partner("empty", 44.59, -79.44, 0)
+    empty = holding_cots("empty", 44.59, -79.44, 0)
     places = [P.place_of(p) for p in [*world.partners.values(), empty]]
     candidates, wait_at = rank_candidates(places, "cots", ARENA, 25)
     assert [c.partner_id for c in candidates] == ["near", "middle", "far"]

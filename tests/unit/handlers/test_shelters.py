@@ -2,7 +2,7 @@
 bound; holds at a shelter that closes or that a danger zone covers are flagged once; never overbook."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -22,28 +22,16 @@ from handlers.shelters import (
     HoldExtended,
     HoldFlagged,
     HoldRefused,
-    Needs,
-    RegisterShelter,
     ReleaseHold,
     SetShelterStatus,
     Shelter,
     decide,
     needs_flagging,
 )
+from tests.support.clock import NOON
+from tests.support.shelters import hold, rotary_place
 
-NOON = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
-
-
-def rotary_place(capacity: int = 2, **changes) -> RegisterShelter:
-    fields = dict(id="orillia-rotary", name="Sample: Orillia Rotary Place", location={"lat": 44.6, "lon": -79.42},
-                  capacity=capacity, occupancy=0, families=True, languages=["en", "fr"])
-    fields.update(changes)
-    return RegisterShelter(**fields)
-
-
-def hold(referral: str, beds: int = 1, **needs) -> HoldBed:
-    return HoldBed(shelter_id="orillia-rotary", referral_id=referral, beds=beds, needs=Needs(**needs), ttl_s=7200)
 
 
 def opened(capacity: int = 2, **changes):

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from handlers.errors import Rejected
 from handlers.incidents import decide as decide_incident, incident_commands
-from handlers.referrals import ConfirmReferral, ReleaseReferral, RequestReferral, key_of, referral_messages
+from handlers.referrals import ConfirmReferral, ReleaseReferral, RequestReferral, referral_messages
 from handlers.shelters import RegisterShelter, ShelterProfile, shelter_commands
 
 Source = tuple[str, int, int]
@@ -25,9 +25,9 @@ def incident_summary(incident) -> tuple:
     return (incident.title, incident.severity, incident.status, incident.version, tuple(incident.applied_updates))
 
 
-def _decode(adapter, key: bytes | None, value: bytes | None, key_for):
+def _decode(adapter, key: bytes | None, value: bytes | None):
     message = adapter.validate_json(value)
-    if key is None or key.decode("utf-8") != key_for(message):
+    if key is None or key.decode("utf-8") != message.key:
         raise ValueError("key mismatch")
     return message
 
@@ -37,8 +37,7 @@ def fold(log: dict[str, list[tuple]], now) -> Expected:
     expected = Expected()
     for key, value, partition, offset in log["shelters"]:
         try:
-            command = _decode(shelter_commands, key, value,
-                              lambda m: m.id if isinstance(m, RegisterShelter) else m.shelter_id)
+            command = _decode(shelter_commands, key, value)
         except (ValidationError, ValueError, UnicodeDecodeError):
             expected.dead.add(("shelters", partition, offset))
             continue
@@ -48,14 +47,14 @@ def fold(log: dict[str, list[tuple]], now) -> Expected:
     states: dict[str, object] = {}
     for key, value, partition, offset in log["incidents"]:
         try:
-            command = _decode(incident_commands, key, value, lambda m: m.id)
+            command = _decode(incident_commands, key, value)
             states[command.id], _ = decide_incident(states.get(command.id), command, now, [])
         except (ValidationError, ValueError, UnicodeDecodeError, Rejected):
             expected.dead.add(("incidents", partition, offset))
     expected.incidents = {k: incident_summary(v) for k, v in states.items()}
     for key, value, partition, offset in log["referrals"]:
         try:
-            message = _decode(referral_messages, key, value, key_of)
+            message = _decode(referral_messages, key, value)
         except (ValidationError, ValueError, UnicodeDecodeError):
             expected.dead.add(("referrals", partition, offset))
             continue

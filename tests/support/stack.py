@@ -1,4 +1,7 @@
-"""A running Muster per test module: real broker, real worker processes, real API process."""
+"""A running Muster per test module: real broker, real worker processes, real API process.
+
+A pytest plugin (tests/conftest.py names it in `pytest_plugins`): the integration, end-to-end and
+fault tiers ask for `stack` and `tokens` by name."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
