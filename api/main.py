@@ -32,6 +32,7 @@ from api.routes import (
     shelters,
     system,
 )
+from api.routing import MethodGuard
 from bus import topics
 from core.heap import freeze_long_lived_objects
 from handlers.audit import AuditRecord
@@ -155,6 +156,7 @@ def create_api(container: Container) -> FastAPI:
     app.include_router(dashboard.config_router)
     app.add_middleware(BodyDeadline, timeout_s=settings.body_timeout_s)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MethodGuard, schema_paths=lambda: app.openapi()["paths"])
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

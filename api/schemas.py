@@ -51,6 +51,22 @@ def check_idempotency_key(key: str | None, command_id: str) -> None:
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=128,
-           description="optional; if sent it must equal the body's `id`, which already makes retries safe"),
+    Header(alias="Idempotency-Key", max_length=128, json_schema_extra={"minLength": 1, "pattern": ID_PATTERN},
+           description="optional; if sent it must equal the body's `id` (else 422), which already makes "
+                       "retries safe"),
 ]
+
+
+def query_group(name: str, description: str, properties: dict[str, dict], required: bool = False,
+                **rules: object) -> dict:
+    """An OpenAPI query parameter that stands for several (`style: form, explode: true`: on the
+    wire they are `?lat=..&lon=..` as before), so that a rule between them, such as "both or
+    neither", is a JSON Schema keyword (`rules`) rather than prose. For `openapi_extra`; the route
+    declares the real parameters with `include_in_schema=False` and checks the rule itself."""
+    schema = {"type": "object", "properties": properties, "additionalProperties": False, **rules}
+    return {"name": name, "in": "query", "required": required, "style": "form", "explode": True,
+            "description": description, "schema": schema}
+
+
+LATITUDE = {"type": "number", "minimum": -90, "maximum": 90}
+LONGITUDE = {"type": "number", "minimum": -180, "maximum": 180}

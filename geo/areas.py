@@ -85,7 +85,10 @@ def polygon_from_geojson(obj: dict, max_vertices: int = 5000) -> tuple[Area, str
 
     if not geom.is_valid:
         reason = shapely.is_valid_reason(geom)
-        geom = _polygonal_part(shapely.make_valid(geom))
+        try:
+            geom = _polygonal_part(shapely.make_valid(geom))
+        except shapely.errors.GEOSException as exc:  # GEOS gives up on some degenerate rings: refuse, not crash
+            raise AreaError(f"the area cannot be repaired ({reason}): {exc}") from exc
         if geom is None:
             raise AreaError(f"the area encloses nothing: {reason}")
         notes.append(f"repaired: {reason}")

@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
 )
 
 from geo.areas import AreaError, area_geometry
@@ -25,7 +26,21 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ID_PATTERN)]
 """A client-supplied identifier: letters, digits and `._:@-`, at most 128 characters."""
 
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""What `strip_whitespace` strips (Unicode White_Space), spelled out for a regex character class:
+JSON Schema's `\\s` (ECMA-262) and Python's disagree with it and with each other."""
+
+
+def trimmed_text_pattern(max_length: int) -> str:
+    """A JSON Schema pattern for text of 1 to `max_length` characters once leading and trailing
+    whitespace is stripped, as `StringConstraints(strip_whitespace=True, ...)` counts them."""
+    space, solid = f"[{WHITESPACE}]", f"[^{WHITESPACE}]"
+    return f"^{space}*{solid}(?:[\\s\\S]{{0,{max_length - 2}}}{solid})?{space}*$"
+
+
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+                      WithJsonSchema({"type": "string", "pattern": trimmed_text_pattern(200),
+                                      "description": "1 to 200 characters, leading and trailing spaces left out"})]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 Timestamp = AwareDatetime
 
@@ -97,32 +112,58 @@ class Point(BaseModel):
     lon: float = Field(ge=-180, le=180)
 
 
-Position = Annotated[list[float], Field(min_length=2, max_length=3)]
+POSITION_SCHEMA: dict[str, Any] = {
+    "type": "array", "minItems": 2, "maxItems": 3,
+    "prefixItems": [{"type": "number", "minimum": -180, "maximum": 180, "description": "longitude"},
+                    {"type": "number", "minimum": -90, "maximum": 90, "description": "latitude"}],
+    "items": {"type": "number", "description": "altitude, ignored"},
+    "description": "[longitude, latitude] or [longitude, latitude, altitude], WGS84 degrees (RFC 7946)",
+}
+Position = Annotated[list[float], Field(min_length=2, max_length=3), WithJsonSchema(POSITION_SCHEMA)]
+"""Ranges are checked where the area is read (geo.areas), with the position that broke them."""
+
+RING_SCHEMA: dict[str, Any] = {
+    "type": "array", "items": POSITION_SCHEMA, "maxItems": MAX_AREA_VERTICES,
+    "anyOf": [{"minItems": 4}, {"minItems": 3, "maxItems": 3, "uniqueItems": True}],
+    "description": "a linear ring: at least 4 positions, the last repeating the first (RFC 7946); a ring of "
+                   "3 distinct positions, or one whose last position is not its first, is closed by Muster",
+}
+Ring = Annotated[list[Position], Field(max_length=MAX_AREA_VERTICES), WithJsonSchema(RING_SCHEMA)]
+"""A ring's length and closure are checked where the area is read (geo.areas): a closed ring of
+3 positions (two corners) is refused there, which RING_SCHEMA says as 3 positions all distinct."""
 
 
 class PolygonArea(BaseModel):
-    """A GeoJSON Polygon (RFC 7946): rings of [lon, lat] positions."""
+    """A GeoJSON Polygon (RFC 7946): an outer ring of [lon, lat] positions, then any holes.
+
+    Beyond what this schema says, the area is refused (422) when it encloses nothing (every
+    position on one line or one point) or has more than 5,000 positions in all; a ring that
+    crosses itself is repaired, and the answer's `area_note` says how."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     type: Literal["Polygon"]
-    coordinates: Annotated[list[Annotated[list[Position], Field(max_length=MAX_AREA_VERTICES)]], Field(min_length=1, max_length=100)]
+    coordinates: Annotated[list[Ring], Field(min_length=1, max_length=100)]
 
 
 class MultiPolygonArea(BaseModel):
-    """A GeoJSON MultiPolygon (RFC 7946)."""
+    """A GeoJSON MultiPolygon (RFC 7946): polygons, each an outer ring then any holes.
+
+    Refused (422) as a Polygon is: enclosing nothing, or more than 5,000 positions in all;
+    overlapping parts are merged and crossing rings repaired (see `area_note`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     type: Literal["MultiPolygon"]
-    coordinates: Annotated[
-        list[Annotated[list[Annotated[list[Position], Field(max_length=MAX_AREA_VERTICES)]], Field(min_length=1, max_length=100)]],
-        Field(min_length=1, max_length=100),
-    ]
+    coordinates: Annotated[list[Annotated[list[Ring], Field(min_length=1, max_length=100)]],
+                           Field(min_length=1, max_length=100)]
 
 
 class CircleArea(BaseModel):
-    """A centre and a radius, for when a manager knows "20 km around Peterborough"."""
+    """A centre and a radius, for when a manager knows "20 km around Peterborough".
+
+    Refused (422) when the circle would cross the antimeridian or enclose a pole, which no
+    Ontario area does."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from handlers.common import Command, Id, KeyedById, Message, Record, Timestamp
 from handlers.errors import Rejected
+from handlers.sites import Day
 from handlers.taxonomy import Activity
 
 MAX_HOURS_PER_VOLUNTEER = 24
@@ -30,21 +31,23 @@ def _hundredths(hours: float) -> float:
 
 class HoursEntry(Message):
     """What a partner reports: the body of `POST /v1/volunteer-hours`. `hours` is the total for all
-    `volunteers` that day (at most 24 each), kept to the hundredth of an hour."""
+    `volunteers` that day, kept to the hundredth of an hour.
+
+    Beyond what this schema says, an entry is refused (422) with more than 24 hours per volunteer,
+    a `date` after tomorrow, an unknown incident or partner, `corrects` naming itself or an entry
+    never logged, or a correction that changes the partner or incident."""
 
     id: Id
     partner_id: Id
     incident_id: Id
     volunteers: int = Field(ge=1, le=10_000)
-    hours: Annotated[float, Field(gt=0, le=10_000 * MAX_HOURS_PER_VOLUNTEER), AfterValidator(_hundredths)]
+    hours: Annotated[float, Field(ge=0.01, le=10_000 * MAX_HOURS_PER_VOLUNTEER), AfterValidator(_hundredths)]
     activity: Activity
-    date: date
+    date: Day
     corrects: Id | None = Field(None, description="the id of an earlier entry this one replaces")
 
     @model_validator(mode="after")
     def _plausible(self):
-        if self.hours <= 0:
-            raise ValueError("hours must be at least 0.01")
         if self.hours > self.volunteers * MAX_HOURS_PER_VOLUNTEER:
             raise ValueError(f"{self.hours:g} hours is more than {MAX_HOURS_PER_VOLUNTEER} per volunteer")
         if self.corrects == self.id:

@@ -64,7 +64,8 @@ ZoneNote = Annotated[str, Field(max_length=500, description="what a navigator sh
 
 
 class DangerZoneSpec(Record):
-    """A danger zone as a manager (or an alert) gives it: referrals never go inside it."""
+    """A danger zone as a manager (or an alert) gives it: referrals never go inside it. Its area
+    must reach into Ontario (41.6 to 56.9°N, 74.3 to 95.2°W): one wholly outside is refused (422)."""
 
     id: Id = Field(description="the zone's id within its incident, chosen by the client")
     kind: DangerZoneKind
@@ -110,8 +111,9 @@ class IncidentDeclaration(Message):
     severity: Severity
     area: Area = Field(description="the affected area: who is alerted, what reports count")
     danger_zones: ZoneSpecs | None = Field(
-        None, description="where referrals never go; omitted: the kind's default (the whole area for flood, "
-        "wildfire, hazmat, evacuation and tornado; none for the others); `[]`: none")
+        None, description="where referrals never go, each with an id of its own (a repeated id is refused, 422); "
+        "omitted: the kind's default (the whole area for flood, wildfire, hazmat, evacuation and tornado; none for "
+        "the others); `[]`: none")
 
 
 CodeMap = Annotated[
@@ -181,7 +183,8 @@ class UpdateIncident(IncidentChanges, Command, KeyedById):
 
 
 class DangerZoneChange(Message):
-    """What a manager sets: the body of `PUT /v1/incidents/{id}/danger-zones/{zone_id}`."""
+    """What a manager sets: the body of `PUT /v1/incidents/{id}/danger-zones/{zone_id}`. The area
+    must reach into Ontario (41.6 to 56.9°N, 74.3 to 95.2°W): one wholly outside is refused (422)."""
 
     update_id: Id = Field(description="client-chosen; a retried change applies once")
     kind: DangerZoneKind

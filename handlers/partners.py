@@ -68,10 +68,13 @@ class Base(Point):
 
 
 class PartnerProfile(Message):
-    """What an admin says about a partner: the body of `PUT /v1/partners/{id}`."""
+    """What an admin says about a partner: the body of `PUT /v1/partners/{id}`. Inventory of a
+    resource type needs the capability that provides it (cots and portable shelters: shelter;
+    canteen trucks: canteen_truck; first aid kits: first_aid; drones: drone; SAR teams:
+    search_and_rescue; chainsaw crews: debris_clearing; vans: transport; the rest their namesake)."""
 
     name: ShortText
-    capabilities: list[Capability] = Field(min_length=1, max_length=12)
+    capabilities: list[Capability] = Field(min_length=1, max_length=12, json_schema_extra={"uniqueItems": True})
     base: Base
     service_area: Area | None = None
     inventory: dict[ResourceType, Annotated[int, Field(ge=0, le=MAX_INVENTORY)]] = Field(default_factory=dict)

@@ -17,12 +17,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, TypeAdapter, field_validator, model_validator
+from pydantic import ConfigDict, Field, TypeAdapter, WithJsonSchema, field_validator, model_validator
 
 from handlers.common import Command, Id, KeyedById, Language, Message, Point, ShortText, Timestamp
 from handlers.errors import Rejected
 from handlers.sites import (
     BED_SERVICE,
+    OPEN_MATCHES_STATUS,
+    SERVICE_TYPES,
     Phone,
     Schedule,
     ServiceType,
@@ -33,6 +35,10 @@ from handlers.sites import (
     open_matches_status,
 )
 
+ListedType = Annotated[ServiceType, WithJsonSchema(
+    {"type": "string", "enum": [t for t in SERVICE_TYPES if t != BED_SERVICE]})]
+"""Every service type but overnight_shelter: sites that hold beds are shelters (handlers/shelters.py)."""
+
 
 class ServiceProfile(Message):
     """What a site's operator or a manager says about a service other than beds.
@@ -40,8 +46,10 @@ class ServiceProfile(Message):
     `open` and `status` say the same thing two ways, as for shelters: `open` is false exactly when
     `status` is closed."""
 
+    model_config = ConfigDict(json_schema_extra=OPEN_MATCHES_STATUS)
+
     name: ShortText
-    service_type: ServiceType = Field(description="what the site offers; overnight_shelter sites are shelters")
+    service_type: ListedType = Field(description="what the site offers; overnight shelters are PUT at /v1/shelters")
     location: Point
     place: ShortText | None = Field(None, description="town, e.g. 'Peterborough, ON'")
     address: StreetAddress | None = None

@@ -31,11 +31,20 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, TypeAdapter, model_validator
+from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
 from handlers.common import Command, Id, KeyedById, Language, Message, Point, Record, ShortText, Timestamp
 from handlers.errors import Rejected
-from handlers.sites import Phone, Schedule, SiteStatus, StatusReason, StreetAddress, open_matches_status
+from handlers.sites import (
+    OPEN_MATCHES_STATUS,
+    REASON_FITS_STATUS,
+    Phone,
+    Schedule,
+    SiteStatus,
+    StatusReason,
+    StreetAddress,
+    open_matches_status,
+)
 
 
 class Needs(Record):
@@ -52,6 +61,8 @@ class ShelterProfile(Message):
 
     `open` and `status` say the same thing two ways: `open` is false exactly when `status` is
     closed. Give either (or both, agreeing); `status` also has `limited`, with a reason."""
+
+    model_config = ConfigDict(json_schema_extra=OPEN_MATCHES_STATUS)
 
     name: ShortText
     location: Point
@@ -154,6 +165,8 @@ class FlagHolds(Command):
 class ShelterStatusChange(Record):
     """The body of `POST /v1/shelters/{id}/status`: one action when a shelter loses power, heat or
     staff. `limited` and `closed` need a reason; `open` takes none and clears it."""
+
+    model_config = ConfigDict(json_schema_extra=REASON_FITS_STATUS)
 
     status: SiteStatus = Field(description="open, limited (still takes referrals) or closed (takes none)")
     reason: StatusReason | None = Field(None, description="why it is limited or closed; required for those")

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
+    ConfigDict,
     Field,
     StringConstraints,
     TypeAdapter,
@@ -88,9 +92,27 @@ SiteStatus = Literal["open", "limited", "closed"]
 StatusReason = Literal["no_power", "no_heat", "no_water", "no_staff", "full", "damaged", "other"]
 """Why a site is limited or closed, as its operator or a manager says in one action."""
 
+REASON_FITS_STATUS: dict[str, Any] = {
+    "if": {"properties": {"status": {"const": "open"}}},
+    "then": {"properties": {"reason": {"type": "null"}}},
+    "else": {"required": ["reason"], "properties": {"reason": {"type": "string"}}},
+}
+"""`limited` and `closed` need a reason; `open` has none: the rule of both status bodies, as JSON Schema."""
+
+OPEN_MATCHES_STATUS: dict[str, Any] = {"allOf": [
+    {"if": {"required": ["open", "status"], "properties": {"open": {"const": False}}},
+     "then": {"properties": {"status": {"const": "closed"}}}},
+    {"if": {"required": ["open", "status"], "properties": {"status": {"const": "closed"}}},
+     "then": {"properties": {"open": {"const": False}}}},
+]}
+"""`open_matches_status` as JSON Schema: given both, `open` is false exactly when `status` is closed."""
+
+
 class StatusChange(Record):
     """Open, limited or closed, and why, set in one action by a site's operator or a manager (the
     body of `POST /v1/services/{id}/status`). Limited and closed need a reason; open has none."""
+
+    model_config = ConfigDict(json_schema_extra=REASON_FITS_STATUS)
 
     status: SiteStatus
     reason: StatusReason | None = Field(None, description="why the site is limited or closed")
@@ -136,21 +158,6 @@ Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, strip_whit
 """A telephone number as people write it ("705-555-0142", "+1 705 555 0142 x12", "211")."""
 
 
-def _wall_clock(value: time) -> time:
-    if value.tzinfo is not None:
-        raise ValueError("an opening time is Ontario wall-clock time: give it without an offset, e.g. 09:00")
-    return value
-
-
-WallClock = Annotated[
-    time,
-    AfterValidator(_wall_clock),
-    WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
-                    "description": "Ontario wall-clock time, HH:MM or HH:MM:SS, no offset", "examples": ["09:00"]}),
-]
-"""A time of day on Ontario's clocks. JSON Schema's `format: time` would demand an offset."""
-
-
 class StreetAddress(Record):
     """Where a site is, as a person would find it: HSDS's physical address fields."""
 
@@ -167,18 +174,66 @@ class StreetAddress(Record):
         return f"{street}, {self.city}, {tail}"
 
 
+WALL_CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _written_as(pattern: str, kind: type, message: str) -> Any:
+    """A validator that takes `kind` only as text matching `pattern` (or as a `kind`, from our own
+    code), else ValueError(message): pydantic alone would also read numbers as seconds or days,
+    and times with offsets or fractions, which the schema does not say."""
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, kind) or isinstance(value, str) and compiled.match(value):
+            return value
+        raise ValueError(message)
+
+    return BeforeValidator(check)
+
+
+def _wall_clock(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("an opening time is Ontario wall-clock time: give it without an offset, e.g. 09:00")
+    return value
+
+
+WallClock = Annotated[
+    time,
+    _written_as(WALL_CLOCK_PATTERN, time, "an opening time is Ontario wall-clock time, HH:MM or HH:MM:SS without "
+                                          "an offset, e.g. 09:00"),
+    AfterValidator(_wall_clock),
+    WithJsonSchema({"type": "string", "pattern": WALL_CLOCK_PATTERN,
+                    "description": "Ontario wall-clock time, HH:MM or HH:MM:SS, no offset", "examples": ["09:00"]}),
+]
+"""A time of day on Ontario's clocks. JSON Schema's `format: time` would demand an offset."""
+
+Day = Annotated[date, _written_as(DATE_PATTERN, date, "a day is written YYYY-MM-DD, e.g. 2026-12-07"),
+                WithJsonSchema({"type": "string", "format": "date"})]
+"""A calendar day, written as JSON Schema's `format: date` says (pydantic alone also takes a number)."""
+
+BOTH_TIMES_OR_NEITHER: dict[str, Any] = {"allOf": [
+    {"if": {"required": [first], "properties": {first: {"type": "string"}}},
+     "then": {"required": [second], "properties": {second: {"type": "string"}}}}
+    for first, second in (("opens_at", "closes_at"), ("closes_at", "opens_at"))
+]}
+
+
 class Schedule(Record):
     """When a site is open, after HSDS 3.0's `schedule`: on these weekdays (every day when empty),
     from `opens_at` to `closes_at` local Ontario time, between `valid_from` and `valid_to`.
 
     `closes_at` at or before `opens_at` runs past midnight (20:00 to 08:00 is an overnight
-    shelter's night). Both times absent means all day on those days."""
+    shelter's night). Both times absent means all day on those days; one without the other is
+    refused. A `valid_to` before `valid_from` is refused too (422)."""
+
+    model_config = ConfigDict(json_schema_extra=BOTH_TIMES_OR_NEITHER)
 
     byday: list[Weekday] = Field(default_factory=list, max_length=7)
     opens_at: WallClock | None = None
     closes_at: WallClock | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: Day | None = None
+    valid_to: Day | None = None
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
 
     @model_validator(mode="after")
@@ -255,9 +310,14 @@ class Moment:
     def of(cls, now: datetime) -> Moment:
         local = now.astimezone(ONTARIO)
         day = local.date()
-        changes = ONTARIO.utcoffset(datetime.combine(day, time(0))) != ONTARIO.utcoffset(
-            datetime.combine(day + timedelta(days=1), time(0)))
-        return cls(day, now.timestamp(), None if changes else local.weekday() * 24 + local.hour)
+        return cls(day, now.timestamp(), None if _clocks_change(day) else local.weekday() * 24 + local.hour)
+
+
+@lru_cache(maxsize=8)
+def _clocks_change(day: date) -> bool:
+    """Whether Ontario's clocks change on this day; a search asks it of every query's day."""
+    return ONTARIO.utcoffset(datetime.combine(day, time(0))) != ONTARIO.utcoffset(
+        datetime.combine(day + timedelta(days=1), time(0)))
 
 
 HOURS_A_WEEK = 7 * 24

@@ -27,6 +27,8 @@ from api.sheet import sheet_page
 from bus.topics import REFERRAL_STATE, REFERRALS, SHELTER_STATE, SHELTERS
 from handlers.common import Actor, Id, Point
 from handlers.referrals import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
     Alternative,
     CallerRef,
     ConfirmReferral,
@@ -189,6 +191,11 @@ async def refer_caller(body: ReferralRequest, actor: Navigator, c: ContainerDep,
     return _respond(c, referral, place)
 
 
+_SEPARATORS = "-\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+CODE_QUERY_PATTERN = (f"^[{_SEPARATORS}]*(?:[{CODE_ALPHABET}{CODE_ALPHABET.lower()}][{_SEPARATORS}]*)"
+                      f"{{{CODE_LENGTH}}}$")
+"""What `read_code` takes: six code characters in any case, hyphens and whitespace (str.split's) anywhere."""
+
 NEEDS_NAVIGATOR = frozenset({"pending", "held"})
 
 
@@ -209,8 +216,9 @@ def _most_urgent_first(referral: Referral) -> tuple:
 async def list_referrals(
     actor: Navigator,
     c: ContainerDep,
-    code: str | None = Query(None, max_length=20, description="a short code as read over the phone ('K7M-4QX', "
-                                                               "any case): that referral, whatever its status"),
+    code: str | None = Query(None, max_length=20, json_schema_extra={"pattern": CODE_QUERY_PATTERN},
+                             description="a short code as read over the phone ('K7M-4QX', any case, hyphens and "
+                                         "spaces anywhere): that referral, whatever its status"),
     status_: Status | None = Query(None, alias="status", description="only referrals with this status; without "
                                    "it, those that need their navigator: pending, held, and confirmed with a callback"),
     navigator: str | None = Query(None, min_length=1, max_length=128,

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from api.deps import AnyRole, ContainerDep, CurrentActor, Navigator
 from api.places import Place, locate
 from api.round_trip import round_trip
-from api.schemas import ERRORS, JSON_ERRORS, Accepted, IdPath
+from api.schemas import ERRORS, JSON_ERRORS, LATITUDE, LONGITUDE, Accepted, IdPath, query_group
 from api.service_list import LIST_MAX, PER_TYPE_MAX, gather, render_list
 from bus.topics import SERVICE_STATE, SERVICES, SHELTER_STATE
 from handlers.common import Actor, Point
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/v1/services", tags=["services"], responses=ERRORS)
 
 DEFAULT_RADIUS_KM = 50.0
 LIST_PATH = "list"
-"""GET /v1/services/list is the printable list, so no site may take `list` as its id."""
+"""GET /v1/services/list is the printable list; PUT there answers 405, so no site takes `list` as its id."""
 
 
 class Exclusion(BaseModel):
@@ -89,15 +89,26 @@ class ServiceSearch(BaseModel):
                                                  "in the radius when fewer fit), nearest first, with `reasons`")
 
 
-@router.get("", response_model=ServiceSearch,
-            responses={422: {"description": "invalid query, no location, or an unknown place (with suggestions)"}})
+CALLER = query_group(
+    "caller", "where the caller is: `lat` and `lon`, or a `place` (a town or place, geocoded offline); one of the two",
+    {"lat": {**LATITUDE, "description": "the caller's latitude (with lon)"},
+     "lon": {**LONGITUDE, "description": "the caller's longitude (with lat)"},
+     "place": {"type": "string", "minLength": 1, "maxLength": 200,
+               "description": "instead of lat and lon: a town or place, geocoded offline"}},
+    required=True,
+    oneOf=[{"required": ["lat", "lon"], "not": {"required": ["place"]}},
+           {"required": ["place"], "not": {"anyOf": [{"required": ["lat"]}, {"required": ["lon"]}]}}])
+
+
+@router.get("", response_model=ServiceSearch, openapi_extra={"parameters": [CALLER]},
+            responses={422: {"description": "invalid query, or an unknown place (`detail.suggestions` names "
+                                            "places it may be)"}})
 async def search_services(
     _: AnyRole,
     c: ContainerDep,
-    lat: float | None = Query(None, ge=-90, le=90, description="the caller's latitude (with lon)"),
-    lon: float | None = Query(None, ge=-180, le=180, description="the caller's longitude (with lat)"),
-    place: str | None = Query(None, min_length=1, max_length=200,
-                              description="instead of lat/lon: a town or place, geocoded offline"),
+    lat: float | None = Query(None, ge=-90, le=90, include_in_schema=False),
+    lon: float | None = Query(None, ge=-180, le=180, include_in_schema=False),
+    place: str | None = Query(None, min_length=1, max_length=200, include_in_schema=False),
     type_: Annotated[list[ServiceType] | None, Query(alias="type", description="repeatable; every type if none")] = None,
     open_now: bool = Query(False, description="only sites open now in Ontario time; the rest are left out with when they open"),
     pets: bool = Query(False, description="the household has pets"),
@@ -197,9 +208,6 @@ async def put_service(service_id: IdPath, body: ServiceProfile, actor: CurrentAc
     """Create or update a service site: type, place, street address, phone, hours, languages,
     accessibility, and open, limited or closed. Overnight shelters, which hold beds, are PUT at
     /v1/shelters/{id}. A partner may register and change only sites it runs (`partner_id`)."""
-    if service_id == LIST_PATH:
-        raise HTTPException(status.HTTP_409_CONFLICT, "'list' names the printable list (GET /v1/services/list); "
-                                                      "choose another id")
     if c.views.get(SHELTER_STATE, service_id) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{service_id!r} is an overnight shelter; use /v1/shelters/{service_id}")
     existing = c.views.get(SERVICE_STATE, service_id)

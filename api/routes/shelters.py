@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import AnyRole, ContainerDep, CurrentActor
 from api.round_trip import round_trip
-from api.schemas import ERRORS, IdPath
+from api.schemas import ERRORS, LATITUDE, LONGITUDE, IdPath, query_group
 from bus.topics import SHELTER_STATE, SHELTERS
 from handlers.shelters import RegisterShelter, SetShelterStatus, Shelter, ShelterProfile, ShelterStatusChange
 from handlers.sites import Schedule, SiteStatus, StatusReason, StreetAddress
@@ -122,12 +122,17 @@ async def set_shelter_status(shelter_id: IdPath, body: ShelterStatusChange, acto
     return view_of(c, shelter)
 
 
-@router.get("", response_model=list[ShelterView])
+NEAR = query_group("near", "the point to search from: `lat` and `lon` together, or neither (every shelter, by id)",
+                   {"lat": LATITUDE, "lon": LONGITUDE}, dependentRequired={"lat": ["lon"], "lon": ["lat"]})
+
+
+@router.get("", response_model=list[ShelterView], openapi_extra={"parameters": [NEAR]},
+            responses={422: {"description": "invalid query, e.g. `lat` without `lon`"}})
 async def list_shelters(
     _: AnyRole,
     c: ContainerDep,
-    lat: float | None = Query(None, ge=-90, le=90),
-    lon: float | None = Query(None, ge=-180, le=180),
+    lat: float | None = Query(None, ge=-90, le=90, include_in_schema=False),
+    lon: float | None = Query(None, ge=-180, le=180, include_in_schema=False),
     radius_km: float = Query(50, gt=0, le=2000),
     available: bool = Query(False, description="only open shelters with free beds outside every danger zone "
                             "(a shelter in an affected area counts)"),

@@ -2,7 +2,6 @@
 and hostile or unusable XML is refused with the reason before anything reaches Kafka."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -113,9 +112,7 @@ class TestGeocodeOnlyAlerts:
 class TestRefusals:
     @pytest.mark.parametrize("name", ["billion-laughs.xml", "external-entity.xml", "malformed.xml"])
     def test_hostile_or_broken_xml_is_a_400_with_the_reason_and_nothing_is_sent(self, worked, name):
-        started = time.perf_counter()
         response = post(worked, name)
-        assert time.perf_counter() - started < 2
         assert response.status_code == 400 and "CAP alert refused" in response.json()["detail"]
         assert "root:" not in response.text
         assert worked.publisher.sent == []

@@ -232,3 +232,19 @@ class TestArea:
         whole = area_km2(shapely.box(-79.5, 44.5, -78.5, 45.5))
         hole = area_km2(shapely.box(-79.2, 44.8, -79.0, 45.0))
         assert area_km2(geom) == pytest.approx(whole - hole)
+
+
+# Found by the OpenAPI fuzz: subnormal coordinates in crossing rings make GEOS's repair give up.
+RINGS_GEOS_CANNOT_REPAIR = [
+    [[0.0, 0.0], [0.0, -83.28985641252069], [-1.8059944946243577e-264, 30.417304388650408],
+     [-9.166922285497776, 90.0], [-2.225073858507e-311, 3.652063683660519e-221], [-1.9, -15.858672317540112]],
+    [[-115.8704642880903, -80.06615217787193], [98.68946208622418, -89.0], [102.09713738855737, 81.53341794014699]],
+    [[-180.0, 1.1754943508222875e-38], [-2.2250738585072014e-308, -13.270603010678215],
+     [-61.399557729211196, 1.9643909052401104e-90], [0.0, -90.0], [179.0, 62.25979289831437],
+     [-124.34249818409657, -8.205593314803522e-74], [177.00855732809686, -6.103515625e-05]],
+]
+
+
+def test_an_area_geos_cannot_repair_is_refused_with_the_reason_not_a_crash():
+    with pytest.raises(AreaError, match="cannot be repaired"):
+        area_geometry({"type": "Polygon", "coordinates": RINGS_GEOS_CANNOT_REPAIR})
