@@ -9,8 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # The API listens on all interfaces inside the container; compose decides what is published.
+# Development mode stays off: the API and workers refuse to start until MUSTER_TOKEN_SECRET is a
+# secret of the deployment's own (32 bytes or more).
 # Worker state (Faust table stores) lives outside site-packages, writable by the app user.
-ENV MUSTER_API_HOST=0.0.0.0 \
+ENV MUSTER_DEV_MODE=0 \
+    MUSTER_API_HOST=0.0.0.0 \
     MUSTER_API_PORT=8000 \
     MUSTER_DATA_DIR=/var/lib/muster/workers
 
@@ -18,6 +21,7 @@ WORKDIR /app
 
 # Only what the package needs (pyproject's [tool.setuptools.packages.find] include list).
 COPY pyproject.toml README.md ./
+COPY core/ core/
 COPY muster/ muster/
 COPY core/ core/
 COPY handlers/ handlers/

@@ -11,7 +11,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from api.deps import Container
-from api.limits import BodyLimit
+from api.headers import SecurityHeaders
+from api.limits import AddressLimit, BodyDeadline, BodyLimit
 from api.metrics import instrument
 from api.publisher import BrokerUnavailable
 from api.round_trip import NotShownYet
@@ -26,6 +27,7 @@ from api.routes import (
     partners,
     referrals,
     resource_requests,
+    revocations,
     services,
     shelters,
     system,
@@ -39,6 +41,7 @@ from handlers.incidents import Incident
 from handlers.partners import Partner
 from handlers.referrals import Referral
 from handlers.requests import ResourceRequest
+from handlers.revocations import SubjectRevoked
 from handlers.services import ServiceSite
 from handlers.shelters import Shelter
 
@@ -64,6 +67,7 @@ def follow_views(container: Container) -> None:
     views.follow(topics.PARTNER_STATE, Partner)
     views.follow(topics.REQUEST_STATE, ResourceRequest)
     views.follow(topics.HOURS_LOG, HoursLogged, container.hours.apply)
+    views.follow(topics.REVOCATIONS, SubjectRevoked, broadcast=False)
 
 
 def apply_shelter(container: Container, key: str, shelter: Shelter | None) -> None:
@@ -111,7 +115,10 @@ def create_api(container: Container) -> FastAPI:
             await container.views.stop()
             await container.publisher.stop()
 
-    app = FastAPI(title="Muster", version="1", description=DESCRIPTION, lifespan=lifespan)
+    # /docs is served from the package's own Swagger UI (api/routes/dashboard.py), never a CDN.
+    app = FastAPI(title="Muster", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
+                  swagger_ui_oauth2_redirect_url=None)
     app.state.container = container
     follow_views(container)
     instrument(app, container)
@@ -147,8 +154,11 @@ def create_api(container: Container) -> FastAPI:
     app.include_router(hours.router)
     app.include_router(events.router)
     app.include_router(audit.router)
+    app.include_router(revocations.router)
     app.include_router(dashboard.router)
     app.include_router(dashboard.config_router)
+    app.add_middleware(BodyDeadline, timeout_s=settings.body_timeout_s)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MethodGuard, schema_paths=lambda: app.openapi()["paths"])
     app.add_middleware(
         CORSMiddleware,
@@ -157,5 +167,8 @@ def create_api(container: Container) -> FastAPI:
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Added last, so outermost: an address over its limit costs nothing more, and every answer,
+    # that 429 included, carries the security headers.
+    app.add_middleware(AddressLimit, limiter=container.address_limiter)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -50,6 +50,10 @@ class StackEnv:
             "MUSTER_DATA_DIR": str(BENCH_HOME / "workers" / self.run),
             "MUSTER_RATE_LIMIT_PER_S": "1000000",
             "MUSTER_RATE_LIMIT_BURST": "1000000",
+            # Every simulated client comes from this one address.
+            "MUSTER_IP_RATE_LIMIT_PER_S": "1000000",
+            "MUSTER_IP_RATE_LIMIT_BURST": "1000000",
+            "MUSTER_MAX_STREAMS_PER_SUBJECT": "1000",
             "MUSTER_MAX_OPEN_HOLDS_PER_NAVIGATOR": "100000000",
             **self.extra,
         }

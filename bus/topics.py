@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from handlers.partners import Partner, PartnerCommand
     from handlers.referrals import Referral, ReferralMessage
     from handlers.requests import RequestMessage, ResourceRequest
+    from handlers.revocations import SubjectRevoked
     from handlers.services import ServiceCommand, ServiceSite
     from handlers.shelters import Shelter, ShelterCommand
 
@@ -113,11 +114,13 @@ DEAD_LETTERS: TopicSpec[DeadLetter] = TopicSpec(
     "dead-letters", "DeadLetter records: what failed, why, and its source offset")
 AUDIT: TopicSpec[AuditRecord] = TopicSpec(
     "audit", "AuditRecord entries: who did or read what, when; append-only, kept whole", forever=True, busy=True)
+REVOCATIONS: TopicSpec[SubjectRevoked] = TopicSpec(
+    "revocations", "SubjectRevoked, keyed by token subject: the newest counts", True)
 
 ALL: tuple[TopicSpec[object], ...] = (
     INCIDENTS, INCIDENT_STATE, ALERTS, SHELTERS, SHELTER_STATE, REFERRALS, REFERRAL_STATE,
     PARTNERS, PARTNER_STATE, REQUESTS, REQUEST_STATE, SERVICES, SERVICE_STATE, HOURS, HOURS_LOG, DEAD_LETTERS,
-    AUDIT,
+    AUDIT, REVOCATIONS,
 )
 
 

@@ -88,6 +88,18 @@ def _topics_ready(settings) -> None:
         raise typer.Exit(1) from None
 
 
+def _safe_to_serve(settings) -> None:
+    """Refuse to start (exit 2) on a token secret anyone could know, unless in development mode,
+    which is said aloud: the default secret is public, so anyone can sign an admin token with it."""
+    problem = settings.unsafe_secret()
+    if problem is not None:
+        console.print(f"[red]{escape(problem)}[/red]")
+        raise typer.Exit(2)
+    if settings.dev_mode:
+        console.print("[yellow]Development mode (MUSTER_DEV_MODE): a public or short token secret is accepted "
+                      "and demo tokens may be handed to this machine. Never use it in deployment.[/yellow]")
+
+
 @cli.command()
 def worker(loglevel: str = typer.Option("info")) -> None:
     """Run one Faust worker; start more with other MUSTER_WORKER_ID values to scale out."""
@@ -97,6 +109,7 @@ def worker(loglevel: str = typer.Option("info")) -> None:
 
     settings = get_settings()
     _logging(loglevel.upper())
+    _safe_to_serve(settings)
     _topics_ready(settings)
     app = build_worker(settings)
     faust.Worker(app, loglevel=loglevel, override_logging=False).execute_from_commandline()
@@ -107,15 +120,18 @@ def api(host: str | None = typer.Option(None), port: int | None = typer.Option(N
     """Serve the HTTP API and dashboard."""
     import uvicorn
 
+    from api.serving import server_config
     from muster.bootstrap import build_api
 
     settings = get_settings()
     _logging()
+    _safe_to_serve(settings)
     _topics_ready(settings)
     # In JSON mode uvicorn's own loggers pass through the root handler, so every line is JSON.
     own_logging: dict[str, Any] = {"log_config": None} if settings.log_format == "json" else {}
-    uvicorn.run(build_api(settings), host=host or settings.api_host, port=port or settings.api_port,
-                log_level="info", access_log=False, **own_logging)
+    config = server_config(build_api(settings), settings, host or settings.api_host, port or settings.api_port,
+                           log_level="info", access_log=False, **own_logging)
+    uvicorn.Server(config).run()
 
 
 @cli.command()
@@ -253,6 +269,7 @@ def up(workers: int = typer.Option(1, min=1, max=8)) -> None:
     """Start everything locally: broker, worker(s), API; load sample data; Ctrl-C or SIGTERM stops it."""
     settings = get_settings()
     _logging()
+    _safe_to_serve(settings)
     bootstrap = broker.start(settings.broker_port, settings.broker_home, nodes=settings.broker_nodes)
     console.print(f"Kafka at {bootstrap}")
     env = {"MUSTER_KAFKA_BOOTSTRAP": bootstrap}

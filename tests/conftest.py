@@ -79,6 +79,11 @@ def muster_env(kafka_bootstrap, request) -> dict[str, str]:
         "MUSTER_DATA_DIR": str(ROOT / ".muster" / "test-workers" / run),
         "MUSTER_RATE_LIMIT_PER_S": "10000",
         "MUSTER_RATE_LIMIT_BURST": "10000",
+        # Every test client, many navigators among them, comes from 127.0.0.1; tests/security sets less.
+        "MUSTER_IP_RATE_LIMIT_PER_S": "100000",
+        "MUSTER_IP_RATE_LIMIT_BURST": "100000",
+        "MUSTER_AUTH_FAILURES_PER_S": "10000",
+        "MUSTER_AUTH_FAILURE_BURST": "10000",
         "MUSTER_MAX_OPEN_HOLDS_PER_NAVIGATOR": "100000",
         # A loaded machine must not turn a visible outcome into a 202; modules that test the 202 set less.
         "MUSTER_REPLY_TIMEOUT_S": "20",

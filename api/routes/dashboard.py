@@ -1,20 +1,25 @@
 """The browser dashboard: `GET /` serves the app, `GET /static/...` its files; no CDN, works offline."""
 from __future__ import annotations
 
+import ipaddress
+import logging
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.auth import mint
 from api.deps import ContainerDep
+from api.limits import client_address
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 config_router = APIRouter(tags=["dashboard"])
 """The dashboard's JSON routes, documented in the OpenAPI schema like every other."""
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+SWAGGER_UI = Path(__file__).resolve().parent.parent / "vendor" / "swagger-ui"
 
 # Inline styles are allowed because the printable referral sheet, shown in a srcdoc iframe,
 # inherits this policy and carries its own <style>; scripts come only from this origin.
@@ -44,13 +49,35 @@ async def dashboard() -> FileResponse:
     return FileResponse(STATIC / "index.html", media_type=MEDIA_TYPES[".html"], headers=SECURITY_HEADERS)
 
 
-@router.get("/static/{path:path}")
-async def static_file(path: str) -> FileResponse:
-    """A file of the dashboard; nothing outside api/static is ever served."""
-    root = STATIC.resolve()
+def _file_under(root: Path, path: str) -> Path:
+    """The file `path` names under `root`, or 404: nothing outside it, no other kinds of file, and
+    no name the file system cannot hold (a NUL byte)."""
+    if "\x00" in path:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file")
+    root = root.resolve()
     target = (root / path).resolve()
     if not target.is_relative_to(root) or not target.is_file() or target.suffix not in MEDIA_TYPES:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file")
+    return target
+
+
+@router.get("/static/{path:path}")
+async def static_file(path: str) -> FileResponse:
+    """A file of the dashboard; nothing outside api/static is ever served."""
+    target = _file_under(STATIC, path)
+    return FileResponse(target, media_type=MEDIA_TYPES[target.suffix], headers=SECURITY_HEADERS)
+
+
+@router.get("/docs")
+async def docs_page() -> FileResponse:
+    """The API reference (Swagger UI), from the package's own copy: no CDN on the dashboard's origin."""
+    return FileResponse(STATIC / "docs.html", media_type=MEDIA_TYPES[".html"], headers=SECURITY_HEADERS)
+
+
+@router.get("/docs/assets/{path:path}")
+async def docs_asset(path: str) -> FileResponse:
+    """Swagger UI's script and style sheet (api/vendor/swagger-ui)."""
+    target = _file_under(SWAGGER_UI, path)
     return FileResponse(target, media_type=MEDIA_TYPES[target.suffix], headers=SECURITY_HEADERS)
 
 
@@ -70,19 +97,35 @@ class DemoTokens(BaseModel):
 NO_STORE = {"Cache-Control": "no-store"}
 
 
+def _demo_tokens_for(c, request: Request) -> bool:
+    """Demo tokens go only to a browser on this machine (loopback), and only in development mode
+    with MUSTER_DEMO_TOKENS on: whoever holds one is an admin."""
+    return c.settings.demo_tokens and c.settings.dev_mode and _loopback(client_address(request.scope))
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:  # not an address at all (a test client, a Unix socket)
+        return False
+
+
 @config_router.get("/dashboard-config", response_model=DashboardConfig)
-async def dashboard_config(container: ContainerDep, response: Response):
+async def dashboard_config(container: ContainerDep, request: Request, response: Response):
     """What the dashboard may offer on this server (so it never asks for what is switched off)."""
     response.headers.update(NO_STORE)
-    return DashboardConfig(demo_tokens=container.settings.demo_tokens)
+    return DashboardConfig(demo_tokens=_demo_tokens_for(container, request))
 
 
 @config_router.get("/v1/demo-tokens", response_model=DemoTokens,
                    responses={404: {"description": "demo tokens are switched off (the default)"}})
-async def demo_tokens(container: ContainerDep, response: Response):
-    """One token per role, for demonstrations only: absent unless MUSTER_DEMO_TOKENS=true."""
-    if not container.settings.demo_tokens:
+async def demo_tokens(container: ContainerDep, request: Request, response: Response):
+    """One token per role, for demonstrations on a development machine only: absent unless
+    MUSTER_DEV_MODE and MUSTER_DEMO_TOKENS are on, and then only to a client on this machine."""
+    if not _demo_tokens_for(container, request):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
+    log.warning("handing out demo tokens, an admin's among them, to %s (development mode)",
+                client_address(request.scope))
     response.headers.update(NO_STORE)
     tokens = {
         role: mint(container.settings, role, sub=f"demo-{role}", partner_id=DEMO_PARTNER if role == "partner" else None,

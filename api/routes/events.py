@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
-from api.auth import InvalidToken, verify
-from api.deps import ContainerDep, bearer
-from api.schemas import ERRORS
+from api.deps import ContainerDep, authenticate, bearer
+from api.schemas import ERRORS, Problem
+from bus.topics import REVOCATIONS
+from handlers.revocations import revokes
 
 router = APIRouter(tags=["events"], responses=ERRORS)
 
@@ -26,7 +28,9 @@ KEEPALIVE_S = 15.0
 @router.get(
     "/v1/events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "`event: <kind>` and `data: <json>` per change"}},
+    responses={200: {"content": {"text/event-stream": {}}, "description": "`event: <kind>` and `data: <json>` per change"},
+               429: {"model": Problem, "description": "too many requests, or too many streams open for this "
+                                                      "token's subject (MUSTER_MAX_STREAMS_PER_SUBJECT)"}},
 )
 async def events(
     request: Request,
@@ -34,23 +38,30 @@ async def events(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     token: Annotated[str | None, Query(max_length=4096, description="for EventSource, which cannot send headers")] = None,
 ):
-    """Changes to incidents, shelters, service sites, partners, requests and hours, as server-sent events."""
-    raw = credentials.credentials if credentials else token
-    if raw is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-    try:
-        actor = verify(container.settings, raw)
-    except InvalidToken as exc:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
+    """Changes to incidents, shelters, service sites, partners, requests and hours, as server-sent
+    events. The stream ends when its token expires or its subject is revoked (sign in again and
+    reconnect); a subject may hold MUSTER_MAX_STREAMS_PER_SUBJECT streams at once."""
+    verified = authenticate(container, request, credentials.credentials if credentials else token)
+    actor = verified.actor
+    if container.streams.get(actor.sub, 0) >= container.settings.max_streams_per_subject:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                            f"{container.settings.max_streams_per_subject} event streams are open for this token; close one",
+                            headers={"Retry-After": str(int(KEEPALIVE_S))})
     kinds = COORDINATORS_SEE if actor.role in ("manager", "admin") else EVERYONE_SEES
     queue = container.views.subscribe()
+    container.streams[actor.sub] = container.streams.get(actor.sub, 0) + 1
+
+    def still_valid() -> bool:
+        return time.time() < verified.expires_at and not revokes(
+            container.views.get(REVOCATIONS, actor.sub), verified.issued_at)
 
     async def stream():
         try:
             yield ": connected\n\n"
-            while not await request.is_disconnected():
+            while still_valid() and not await request.is_disconnected():
+                wait = min(KEEPALIVE_S, max(0.0, verified.expires_at - time.time()))
                 try:
-                    change = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                    change = await asyncio.wait_for(queue.get(), wait)
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
@@ -58,7 +69,14 @@ async def events(
                     hidden = PRIVATE_FIELDS.get(change["kind"], ())
                     shown = {**change, "data": {k: v for k, v in change["data"].items() if k not in hidden}}
                     yield f"event: {change['kind']}\ndata: {json.dumps(shown, separators=(',', ':'))}\n\n"
+            if not still_valid():
+                yield "event: token-expired\ndata: {}\n\n"
         finally:
             container.views.unsubscribe(queue)
+            left = container.streams.get(actor.sub, 1) - 1
+            if left > 0:
+                container.streams[actor.sub] = left
+            else:
+                container.streams.pop(actor.sub, None)
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

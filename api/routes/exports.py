@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import AnyRole, ContainerDep
+from api.deps import AnyRole, ContainerDep, PartnerOrManager
 from api.routes.resource_requests import seen_by
 from api.schemas import JSON_ERRORS, Responses
 from bus.topics import INCIDENT_STATE, PARTNER_STATE, REQUEST_STATE, SERVICE_STATE, SHELTER_STATE
@@ -78,11 +78,11 @@ async def export_partners(_: AnyRole, container: ContainerDep,
 
 @router.get("/commitments.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "one row per claim with units"}})
-async def export_commitments(actor: AnyRole, container: ContainerDep,
+async def export_commitments(actor: PartnerOrManager, container: ContainerDep,
                              incident_id: str | None = Query(None, max_length=128, pattern=ID_PATTERN,
                                                               description="only this incident's")):
     """Resource commitments as CSV: request, incident, resource type, partner, units, status.
-    A partner sees only its own commitments."""
+    A partner sees only its own commitments; a navigator none (403)."""
     requests = sorted(container.views.all(REQUEST_STATE).values(), key=lambda r: (r.raised_at, r.id))
     names = {p.id: p.name for p in container.views.all(PARTNER_STATE).values()}
     out = io.StringIO()

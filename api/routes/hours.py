@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import PlainTextResponse
 
-from api.deps import AnyRole, Container, ContainerDep, PartnerRole
+from api.deps import Container, ContainerDep, PartnerOrManager, PartnerRole
 from api.refusals import no_incident, refusal, refused
 from api.round_trip import round_trip
 from api.schemas import ERRORS, Accepted, IdempotencyKey, IdPath, check_idempotency_key
@@ -72,8 +72,8 @@ async def log_hours(body: HoursEntry, actor: PartnerRole, container: ContainerDe
 
 @router.get("/v1/volunteer-hours/{entry_id}", response_model=HoursLogged,
             responses={404: refusal("no such entry (`unknown_entry`)")})
-async def get_hours(entry_id: IdPath, actor: AnyRole, container: ContainerDep):
-    """One logged entry; a partner sees only its own."""
+async def get_hours(entry_id: IdPath, actor: PartnerOrManager, container: ContainerDep):
+    """One logged entry; a partner sees only its own, a navigator none."""
     entry = container.views.get(HOURS_LOG, entry_id)
     if entry is None or (actor.role == "partner" and entry.partner_id != actor.partner_id):
         raise refused(status.HTTP_404_NOT_FOUND, Reason(code="unknown_entry", entry_id=entry_id,
@@ -98,10 +98,10 @@ def _csv(container: Container, totals: IncidentHours) -> str:
     responses={200: {"content": {"text/csv": {}}, "description": "JSON totals, or CSV rows with `?format=csv`"},
                404: refusal("no such incident (`unknown_incident`)")},
 )
-async def incident_hours(incident_id: IdPath, actor: AnyRole, container: ContainerDep,
+async def incident_hours(incident_id: IdPath, actor: PartnerOrManager, container: ContainerDep,
                          format: Literal["json", "csv"] = Query("json", description="`csv` for a spreadsheet")):
     """Volunteer hours for an incident: totals by partner, activity and day; each correction counted
-    instead of the entry it corrects. A partner sees only its own hours."""
+    instead of the entry it corrects. A partner sees only its own hours; a navigator none (403)."""
     if container.views.get(INCIDENT_STATE, incident_id) is None:
         raise refused(status.HTTP_404_NOT_FOUND, no_incident(incident_id))
     totals = container.hours.for_incident(incident_id, actor.partner_id if actor.role == "partner" else None)

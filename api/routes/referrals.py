@@ -158,6 +158,7 @@ def _owned(container: Container, referral_id: str, actor: Actor) -> Referral:
     response_model=ReferralAnswer,
     responses={200: {"model": ReferralAnswer, "description": "no bed: `alternatives` says where and why not"},
                **PENDING,
+               409: refusal("the id is already used, by another navigator's referral (`id_in_use`)"),
                422: {"description": "an invalid request; or an unknown place, `detail` an `unknown_place` "
                                     "Reason with suggestions"},
                429: refusal("too many of this navigator's referrals are open (`too_many_open_referrals`), "
@@ -165,11 +166,15 @@ def _owned(container: Container, referral_id: str, actor: Actor) -> Referral:
 )
 async def refer_caller(body: ReferralRequest, actor: Navigator, container: ContainerDep, idempotency_key: IdempotencyKey = None):
     """Hold a bed at the nearest open shelter outside every danger zone that fits the household
-    (a shelter inside an incident's affected area is no less a candidate)."""
+    (a shelter inside an incident's affected area is no less a candidate). Sending the same `id`
+    again answers the referral it made; an id another navigator used is a 409."""
     check_idempotency_key(idempotency_key, body.id)
     existing = container.views.get(REFERRAL_STATE, body.id)
     if existing is not None:
-        _owned(container, body.id, actor)
+        if actor.role != "admin" and existing.requested_by != actor.sub:
+            # Not 404: a 404 here and a 201 for a new id told anyone which ids were in use, and whose.
+            raise refused(status.HTTP_409_CONFLICT, Reason(
+                code="id_in_use", id=body.id, message="this referral id is already used; choose another"))
         if (again := ask_again(existing)) is not None:  # the first ask may be what was lost
             await container.publisher.send(SHELTERS, again)
         return _respond(container, existing)

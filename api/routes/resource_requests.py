@@ -20,10 +20,11 @@ router = APIRouter(prefix="/v1/resource-requests", tags=["resource requests"], r
 
 
 def seen_by(request: ResourceRequest, actor: Actor) -> ResourceRequest:
-    """A partner sees the totals but only its own commitments and claims, never the others'."""
-    if actor.role != "partner":
+    """A partner sees the totals but only its own commitments and claims, never the others'; a
+    navigator sees none (their work with callers never needs a partner's commitments)."""
+    if actor.role in ("manager", "admin"):
         return request
-    own = actor.partner_id
+    own = actor.partner_id if actor.role == "partner" else None
     return request.model_copy(update={
         "commitments": {p: n for p, n in request.commitments.items() if p == own},
         "claims": {k: claim for k, claim in request.claims.items() if claim.partner_id == own},

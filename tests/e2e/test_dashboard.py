@@ -15,8 +15,9 @@ expect = pytest.importorskip("playwright.sync_api", reason="pip install playwrig
 expect.set_options(timeout=20_000)  # as the pages' own timeout: a loaded worker may answer after 5 s
 
 LIVE = "#live[data-state='live']"
-MUSTER_ENV = {"MUSTER_DEMO_TOKENS": "true"}
-"""This module's stack is a demo server: the sign-in box also offers a token per role."""
+MUSTER_ENV = {"MUSTER_DEMO_TOKENS": "true", "MUSTER_DEV_MODE": "1"}
+"""This module's stack is a demo server on a development machine: the sign-in box also offers its
+own browser a token per role."""
 
 
 def wait_until_live(page) -> None:
@@ -387,6 +388,20 @@ class TestServing:
         for path in ("/static/../routes/dashboard.py", "/static/%2e%2e/main.py", "/static/nothing.js", "/static/"):
             assert httpx.get(base + path).status_code == 404, path
         assert not any(p.startswith("/static") or p == "/" for p in httpx.get(base + "/openapi.json").json()["paths"])
+
+    def test_the_api_docs_render_from_this_server_alone_under_its_content_policy(self, seeded, browser):
+        page = browser.new_page()
+        try:
+            requested, refused = [], []
+            page.on("request", lambda request: requested.append(request.url))
+            page.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
+            page.goto(seeded.api.base + "/docs")
+            expect(page.locator(".opblock-tag").first).to_be_visible()
+            assert page.locator(".opblock-tag", has_text="referrals").count() == 1
+            assert requested and all(url.startswith(seeded.api.base) for url in requested), requested
+            assert not refused
+        finally:
+            page.close()
 
     def test_no_file_of_the_app_reaches_for_the_internet(self):
         for path in STATIC.rglob("*"):

@@ -25,13 +25,16 @@ HOOKS = "tests.support.schemathesis_hooks"  # generated cases keep Idempotency-K
 
 
 def test_the_api_conforms_to_its_schema_and_never_answers_500(stack, tokens, settings_for):
+    """POST /v1/revocations is left out: the stateful phase feeds it the `sub` of the audit records,
+    the fuzzer's own, and every later call is a 401 (tests/security/test_tokens.py covers it)."""
     load_sample(stack.api.base, settings_for(), Console(quiet=True))
     run = subprocess.run(
         [str(Path(sys.executable).with_name("st")), "--config-file", str(CONFIG), "run", f"{stack.api.base}/openapi.json",
          "-H", f"Authorization: Bearer {tokens['admin']}",
          "--checks", CHECKS, "--phases", "examples,coverage,fuzzing,stateful",
          "--max-examples", "5", "--seed", "20250330", "--request-timeout", "20",
-         "--exclude-path", "/v1/events", "--report", "junit", "--report-dir", str(OUTPUT / "schemathesis")],
+         "--exclude-path", "/v1/events", "--exclude-path", "/v1/revocations",
+         "--report", "junit", "--report-dir", str(OUTPUT / "schemathesis")],
         env={**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
         capture_output=True, text=True, timeout=240,  # under pytest-timeout's 300 s, so a hang says where
     )

@@ -72,8 +72,13 @@ class TestAppServices:
                    and not s.get("profiles")]
         assert sum(s.get("deploy", {}).get("replicas", 1) for s in workers) >= 2
 
-    def test_api_is_published_on_8000(self, services):
-        assert any(str(port).endswith("8000:8000") for port in services["api"]["ports"])
+    def test_only_the_proxy_is_published_on_8000_and_the_api_is_not(self, services):
+        assert any(str(port).startswith("8000:") for port in services["proxy"]["ports"])
+        assert "ports" not in services["api"]
+
+    @pytest.mark.parametrize("name", ["worker", "api", "worker-secure", "api-secure"])
+    def test_development_mode_is_off(self, services, name):
+        assert env_of(services[name])["MUSTER_DEV_MODE"] in ("0", "false")
 
     def test_the_token_secret_is_required_not_defaulted(self, services):
         for name in ("worker", "api"):
@@ -85,6 +90,46 @@ class TestAppServices:
         for line in text.splitlines():
             if "CORS" in line and not line.lstrip().startswith("#"):
                 assert "*" not in line, line
+
+
+@pytest.fixture(scope="module")
+def nginx() -> str:
+    return (ROOT / "deploy" / "nginx.conf").read_text()
+
+
+class TestReverseProxy:
+    def test_the_proxy_runs_unprivileged_nginx_with_our_configuration_after_a_healthy_api(self, services):
+        proxy = services["proxy"]
+        assert proxy["image"].startswith("nginxinc/nginx-unprivileged:")
+        assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
+        assert proxy["depends_on"]["api"]["condition"] == "service_healthy"
+        assert services["api"]["healthcheck"]
+
+    def test_the_proxy_forwards_to_the_api_and_the_api_trusts_it_to_name_clients(self, services, nginx):
+        assert re.search(r"server api:8000;", nginx)
+        assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx  # replaced, never appended
+        assert env_of(services["api"])["MUSTER_FORWARDED_ALLOW_IPS"]
+
+    @pytest.mark.parametrize("directive", ["client_header_timeout", "client_body_timeout", "send_timeout",
+                                           "keepalive_timeout", "proxy_read_timeout"])
+    def test_slow_clients_meet_timeouts(self, nginx, directive):
+        seconds = [int(v) for v in re.findall(rf"^\s*{directive} (\d+)s;", nginx, re.M)]
+        assert seconds and min(seconds) <= 30, directive
+
+    def test_bodies_rates_and_connections_are_limited_and_headers_set(self, nginx):
+        assert re.search(r"^\s*client_max_body_size 1m;", nginx, re.M)
+        assert re.search(r"^\s*limit_req zone=per_address", nginx, re.M)
+        assert re.search(r"^\s*limit_conn connections_per_address \d+;", nginx, re.M)
+        for header in ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"):
+            assert re.search(rf'^\s*add_header {header} "[^"]+" always;', nginx, re.M), header
+
+    def test_event_streams_pass_unbuffered(self, nginx):
+        events = nginx[nginx.index("location = /v1/events"):]
+        assert "proxy_buffering off;" in events[:events.index("}")]
+
+    def test_every_brace_is_closed(self, nginx):
+        text = re.sub(r"#.*", "", nginx)
+        assert text.count("{") == text.count("}")
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +240,14 @@ class TestDockerfile:
         users = [arg.strip() for op, arg in instructions if op == "USER"]
         assert users, "no USER instruction: the container would run as root"
         assert users[-1].split(":")[0] not in {"root", "0"}
+
+    def test_copies_every_package_the_project_installs(self, instructions):
+        copied = {arg.split()[0].rstrip("/") for op, arg in instructions if op == "COPY"}
+        assert {"core", "muster", "handlers", "geo", "streams", "api", "bus"} <= copied
+
+    def test_leaves_development_mode_off_and_sets_no_token_secret(self, instructions):
+        env = " ".join(arg for op, arg in instructions if op == "ENV")
+        assert "MUSTER_DEV_MODE=0" in env and "MUSTER_TOKEN_SECRET" not in env
 
     def test_serves_the_api_by_default(self, instructions):
         cmd = [arg for op, arg in instructions if op == "CMD"][-1]

@@ -102,7 +102,8 @@ async function loadHours(incidentId) {
     const { body } = await get(`/v1/incidents/${encodeURIComponent(incidentId)}/volunteer-hours`);
     state.hours.set(incidentId, body);
   } catch (error) {
-    if (missingRoute(error)) state.features.hours = false;
+    // 403: a navigator, whose work never needs partners' hours.
+    if (missingRoute(error) || (error instanceof ApiError && error.status === 403)) state.features.hours = false;
     else if (!(error instanceof ApiError && error.status === 404)) throw error;
   }
   changed("hours");
@@ -192,6 +193,8 @@ async function poll(run) {
 /** (Re)connect the event stream and reload the snapshot; call after signing in or out. */
 export function connect(role = null) {
   disconnect();
+  // Volunteer hours are for managers and partners; a navigator's work never needs them (403).
+  state.features.hours = role !== "navigator";
   const token = getToken();
   if (!token) {
     setLive("signedOut");

@@ -17,14 +17,15 @@ from tests.support.api import NOW, FakePublisher, InProcessApi
 
 @pytest.fixture
 def make_api():
-    def make(**overrides) -> InProcessApi:
+    def make(client: tuple[str, int] = ("testclient", 50000), **overrides) -> InProcessApi:
+        """`client`: the address requests come from, as uvicorn would report it."""
         values = dict(token_secret="unit-test-secret-that-is-long-enough-for-hs256", reply_timeout_s=0.05, topic_prefix="unit.")
         values.update(overrides)
         settings = Settings(**values)
         publisher = FakePublisher()
         container = Container(settings=settings, views=Views(settings), publisher=publisher,
                               clock=lambda: NOW, geocoder=OntarioGazetteer())
-        return InProcessApi(TestClient(create_api(container)), container, publisher)
+        return InProcessApi(TestClient(create_api(container), client=client), container, publisher)
 
     return make
 

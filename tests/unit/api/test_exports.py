@@ -185,7 +185,7 @@ class TestCommitments:
 
     def test_filtered_by_incident(self, ontario):
         assert self.rows(ontario, query="?incident_id=ice-storm-2025-peterborough") == []
-        assert len(self.rows(ontario, "navigator", query="?incident_id=ice-storm-2025-orillia")) == 2
+        assert len(self.rows(ontario, "manager", query="?incident_id=ice-storm-2025-orillia")) == 2
 
     def test_a_cancelled_request_shows_its_units_released(self, ontario):
         from handlers.requests import CancelRequest

@@ -99,16 +99,16 @@ def test_totals_as_json_and_as_csv_for_funders(api):
     for e in SCENARIO["volunteer_hours"][:3]:
         api.record(HOURS_LOG, e["id"], HoursLogged(**e, logged_at=NOW))
     api.record(HOURS_LOG, "vh-0002", HoursLogged(**SCENARIO["volunteer_hours"][1], logged_at=NOW))
-    totals = api.client.get(f"/v1/incidents/{incident.id}/volunteer-hours", headers=api.as_("navigator")).json()
+    totals = api.client.get(f"/v1/incidents/{incident.id}/volunteer-hours", headers=api.as_("manager")).json()
     assert (totals["entries"], totals["hours"]) == (3, 96.0 + 72.0 + 48.0)
     assert totals["by_partner"]["salvation-army-on"]["volunteers"] == 12
-    csv = api.client.get(f"/v1/incidents/{incident.id}/volunteer-hours?format=csv", headers=api.as_("navigator"))
+    csv = api.client.get(f"/v1/incidents/{incident.id}/volunteer-hours?format=csv", headers=api.as_("manager"))
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.strip().splitlines()
     assert lines[0] == "incident_id,partner_id,partner_name,activity,date,entries,volunteers,hours"
     assert "salvation-army-on,The Salvation Army Ontario,meals,2025-03-30,1,12,72.00" in csv.text
     assert len(lines) == 4
-    assert api.client.get("/v1/incidents/nope/volunteer-hours", headers=api.as_("navigator")).status_code == 404
+    assert api.client.get("/v1/incidents/nope/volunteer-hours", headers=api.as_("manager")).status_code == 404
 
 
 def test_the_hours_csv_writes_no_cell_a_spreadsheet_would_run_as_a_formula(api):

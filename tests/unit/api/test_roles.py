@@ -47,7 +47,7 @@ ROUTES = [
         "update_id": "z-1", "kind": "other", "area": {"center": {"lat": 44.63, "lon": -79.35}, "radius_km": 1}},
      {"manager", "admin"}),
     ("DELETE", f"/v1/incidents/{INCIDENT}/danger-zones/downed-lines?update_id=z-2", None, {"manager", "admin"}),
-    ("GET", f"/v1/incidents/{INCIDENT}/volunteer-hours", None, SIGNED_IN),
+    ("GET", f"/v1/incidents/{INCIDENT}/volunteer-hours", None, SIGNED_IN - {"navigator"}),
     ("PUT", "/v1/shelters/orillia-arena", SHELTER, {"manager", "partner A", "admin"}),
     ("POST", "/v1/shelters/orillia-arena/approve", None, {"manager", "admin"}),
     ("GET", "/v1/shelters", None, SIGNED_IN),
@@ -76,16 +76,17 @@ ROUTES = [
     ("POST", "/v1/resource-requests/rr-001/cancel", None, {"manager", "admin"}),
     ("POST", "/v1/resource-requests/rr-001/fulfil", None, {"manager", "admin"}),
     ("POST", "/v1/volunteer-hours", {**ENTRY, "id": "vh-new"}, {"partner A", "admin"}),
-    ("GET", f"/v1/volunteer-hours/{ENTRY['id']}", None, {"manager", "partner A", "navigator", "admin"}),
+    ("GET", f"/v1/volunteer-hours/{ENTRY['id']}", None, {"manager", "partner A", "admin"}),
     ("GET", "/v1/audit", None, {"admin"}),
+    ("POST", "/v1/revocations", {"sub": "nav-9", "reason": "laptop stolen"}, {"manager", "admin"}),
     ("POST", "/v1/incidents/cap", CAP_ALERT, {"manager", "admin"}),
     ("GET", "/v1/exports/incidents.geojson", None, SIGNED_IN),
     ("GET", "/v1/exports/shelters.geojson", None, SIGNED_IN),
     ("GET", "/v1/exports/services.geojson", None, SIGNED_IN),
     ("GET", "/v1/exports/partners.geojson", None, SIGNED_IN),
-    ("GET", "/v1/exports/commitments.csv", None, SIGNED_IN),
+    ("GET", "/v1/exports/commitments.csv", None, SIGNED_IN - {"navigator"}),
     ("GET", "/dashboard-config", None, EVERYONE),
-    ("GET", "/v1/demo-tokens", None, set()),  # switched off unless MUSTER_DEMO_TOKENS=true
+    ("GET", "/v1/demo-tokens", None, set()),  # only in development mode, to loopback, with MUSTER_DEMO_TOKENS
 ]
 """(method, path, body, who may) for every operation in the OpenAPI schema but the event stream."""
 
