@@ -88,7 +88,8 @@ class TestReferralIds:
         body = {"id": "call-0001", "location": {"lat": 44.6, "lon": -79.4}}
         taken = api.client.post("/v1/referrals", json=body, headers=api.as_("navigator", sub="nav-2"))
         assert taken.status_code == 409
-        assert taken.json() == {"detail": "this referral id is already used; choose another"}
+        assert taken.json() == {"detail": {"code": "id_in_use", "id": "call-0001",
+                                       "message": "this referral id is already used; choose another"}}
         mine = api.client.post("/v1/referrals", json=body, headers=api.as_("navigator", sub="nav-1"))
         assert mine.status_code == 201 and mine.json()["id"] == "call-0001"
 

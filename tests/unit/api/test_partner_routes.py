@@ -117,7 +117,7 @@ def test_the_hours_csv_writes_no_cell_a_spreadsheet_would_run_as_a_formula(api):
         api.record(PARTNER_STATE, "salvation-army-on", P.decide(None, P.RegisterPartner(
             id="salvation-army-on", **{**body("salvation-army-on"), "name": name}), NOW)[0])
         api.record(HOURS_LOG, "vh-0002", HoursLogged(**SCENARIO["volunteer_hours"][1], logged_at=NOW))
-        text = api.client.get(f"/v1/incidents/{incident.id}/volunteer-hours?format=csv", headers=api.as_("navigator")).text
+        text = api.client.get(f"/v1/incidents/{incident.id}/volunteer-hours?format=csv", headers=api.as_("manager")).text
         row = next(csv_module.reader(io.StringIO(text.splitlines()[1])))
         assert row[2] == "'" + name
         assert row[5:] == ["1", "12", "72.00"]

@@ -104,7 +104,7 @@ class TestApproval:
         api.client.post("/v1/referrals", json=body, headers=api.as_("navigator"))
         [(_, _, request), (_, shelter_id, _)] = api.publisher.sent
         assert [c.shelter_id for c in request.candidates] == ["real"] and shelter_id == "real"
-        assert request.alternatives[0].reasons == ["awaiting a manager's approval"]
+        assert [r["code"] for r in request.alternatives[0].reasons] == ["awaiting_approval"]
 
     def test_only_a_manager_approves_and_the_approval_goes_to_the_shelters_owner(self, api):
         pending, _ = decide(None, RegisterShelter(
@@ -126,7 +126,7 @@ class TestApproval:
                 "capacity": 100_000, "partner_id": "salvation-army-on"}
         partner = api.as_("partner", partner_id="salvation-army-on")
         refused = api.client.put("/v1/shelters/run-by-partner", json=body, headers=partner)
-        assert refused.status_code == 409 and refused.json()["detail"]["reason"] == "capacity_needs_manager"
+        assert refused.status_code == 409 and refused.json()["detail"]["code"] == "capacity_needs_manager"
         assert api.publisher.sent == []
         assert api.client.put("/v1/shelters/run-by-partner", json={**body, "capacity": 90}, headers=partner).status_code == 202
         assert api.client.put("/v1/shelters/run-by-partner", json=body, headers=api.as_("manager")).status_code == 202
