@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from muster.seed import load_sample
@@ -24,6 +25,7 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")  # which operations may r
 HOOKS = "tests.support.schemathesis_hooks"  # generated cases keep Idempotency-Key equal to the body's id
 
 
+@pytest.mark.fuzz
 def test_the_api_conforms_to_its_schema_and_never_answers_500(stack, tokens, settings_for):
     """POST /v1/revocations is left out: the stateful phase feeds it the `sub` of the audit records,
     the fuzzer's own, and every later call is a 401 (tests/security/test_tokens.py covers it)."""
