@@ -85,9 +85,9 @@ def test_the_ice_storm_replays_and_reports_what_the_api_refused(stack, tokens):
     paced = muster(stack, "replay", str(DATA / "scenario_ice_storm.json"), "--rate", "20")
     assert paced.returncode == 0, paced.stdout + paced.stderr
     assert "volunteer hours" in paced.stdout and "resource requests" in paced.stdout
-    with stack.client(tokens["navigator"]) as navigator:
-        totals = navigator.get("/v1/incidents/ice-storm-2025-orillia/volunteer-hours").json()
+    with stack.client(tokens["manager"]) as manager:
+        totals = manager.get("/v1/incidents/ice-storm-2025-orillia/volunteer-hours").json()
         assert totals["hours"] == sum(h["hours"] for h in scenario["volunteer_hours"]
                                       if h["incident_id"] == "ice-storm-2025-orillia")
-        raised = {r["id"] for r in navigator.get("/v1/resource-requests").json()}
+        raised = {r["id"] for r in manager.get("/v1/resource-requests").json()}
         assert {r["id"] for r in scenario["resource_requests"]} <= raised
